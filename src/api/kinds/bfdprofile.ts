@@ -1,0 +1,59 @@
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { DURATION_PATTERN, cel } from "../schema/k8s.js";
+import { v1beta1Only, type KindDef } from "./kind.js";
+
+/**
+ * Milliseconds as an integer (MetalLB's form) or a duration string ("300ms"), 10ms to 60s.
+ * Accepting both keeps hand-written configs that spell the unit working.
+ */
+const Interval = (description: string): TSchema =>
+  Type.Union([Type.Integer(), Type.String()], {
+    description: `${description} Milliseconds (300) or a duration ("300ms"); 10ms to 60s.`,
+    "x-kubernetes-int-or-string": true,
+    ...cel({
+      rule:
+        "type(self) == int ? (self >= 10 && self <= 60000) : " +
+        `(string(self).matches('${DURATION_PATTERN.replaceAll("\\", "\\\\")}') && ` +
+        "duration(string(self)) >= duration('10ms') && duration(string(self)) <= duration('60s'))",
+      message: "must be 10 to 60000 milliseconds, as an integer or a duration such as 300ms",
+    }),
+  });
+
+export const BFDProfileSpec = Type.Object(
+  {
+    receiveInterval: Type.Optional(Interval("Minimum interval this system can receive at.")),
+    transmitInterval: Type.Optional(Interval("Minimum interval this system sends at.")),
+    detectMultiplier: Type.Optional(
+      Type.Integer({
+        minimum: 2,
+        maximum: 255,
+        description: "Lost packets before a session is down.",
+      }),
+    ),
+    echoInterval: Type.Optional(Interval("Minimum echo interval.")),
+    echoMode: Type.Optional(Type.Boolean({ description: "Enable echo packets." })),
+    passiveMode: Type.Optional(
+      Type.Boolean({ description: "Wait for the peer to start the session." }),
+    ),
+    minimumTtl: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 254, description: "Minimum TTL of incoming packets." }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type BFDProfileSpec = Static<typeof BFDProfileSpec>;
+
+export const BFDProfileKind: KindDef = {
+  kind: "BFDProfile",
+  plural: "bfdprofiles",
+  description: "Bidirectional Forwarding Detection settings referenced by BGPPeers (FRR mode).",
+  versions: v1beta1Only,
+  spec: BFDProfileSpec,
+  printerColumns: [
+    { name: "Passive Mode", type: "boolean", jsonPath: ".spec.passiveMode" },
+    { name: "Transmit Interval", type: "string", jsonPath: ".spec.transmitInterval" },
+    { name: "Receive Interval", type: "string", jsonPath: ".spec.receiveInterval" },
+    { name: "Multiplier", type: "integer", jsonPath: ".spec.detectMultiplier" },
+  ],
+};
