@@ -62,7 +62,7 @@ export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 build() {
   local name=$1 dir="$here/go/$2" pkg=$3 ldflags=${4:-}
   local stamp
-  stamp=$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-16)
+  stamp=$( (cat "$dir/go.mod" "$dir/go.sum"; echo "$ldflags") | sha256sum | cut -c1-16)
   if [ -x "$bin/$name" ] && [ "$(cat "$bin/$name.stamp" 2>/dev/null)" = "$stamp" ]; then
     say "$name cached ($bin/$name)"
     return
@@ -78,7 +78,8 @@ build() {
   say "$name built in $((SECONDS - start))s"
 }
 
-kver=$(sed -n 's/^require k8s.io\/kubernetes \(v[0-9.]*\)$/\1/p' "$here/go/kube/go.mod")
+kver=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v[0-9]/ { print $2 }' "$here/go/kube/go.mod" | head -1)
+[[ "$kver" =~ ^v1\.[0-9]+\.[0-9]+$ ]] || fail "cannot read the k8s.io/kubernetes version from tools/go/kube/go.mod" "restore its 'k8s.io/kubernetes vX.Y.Z' requirement"
 kminor=$(echo "$kver" | cut -d. -f2)
 build etcd etcd go.etcd.io/etcd/server/v3
 build helm helm helm.sh/helm/v3/cmd/helm

@@ -37,6 +37,9 @@ export function toStructural(input: JsonObject): JsonObject {
       out[key] = value;
     }
   }
+  if (input["x-kubernetes-int-or-string"] === true) {
+    out.anyOf = [{ type: "integer" }, { type: "string" }];
+  }
   if ("const" in input) {
     out.enum = [input.const];
   }

@@ -1,23 +1,31 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
-import { DURATION_PATTERN, cel } from "../schema/k8s.js";
+import { DURATION_PATTERN, cel, type CelRule } from "../schema/k8s.js";
 import { v1beta1Only, type KindDef } from "./kind.js";
+
+const INTERVAL_FIELDS = ["receiveInterval", "transmitInterval", "echoInterval"] as const;
 
 /**
  * Milliseconds as an integer (MetalLB's form) or a duration string ("300ms"), 10ms to 60s.
- * Accepting both keeps hand-written configs that spell the unit working.
+ * Accepting both keeps hand-written configs that spell the unit working. The API server cannot
+ * attach CEL to an int-or-string field itself, so the range rule lives on the parent object.
  */
 const Interval = (description: string): TSchema =>
-  Type.Union([Type.Integer(), Type.String()], {
+  Type.Union([Type.Integer(), Type.String({ maxLength: 32 })], {
     description: `${description} Milliseconds (300) or a duration ("300ms"); 10ms to 60s.`,
     "x-kubernetes-int-or-string": true,
-    ...cel({
-      rule:
-        "type(self) == int ? (self >= 10 && self <= 60000) : " +
-        `(string(self).matches('${DURATION_PATTERN.replaceAll("\\", "\\\\")}') && ` +
-        "duration(string(self)) >= duration('10ms') && duration(string(self)) <= duration('60s'))",
-      message: "must be 10 to 60000 milliseconds, as an integer or a duration such as 300ms",
-    }),
   });
+
+const DURATION_CEL = DURATION_PATTERN.replaceAll("\\", "\\\\");
+
+const intervalRule = (field: string): CelRule => ({
+  rule:
+    `!has(self.${field}) || (type(self.${field}) == int ? ` +
+    `(self.${field} >= 10 && self.${field} <= 60000) : ` +
+    `(string(self.${field}).matches('${DURATION_CEL}') && ` +
+    `duration(string(self.${field})) >= duration('10ms') && duration(string(self.${field})) <= duration('60s')))`,
+  message: "must be 10 to 60000 milliseconds, as an integer or a duration such as 300ms",
+  fieldPath: `.${field}`,
+});
 
 export const BFDProfileSpec = Type.Object(
   {
@@ -39,7 +47,7 @@ export const BFDProfileSpec = Type.Object(
       Type.Integer({ minimum: 1, maximum: 254, description: "Minimum TTL of incoming packets." }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, ...cel(...INTERVAL_FIELDS.map(intervalRule)) },
 );
 
 export type BFDProfileSpec = Static<typeof BFDProfileSpec>;

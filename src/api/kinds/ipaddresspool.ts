@@ -7,7 +7,7 @@ const Address = Type.String({
   description:
     "A CIDR (192.0.2.0/24, 2001:db8::/120) or an inclusive range (192.0.2.10-192.0.2.20).",
   minLength: 1,
-  maxLength: 100,
+  maxLength: 81,
   ...cel(
     {
       rule: `isCIDR(self) || (${CEL_IS_IP_RANGE})`,
@@ -47,7 +47,8 @@ export const IPAddressPoolSpec = Type.Object(
     addresses: Type.Array(Address, {
       description: "The addresses the controller may hand out.",
       minItems: 1,
-      maxItems: 256,
+      // Bounds the cost of the range-order rule (the API server rejects unbounded CEL).
+      maxItems: 64,
     }),
     autoAssign: Type.Optional(
       Type.Boolean({

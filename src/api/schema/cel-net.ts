@@ -2,22 +2,33 @@
 // CIDR libraries (isIP, ip, isCIDR, cidr). They are strings because the API server evaluates them;
 // tests run every rule against the real kube-apiserver.
 
-const prefixList = (max: number): string =>
-  `[${Array.from({ length: max }, (_, i) => i).join(",")}]`;
+/** CEL: an IPv4 string as an integer (isIP has already rejected anything but 4 octets). */
+function celIpv4Value(x: string): string {
+  const octet = (i: number) => `int(${x}.split('.')[${i}])`;
+  return `(${octet(0)} * 16777216 + ${octet(1)} * 65536 + ${octet(2)} * 256 + ${octet(3)})`;
+}
 
 /**
- * CEL: a <= b for two IP strings of the same family. CEL has no IP ordering, so find the first
- * bit where they differ: at that prefix length p, a's /p network contains b but a's /(p+1) does
- * not, and a <= b exactly when a sits in the lower half (same network address at /p and /(p+1)).
+ * CEL: IPv6 a <= b. CEL has no IP ordering and this API server offers neither cel.bind nor a
+ * cost bound for join() or computed strings, so the loop over prefix lengths is unrolled with
+ * literal suffixes: at the first bit p where a and b differ, a's /p network contains b, a's
+ * /(p+1) does not, and a <= b exactly when a's bit p is 0 (its /p and /(p+1) networks start at
+ * the same address).
  */
-export function celIpLessOrEqual(a: string, b: string): string {
-  const net = (len: string): string => `cidr(string(a) + '/' + string(${len}))`;
-  return (
-    `cel.bind(a, ip(${a}), cel.bind(b, ip(${b}), string(a) == string(b) || ` +
-    `(a.family() == 4 ? ${prefixList(32)} : ${prefixList(128)}).exists(p, ` +
-    `${net("p")}.containsIP(b) && !${net("p + 1")}.containsIP(b) && ` +
-    `string(${net("p")}.masked().ip()) == string(${net("p + 1")}.masked().ip()))))`
+function celIpv6LessOrEqual(a: string, b: string): string {
+  const net = (len: number) => `cidr(${a} + '/${len}')`;
+  const terms = Array.from(
+    { length: 128 },
+    (_, p) =>
+      `(${net(p)}.containsIP(${b}) && !${net(p + 1)}.containsIP(${b}) && ` +
+      `${net(p)}.masked().ip() == ${net(p + 1)}.masked().ip())`,
   );
+  return `ip(${a}) == ip(${b}) || ${terms.join(" || ")}`;
+}
+
+/** CEL: a <= b for two expressions yielding IP strings of one family. */
+export function celIpLessOrEqual(a: string, b: string): string {
+  return `(ip(${a}).family() == 4 ? ${celIpv4Value(a)} <= ${celIpv4Value(b)} : (${celIpv6LessOrEqual(a, b)}))`;
 }
 
 const rangeParts = "self.split('-')";

@@ -1,0 +1,52 @@
+// What a client host on a lab segment sees: the kernel's own ARP/NDP resolution and neighbour
+// table, and packet captures.
+import { join } from "node:path";
+import { systemTool } from "../tools.js";
+import { run } from "../proc.js";
+import type { Lab } from "./lab.js";
+
+export interface Neighbour {
+  dst: string;
+  dev: string;
+  lladdr?: string;
+  state: string[];
+}
+
+export async function neighbours(lab: Lab, host: string): Promise<Neighbour[]> {
+  const out = await run(["ip", "-j", "-n", lab.ns(host), "neigh", "show"]);
+  return (JSON.parse(out || "[]") as Neighbour[]).map((n) => ({ ...n, state: n.state ?? [] }));
+}
+
+/** The MAC a host's kernel holds for an address, if any. */
+export async function neighbourMac(lab: Lab, host: string, ip: string): Promise<string | undefined> {
+  return (await neighbours(lab, host)).find((n) => n.dst === ip && n.lladdr)?.lladdr;
+}
+
+/** One ARP request from `host` for `ip`; the MAC that answered, or undefined. */
+export async function arpResolve(lab: Lab, host: string, dev: string, ip: string): Promise<string | undefined> {
+  const out = await lab.exec(host, [systemTool("arping"), "-c", "1", "-w", "2", "-I", dev, ip]).catch(() => "");
+  return /\[([0-9a-f:]{17})\]/i.exec(out)?.[1]?.toLowerCase();
+}
+
+/** One Neighbor Solicitation from `host` for `ip`; the MAC that answered, or undefined. */
+export async function ndpResolve(lab: Lab, host: string, dev: string, ip: string): Promise<string | undefined> {
+  const out = await lab.exec(host, [systemTool("ndisc6"), "-1", "-r", "2", "-w", "1000", ip, dev]).catch(() => "");
+  return /Target link-layer address:\s*([0-9A-F:]{17})/i.exec(out)?.[1]?.toLowerCase();
+}
+
+export interface Capture {
+  /** Stops the capture and returns tcpdump's decoding of it, one packet a line (-e -nn). */
+  stop(): Promise<string[]>;
+}
+
+export function capture(lab: Lab, host: string, dev: string, filter: string): Capture {
+  const file = join(lab.dir, `capture-${host}-${dev}-${Date.now()}.pcap`);
+  const proc = lab.spawn(host, `tcpdump-${host}-${Date.now()}`, [systemTool("tcpdump"), "-i", dev, "-U", "-w", file, filter]);
+  return {
+    async stop() {
+      await proc.stop();
+      const text = await run([systemTool("tcpdump"), "-r", file, "-e", "-nn"]);
+      return text.split("\n").filter(Boolean);
+    },
+  };
+}

@@ -1,0 +1,114 @@
+// FRR (zebra + bgpd from Debian) in a lab namespace, configured from a file, read with vtysh JSON.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { run } from "../../proc.js";
+import { systemTool } from "../../tools.js";
+import type { Lab } from "../lab.js";
+import { familiesOf, familyOf, type BgpRouter, type BgpRouterSpec, type RibPath } from "./router.js";
+
+const FRR_LIBEXEC = ["/usr/lib/frr"];
+
+export function frrBgpdConfig(spec: BgpRouterSpec, logFile: string): string {
+  const lines = [
+    `hostname ${spec.host}`,
+    `log file ${logFile}`,
+    "!",
+    `router bgp ${spec.asn}`,
+    ` bgp router-id ${spec.routerId}`,
+    " no bgp ebgp-requires-policy",
+    " no bgp network import-check",
+    " no bgp default ipv4-unicast",
+  ];
+  for (const n of spec.neighbors) {
+    lines.push(` neighbor ${n.address} remote-as ${n.asn}`);
+    if (n.password) lines.push(` neighbor ${n.address} password ${n.password}`);
+    if (n.passive) lines.push(` neighbor ${n.address} passive`);
+    if (n.holdTime !== undefined) {
+      lines.push(` neighbor ${n.address} timers ${Math.max(1, Math.floor(n.holdTime / 3))} ${n.holdTime}`);
+    }
+    lines.push(` neighbor ${n.address} timers connect 2`);
+  }
+  for (const family of [4, 6] as const) {
+    lines.push(` address-family ipv${family} unicast`);
+    for (const p of spec.originate ?? []) if (familyOf(p) === family) lines.push(`  network ${p}`);
+    for (const n of spec.neighbors) {
+      if (familiesOf(n).includes(family)) lines.push(`  neighbor ${n.address} activate`);
+    }
+    lines.push(" exit-address-family");
+  }
+  lines.push("!", "");
+  return lines.join("\n");
+}
+
+interface FrrPath {
+  valid?: boolean;
+  bestpath?: { overall?: boolean };
+  aspath?: { segments?: { list?: number[] }[] };
+  nexthops?: { ip?: string; afi?: string; scope?: string }[];
+  locPrf?: number;
+  community?: { list?: string[] };
+  largeCommunity?: { list?: string[] };
+}
+
+export function parseFrrRoute(prefix: string, paths: FrrPath[]): RibPath[] {
+  return paths
+    .filter((p) => p.valid !== false)
+    .map((p) => ({
+      prefix,
+      nextHop: p.nexthops?.find((n) => n.scope !== "link-local")?.ip ?? p.nexthops?.[0]?.ip ?? "",
+      asPath: (p.aspath?.segments ?? []).flatMap((s) => s.list ?? []),
+      ...(p.locPrf !== undefined ? { localPref: p.locPrf } : {}),
+      communities: p.community?.list ?? [],
+      largeCommunities: p.largeCommunity?.list ?? [],
+      best: p.bestpath?.overall === true,
+    }));
+}
+
+export async function startFrr(lab: Lab, spec: BgpRouterSpec): Promise<BgpRouter> {
+  const dir = join(lab.dir, `frr-${spec.host}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "zebra.conf"), `hostname ${spec.host}\n`);
+  writeFileSync(join(dir, "bgpd.conf"), frrBgpdConfig(spec, join(dir, "bgpd.log")));
+  // FRR drops to its own user (root is not in its vty group), so it must own its directory.
+  await run(["chown", "-R", "frr:frr", dir]);
+  const common = ["--vty_socket", dir, "-z", join(dir, "zserv.api")];
+  const daemon = (name: string) => [
+    systemTool(name, FRR_LIBEXEC),
+    ...common,
+    "-i",
+    join(dir, `${name}.pid`),
+    "-f",
+    join(dir, `${name}.conf`),
+  ];
+  const procs = [
+    lab.spawn(spec.host, `frr-zebra-${spec.host}`, daemon("zebra")),
+    lab.spawn(spec.host, `frr-bgpd-${spec.host}`, daemon("bgpd")),
+  ];
+  const vtysh = async (cmd: string): Promise<unknown> => {
+    const out = await run([systemTool("vtysh"), "--vty_socket", dir, "-c", cmd]);
+    return JSON.parse(out) as unknown;
+  };
+  return {
+    kind: "frr",
+    host: spec.host,
+    async rib(family) {
+      const afi = family === 4 ? "ipv4" : "ipv6";
+      const table = (await vtysh(`show bgp ${afi} unicast json`)) as { routes?: Record<string, unknown> };
+      const out: RibPath[] = [];
+      for (const prefix of Object.keys(table.routes ?? {})) {
+        const detail = (await vtysh(`show bgp ${afi} unicast ${prefix} json`)) as { paths?: FrrPath[] };
+        out.push(...parseFrrRoute(prefix, detail.paths ?? []));
+      }
+      return out;
+    },
+    async sessions() {
+      const out: Record<string, string> = {};
+      const summary = (await vtysh("show bgp neighbors json")) as Record<string, { bgpState?: string }>;
+      for (const [addr, n] of Object.entries(summary)) out[addr] = n.bgpState ?? "unknown";
+      return out;
+    },
+    async stop() {
+      for (const p of procs.reverse()) await p.stop();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// What the lab needs from any BGP implementation: start it with a declarative config, read its
+// RIB and its sessions through its own CLI.
+
+export interface BgpNeighbor {
+  address: string;
+  asn: number;
+  /** TCP MD5 key (RFC 2385). */
+  password?: string;
+  /** Wait for the other side to connect. */
+  passive?: boolean;
+  /** Hold time in seconds (keepalive = hold / 3). */
+  holdTime?: number;
+  /** Address families exchanged; the neighbor address's own family when absent. */
+  families?: (4 | 6)[];
+}
+
+export interface BgpRouterSpec {
+  host: string;
+  asn: number;
+  routerId: string;
+  neighbors: BgpNeighbor[];
+  /** Prefixes this router originates. */
+  originate?: string[];
+}
+
+export interface RibPath {
+  prefix: string;
+  nextHop: string;
+  asPath: number[];
+  localPref?: number;
+  /** "AS:value" strings. */
+  communities: string[];
+  /** "global:local1:local2" strings. */
+  largeCommunities: string[];
+  best: boolean;
+}
+
+export type SessionState = "Established" | string;
+
+export interface BgpRouter {
+  readonly kind: "frr" | "bird" | "gobgp";
+  readonly host: string;
+  rib(family: 4 | 6): Promise<RibPath[]>;
+  /** Session state by neighbor address. */
+  sessions(): Promise<Record<string, SessionState>>;
+  stop(): Promise<void>;
+}
+
+export const familyOf = (address: string): 4 | 6 => (address.includes(":") ? 6 : 4);
+
+export const familiesOf = (n: BgpNeighbor): (4 | 6)[] => n.families ?? [familyOf(n.address)];

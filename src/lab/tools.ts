@@ -1,0 +1,43 @@
+// Where the provisioned binaries live, and a clear error when they do not.
+import { accessSync, constants } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export class MissingToolError extends Error {
+  constructor(tool: string, path: string) {
+    super(
+      `${tool} not found at ${path}. Fix: run \`npm run provision\` (tools/provision.sh), ` +
+        "which installs the Debian packages and builds kube-apiserver, etcd and helm into the cache.",
+    );
+    this.name = "MissingToolError";
+  }
+}
+
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.METALLB_TS_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "metallb-ts");
+}
+
+/** Absolute path of a binary built into the cache by tools/provision.sh. */
+export function cachedTool(name: "kube-apiserver" | "etcd" | "helm"): string {
+  const path = join(cacheDir(), "bin", name);
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new MissingToolError(name, path);
+  }
+  return path;
+}
+
+/** Absolute path of a Debian-installed binary. */
+export function systemTool(name: string, dirs = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]): string {
+  for (const dir of dirs) {
+    const path = join(dir, name);
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      // try the next directory
+    }
+  }
+  throw new MissingToolError(name, dirs.join(":"));
+}

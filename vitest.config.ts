@@ -1,0 +1,30 @@
+import { defineConfig } from "vitest/config";
+
+// Three suites: pure units, tests against a real kube-apiserver (started once per run by the
+// global setup), and network tests in lab namespaces with real routers (root required).
+export default defineConfig({
+  test: {
+    reporters: ["default"],
+    projects: [
+      { test: { name: "unit", include: ["tests/unit/**/*.test.ts"] } },
+      {
+        test: {
+          name: "kube",
+          include: ["tests/kube/**/*.test.ts"],
+          globalSetup: ["tests/kube/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: "net",
+          include: ["tests/net/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
