@@ -22,7 +22,6 @@ export default defineConfig({
           include: ["tests/net/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
         },
       },
     ],

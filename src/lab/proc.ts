@@ -126,7 +126,10 @@ export async function waitFor<T>(
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}` + (last ? `: ${String(last)}` : ""));
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}` +
+          (last instanceof Error ? `: ${last.message}` : ""),
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

@@ -14,7 +14,9 @@ export class MissingToolError extends Error {
 }
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.METALLB_TS_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "metallb-ts");
+  return (
+    env.METALLB_TS_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "metallb-ts")
+  );
 }
 
 /** Absolute path of a binary built into the cache by tools/provision.sh. */
@@ -29,7 +31,10 @@ export function cachedTool(name: "kube-apiserver" | "etcd" | "helm"): string {
 }
 
 /** Absolute path of a Debian-installed binary. */
-export function systemTool(name: string, dirs = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]): string {
+export function systemTool(
+  name: string,
+  dirs = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"],
+): string {
   for (const dir of dirs) {
     const path = join(dir, name);
     try {

@@ -13,15 +13,30 @@ const pool = (addresses: unknown, extra: object = {}): Manifest => ({
   metadata: meta("p"),
   spec: { addresses, ...extra },
 });
-const l2 = (spec: object): Manifest => ({ apiVersion: V1, kind: "L2Advertisement", metadata: meta("l2"), spec });
-const bgpAdv = (spec: object): Manifest => ({ apiVersion: V1, kind: "BGPAdvertisement", metadata: meta("a"), spec });
+const l2 = (spec: object): Manifest => ({
+  apiVersion: V1,
+  kind: "L2Advertisement",
+  metadata: meta("l2"),
+  spec,
+});
+const bgpAdv = (spec: object): Manifest => ({
+  apiVersion: V1,
+  kind: "BGPAdvertisement",
+  metadata: meta("a"),
+  spec,
+});
 const peer = (spec: object, apiVersion = V2): Manifest => ({
   apiVersion,
   kind: "BGPPeer",
   metadata: meta("peer"),
   spec: { myASN: 64512, peerASN: 64513, peerAddress: "192.0.2.1", ...spec },
 });
-const bfd = (spec: object): Manifest => ({ apiVersion: V1, kind: "BFDProfile", metadata: meta("b"), spec });
+const bfd = (spec: object): Manifest => ({
+  apiVersion: V1,
+  kind: "BFDProfile",
+  metadata: meta("b"),
+  spec,
+});
 const community = (communities: object[]): Manifest => ({
   apiVersion: V1,
   kind: "Community",
@@ -36,48 +51,221 @@ const selector = (matchExpressions: object[]) => ({
 const invalid: [string, Manifest, string, string][] = [
   ["pool: garbage address", pool(["not-an-ip"]), "spec.addresses[0]", "must be a CIDR"],
   ["pool: prefix too long", pool(["192.0.2.0/33"]), "spec.addresses[0]", "must be a CIDR"],
-  ["pool: v4 range reversed", pool(["192.0.2.20-192.0.2.10"]), "spec.addresses[0]", "range start must not be after"],
-  ["pool: v6 range reversed", pool(["2001:db8::ff-2001:db8::1"]), "spec.addresses[0]", "range start must not be after"],
-  ["pool: range mixes families", pool(["192.0.2.1-2001:db8::1"]), "spec.addresses[0]", "one family"],
-  ["pool: range with three ends", pool(["192.0.2.1-192.0.2.5-192.0.2.9"]), "spec.addresses[0]", "must be a CIDR"],
+  [
+    "pool: v4 range reversed",
+    pool(["192.0.2.20-192.0.2.10"]),
+    "spec.addresses[0]",
+    "range start must not be after",
+  ],
+  [
+    "pool: v6 range reversed",
+    pool(["2001:db8::ff-2001:db8::1"]),
+    "spec.addresses[0]",
+    "range start must not be after",
+  ],
+  [
+    "pool: range mixes families",
+    pool(["192.0.2.1-2001:db8::1"]),
+    "spec.addresses[0]",
+    "one family",
+  ],
+  [
+    "pool: range with three ends",
+    pool(["192.0.2.1-192.0.2.5-192.0.2.9"]),
+    "spec.addresses[0]",
+    "must be a CIDR",
+  ],
   ["pool: no addresses", pool([]), "spec.addresses", "at least 1"],
-  ["pool: addresses missing", { ...pool([]), spec: { autoAssign: true } }, "spec.addresses", "Required"],
-  ["pool: negative priority", pool(["192.0.2.0/24"], { serviceAllocation: { priority: -1 } }), "spec.serviceAllocation.priority", "greater than or equal to 0"],
-  ["pool: unknown selector operator", pool(["192.0.2.0/24"], selector([{ key: "team", operator: "Among", values: ["a"] }])), "spec.serviceAllocation.namespaceSelectors[0].matchExpressions[0].operator", "Unsupported value"],
-  ["pool: In without values", pool(["192.0.2.0/24"], selector([{ key: "team", operator: "In" }])), "spec.serviceAllocation.namespaceSelectors[0].matchExpressions[0].values", "at least one value"],
-  ["pool: Exists with values", pool(["192.0.2.0/24"], selector([{ key: "team", operator: "Exists", values: ["x"] }])), "spec.serviceAllocation.namespaceSelectors[0].matchExpressions[0].values", "take no values"],
-  ["pool: misspelt field", pool(["192.0.2.0/24"], { autoAsign: false }), "spec.autoAsign", "unknown field"],
-  ["l2: interface name too long", l2({ interfaces: ["an-interface-name-too-long"] }), "spec.interfaces[0]", "15"],
-  ["l2: pool name not a DNS name", l2({ ipAddressPools: ["Bad_Pool"] }), "spec.ipAddressPools[0]", "should match"],
-  ["bgpadv: aggregationLength 33", bgpAdv({ aggregationLength: 33 }), "spec.aggregationLength", "less than or equal to 32"],
-  ["bgpadv: aggregationLengthV6 129", bgpAdv({ aggregationLengthV6: 129 }), "spec.aggregationLengthV6", "less than or equal to 128"],
-  ["bgpadv: community part > 65535", bgpAdv({ communities: ["65536:1"] }), "spec.communities[0]", "AS:value"],
-  ["bgpadv: large community with two parts", bgpAdv({ communities: ["large:1:2"] }), "spec.communities[0]", "large:global:local1:local2"],
-  ["bgpadv: localPref above 32 bits", bgpAdv({ localPref: 4294967296 }), "spec.localPref", "less than or equal to 4294967295"],
+  [
+    "pool: addresses missing",
+    { ...pool([]), spec: { autoAssign: true } },
+    "spec.addresses",
+    "Required",
+  ],
+  [
+    "pool: negative priority",
+    pool(["192.0.2.0/24"], { serviceAllocation: { priority: -1 } }),
+    "spec.serviceAllocation.priority",
+    "greater than or equal to 0",
+  ],
+  [
+    "pool: unknown selector operator",
+    pool(["192.0.2.0/24"], selector([{ key: "team", operator: "Among", values: ["a"] }])),
+    "spec.serviceAllocation.namespaceSelectors[0].matchExpressions[0].operator",
+    "Unsupported value",
+  ],
+  [
+    "pool: In without values",
+    pool(["192.0.2.0/24"], selector([{ key: "team", operator: "In" }])),
+    "spec.serviceAllocation.namespaceSelectors[0].matchExpressions[0].values",
+    "at least one value",
+  ],
+  [
+    "pool: Exists with values",
+    pool(["192.0.2.0/24"], selector([{ key: "team", operator: "Exists", values: ["x"] }])),
+    "spec.serviceAllocation.namespaceSelectors[0].matchExpressions[0].values",
+    "take no values",
+  ],
+  [
+    "pool: misspelt field",
+    pool(["192.0.2.0/24"], { autoAsign: false }),
+    "spec.autoAsign",
+    "unknown field",
+  ],
+  [
+    "l2: interface name too long",
+    l2({ interfaces: ["an-interface-name-too-long"] }),
+    "spec.interfaces[0]",
+    "15",
+  ],
+  [
+    "l2: pool name not a DNS name",
+    l2({ ipAddressPools: ["Bad_Pool"] }),
+    "spec.ipAddressPools[0]",
+    "should match",
+  ],
+  [
+    "bgpadv: aggregationLength 33",
+    bgpAdv({ aggregationLength: 33 }),
+    "spec.aggregationLength",
+    "less than or equal to 32",
+  ],
+  [
+    "bgpadv: aggregationLengthV6 129",
+    bgpAdv({ aggregationLengthV6: 129 }),
+    "spec.aggregationLengthV6",
+    "less than or equal to 128",
+  ],
+  [
+    "bgpadv: community part > 65535",
+    bgpAdv({ communities: ["65536:1"] }),
+    "spec.communities[0]",
+    "AS:value",
+  ],
+  [
+    "bgpadv: large community with two parts",
+    bgpAdv({ communities: ["large:1:2"] }),
+    "spec.communities[0]",
+    "large:global:local1:local2",
+  ],
+  [
+    "bgpadv: localPref above 32 bits",
+    bgpAdv({ localPref: 4294967296 }),
+    "spec.localPref",
+    "less than or equal to 4294967295",
+  ],
   ["peer: myASN 0", peer({ myASN: 0 }), "spec.myASN", "greater than or equal to 1"],
-  ["peer: myASN above 32 bits", peer({ myASN: 4294967296 }), "spec.myASN", "less than or equal to 4294967295"],
-  ["peer: peerASN and dynamicASN", peer({ dynamicASN: "external" }), "spec.peerASN", "exactly one of peerASN and dynamicASN"],
-  ["peer: unknown dynamicASN", { ...peer({}), spec: { myASN: 64512, dynamicASN: "sideways", peerAddress: "192.0.2.1" } }, "spec.dynamicASN", "Unsupported value"],
-  ["peer: neither address nor interface", { ...peer({}), spec: { myASN: 64512, peerASN: 64513 } }, "spec.peerAddress", "exactly one of peerAddress and interface"],
-  ["peer: bad peerAddress", peer({ peerAddress: "300.1.1.1" }), "spec.peerAddress", "IPv4 or IPv6 address"],
+  [
+    "peer: myASN above 32 bits",
+    peer({ myASN: 4294967296 }),
+    "spec.myASN",
+    "less than or equal to 4294967295",
+  ],
+  [
+    "peer: peerASN and dynamicASN",
+    peer({ dynamicASN: "external" }),
+    "spec.peerASN",
+    "exactly one of peerASN and dynamicASN",
+  ],
+  [
+    "peer: unknown dynamicASN",
+    { ...peer({}), spec: { myASN: 64512, dynamicASN: "sideways", peerAddress: "192.0.2.1" } },
+    "spec.dynamicASN",
+    "Unsupported value",
+  ],
+  [
+    "peer: neither address nor interface",
+    { ...peer({}), spec: { myASN: 64512, peerASN: 64513 } },
+    "spec.peerAddress",
+    "exactly one of peerAddress and interface",
+  ],
+  [
+    "peer: bad peerAddress",
+    peer({ peerAddress: "300.1.1.1" }),
+    "spec.peerAddress",
+    "IPv4 or IPv6 address",
+  ],
   ["peer: port 0", peer({ peerPort: 0 }), "spec.peerPort", "greater than or equal to 1"],
   ["peer: port 70000", peer({ peerPort: 70000 }), "spec.peerPort", "less than or equal to 65535"],
   ["peer: holdTime 2s", peer({ holdTime: "2s" }), "spec.holdTime", "0s or between 3s and 65535s"],
   ["peer: holdTime not a duration", peer({ holdTime: "ninety" }), "spec.holdTime", "should match"],
-  ["peer: keepalive above hold", peer({ holdTime: "30s", keepaliveTime: "40s" }), "spec.keepaliveTime", "must not exceed holdTime"],
-  ["peer: keepalive above default hold", peer({ keepaliveTime: "2m" }), "spec.keepaliveTime", "must not exceed holdTime"],
-  ["peer: connectTime below 1s", peer({ connectTime: "500ms" }), "spec.connectTime", "between 1s and 65535s"],
+  [
+    "peer: keepalive above hold",
+    peer({ holdTime: "30s", keepaliveTime: "40s" }),
+    "spec.keepaliveTime",
+    "must not exceed holdTime",
+  ],
+  [
+    "peer: keepalive above default hold",
+    peer({ keepaliveTime: "2m" }),
+    "spec.keepaliveTime",
+    "must not exceed holdTime",
+  ],
+  [
+    "peer: connectTime below 1s",
+    peer({ connectTime: "500ms" }),
+    "spec.connectTime",
+    "between 1s and 65535s",
+  ],
   ["peer: IPv6 routerID", peer({ routerID: "2001:db8::1" }), "spec.routerID", "IPv4 address"],
-  ["peer: password and passwordSecret", peer({ password: "x", passwordSecret: { name: "s" } }), "spec.password", "mutually exclusive"],
-  ["peer: source family differs", peer({ sourceAddress: "2001:db8::2" }), "spec.sourceAddress", "same IP family"],
-  ["peer v1beta1: port 70000", peer({ peerPort: 70000 }, V1), "spec.peerPort", "less than or equal to 65535"],
-  ["bfd: detectMultiplier 1", bfd({ detectMultiplier: 1 }), "spec.detectMultiplier", "greater than or equal to 2"],
-  ["bfd: receiveInterval 5", bfd({ receiveInterval: 5 }), "spec.receiveInterval", "10 to 60000 milliseconds"],
-  ["bfd: transmitInterval 90s", bfd({ transmitInterval: "90s" }), "spec.transmitInterval", "10 to 60000 milliseconds"],
-  ["bfd: echoInterval not a duration", bfd({ echoInterval: "fast" }), "spec.echoInterval", "10 to 60000 milliseconds"],
+  [
+    "peer: password and passwordSecret",
+    peer({ password: "x", passwordSecret: { name: "s" } }),
+    "spec.password",
+    "mutually exclusive",
+  ],
+  [
+    "peer: source family differs",
+    peer({ sourceAddress: "2001:db8::2" }),
+    "spec.sourceAddress",
+    "same IP family",
+  ],
+  [
+    "peer v1beta1: port 70000",
+    peer({ peerPort: 70000 }, V1),
+    "spec.peerPort",
+    "less than or equal to 65535",
+  ],
+  [
+    "bfd: detectMultiplier 1",
+    bfd({ detectMultiplier: 1 }),
+    "spec.detectMultiplier",
+    "greater than or equal to 2",
+  ],
+  [
+    "bfd: receiveInterval 5",
+    bfd({ receiveInterval: 5 }),
+    "spec.receiveInterval",
+    "10 to 60000 milliseconds",
+  ],
+  [
+    "bfd: transmitInterval 90s",
+    bfd({ transmitInterval: "90s" }),
+    "spec.transmitInterval",
+    "10 to 60000 milliseconds",
+  ],
+  [
+    "bfd: echoInterval not a duration",
+    bfd({ echoInterval: "fast" }),
+    "spec.echoInterval",
+    "10 to 60000 milliseconds",
+  ],
   ["bfd: minimumTtl 255", bfd({ minimumTtl: 255 }), "spec.minimumTtl", "less than or equal to 254"],
-  ["community: value with three parts", community([{ name: "x", value: "1:2:3" }]), "spec.communities[0].value", "must be a community"],
-  ["community: duplicate names", community([{ name: "x", value: "1:2" }, { name: "x", value: "1:3" }]), "spec.communities[1]", "Duplicate value"],
+  [
+    "community: value with three parts",
+    community([{ name: "x", value: "1:2:3" }]),
+    "spec.communities[0].value",
+    "must be a community",
+  ],
+  [
+    "community: duplicate names",
+    community([
+      { name: "x", value: "1:2" },
+      { name: "x", value: "1:3" },
+    ]),
+    "spec.communities[1]",
+    "Duplicate value",
+  ],
 ];
 
 describe("the API server rejects invalid metallb.io objects, naming the field", () => {
@@ -95,17 +283,76 @@ describe("the API server rejects invalid metallb.io objects, naming the field", 
 
 describe("valid objects are accepted", () => {
   const valid: [string, Manifest][] = [
-    ["pool: CIDRs and ranges of both families", pool(["192.0.2.0/24", "203.0.113.10-203.0.113.20", "2001:db8:1::/64", "2001:db8:2::1 - 2001:db8:2::ff"])],
+    [
+      "pool: CIDRs and ranges of both families",
+      pool([
+        "192.0.2.0/24",
+        "203.0.113.10-203.0.113.20",
+        "2001:db8:1::/64",
+        "2001:db8:2::1 - 2001:db8:2::ff",
+      ]),
+    ],
     ["pool: one-address range", pool(["192.0.2.7-192.0.2.7"])],
     ["pool: /8 and /64", pool(["10.0.0.0/8", "2001:db8::/64"])],
-    ["pool: full serviceAllocation", pool(["192.0.2.0/24"], { serviceAllocation: { priority: 10, namespaces: ["a"], namespaceSelectors: [{ matchLabels: { team: "x" } }], serviceSelectors: [{ matchExpressions: [{ key: "tier", operator: "Exists" }] }] } })],
-    ["bgpadv: communities, large communities and aliases", bgpAdv({ communities: ["65535:65282", "large:4200000000:1:2", "no-export"], localPref: 100, aggregationLength: 24, aggregationLengthV6: 64 })],
-    ["peer: 4-byte ASN, MD5 secret, GR, timers", peer({ myASN: 4200000001, peerASN: 65534, passwordSecret: { name: "md5" }, enableGracefulRestart: true, holdTime: "9s", keepaliveTime: "3s", connectTime: "5s", routerID: "192.0.2.100", peerPort: 1179 })],
-    ["peer: IPv6 peer with source address", peer({ peerAddress: "2001:db8::1", sourceAddress: "2001:db8::2" })],
-    ["peer: dynamicASN", { ...peer({}), spec: { myASN: 64512, dynamicASN: "internal", peerAddress: "192.0.2.1" } }],
+    [
+      "pool: full serviceAllocation",
+      pool(["192.0.2.0/24"], {
+        serviceAllocation: {
+          priority: 10,
+          namespaces: ["a"],
+          namespaceSelectors: [{ matchLabels: { team: "x" } }],
+          serviceSelectors: [{ matchExpressions: [{ key: "tier", operator: "Exists" }] }],
+        },
+      }),
+    ],
+    [
+      "bgpadv: communities, large communities and aliases",
+      bgpAdv({
+        communities: ["65535:65282", "large:4200000000:1:2", "no-export"],
+        localPref: 100,
+        aggregationLength: 24,
+        aggregationLengthV6: 64,
+      }),
+    ],
+    [
+      "peer: 4-byte ASN, MD5 secret, GR, timers",
+      peer({
+        myASN: 4200000001,
+        peerASN: 65534,
+        passwordSecret: { name: "md5" },
+        enableGracefulRestart: true,
+        holdTime: "9s",
+        keepaliveTime: "3s",
+        connectTime: "5s",
+        routerID: "192.0.2.100",
+        peerPort: 1179,
+      }),
+    ],
+    [
+      "peer: IPv6 peer with source address",
+      peer({ peerAddress: "2001:db8::1", sourceAddress: "2001:db8::2" }),
+    ],
+    [
+      "peer: dynamicASN",
+      { ...peer({}), spec: { myASN: 64512, dynamicASN: "internal", peerAddress: "192.0.2.1" } },
+    ],
     ["peer v1beta1", peer({ holdTime: "0s" }, V1)],
-    ["bfd: integer and duration intervals", bfd({ receiveInterval: 300, transmitInterval: "300ms", echoInterval: "1s", detectMultiplier: 3 })],
-    ["community: standard and large", community([{ name: "no-export", value: "65535:65281" }, { name: "big", value: "large:64512:1:1" }])],
+    [
+      "bfd: integer and duration intervals",
+      bfd({
+        receiveInterval: 300,
+        transmitInterval: "300ms",
+        echoInterval: "1s",
+        detectMultiplier: 3,
+      }),
+    ],
+    [
+      "community: standard and large",
+      community([
+        { name: "no-export", value: "65535:65281" },
+        { name: "big", value: "large:64512:1:1" },
+      ]),
+    ],
   ];
   it.each(valid)("%s", async (_name, manifest) => {
     expect(await createVerdict(manifest)).toBeUndefined();
@@ -116,10 +363,16 @@ describe("immutable fields", () => {
   it("enableGracefulRestart cannot change after creation", async () => {
     const created = { ...peer({ enableGracefulRestart: true }), metadata: meta("gr-peer") };
     expect(await createVerdict(created, false)).toBeUndefined();
-    const verdict = await replaceVerdict({ ...created, spec: { ...(created.spec as object), enableGracefulRestart: false } });
+    const verdict = await replaceVerdict({
+      ...created,
+      spec: { ...(created.spec as object), enableGracefulRestart: false },
+    });
     expect(verdict).toContain("spec.enableGracefulRestart");
     expect(verdict).toContain("cannot be changed after creation");
-    const otherEdit = await replaceVerdict({ ...created, spec: { ...(created.spec as object), holdTime: "30s" } });
+    const otherEdit = await replaceVerdict({
+      ...created,
+      spec: { ...(created.spec as object), holdTime: "30s" },
+    });
     expect(otherEdit).toBeUndefined();
   });
 });

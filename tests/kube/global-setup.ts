@@ -16,7 +16,10 @@ declare module "vitest" {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const env = await startKube();
   try {
-    const crds = await installCrds(env.kubeconfigs.admin, join(import.meta.dirname, "../../config/crd"));
+    const crds = await installCrds(
+      env.kubeconfigs.admin,
+      join(import.meta.dirname, "../../config/crd"),
+    );
     const kc = new KubeConfig();
     kc.loadFromFile(env.kubeconfigs.admin);
     await kc

@@ -25,7 +25,8 @@ const PLURALS: Record<string, string> = {
 function target(m: Manifest) {
   const [group, version] = m.apiVersion.split("/");
   const plural = PLURALS[m.kind];
-  if (!group || !version || !plural) throw new Error(`not a metallb.io manifest: ${m.apiVersion} ${m.kind}`);
+  if (!group || !version || !plural)
+    throw new Error(`not a metallb.io manifest: ${m.apiVersion} ${m.kind}`);
   return { group, version, plural, namespace: m.metadata.namespace ?? "metallb-system" };
 }
 
@@ -48,8 +49,14 @@ export async function replaceVerdict(m: Manifest): Promise<string | undefined> {
   const api = customObjects();
   const t = target(m);
   try {
-    const current = (await api.getNamespacedCustomObject({ ...t, name: m.metadata.name })) as Manifest;
-    const body = { ...m, metadata: { ...m.metadata, resourceVersion: current.metadata.resourceVersion } };
+    const current = (await api.getNamespacedCustomObject({
+      ...t,
+      name: m.metadata.name,
+    })) as Manifest;
+    const body = {
+      ...m,
+      metadata: { ...m.metadata, resourceVersion: current.metadata.resourceVersion },
+    };
     await api.replaceNamespacedCustomObject({ ...t, name: m.metadata.name, body });
     return undefined;
   } catch (err) {

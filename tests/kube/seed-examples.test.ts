@@ -1,5 +1,5 @@
 // Every configuration example users bring from MetalLB's docs (../shared/seeds) is accepted.
-import { AppsV1Api, CoreV1Api, type KubernetesObject, type V1Deployment, type V1Service } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, type KubernetesObject } from "@kubernetes/client-node";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -13,8 +13,10 @@ async function verdict(obj: KubernetesObject): Promise<string | undefined> {
   const kc = kubeConfigFor("admin");
   const opts = { namespace: "default", dryRun: "All", fieldValidation: "Strict" } as const;
   try {
-    if (obj.kind === "Service") await kc.makeApiClient(CoreV1Api).createNamespacedService({ ...opts, body: obj as V1Service });
-    else if (obj.kind === "Deployment") await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({ ...opts, body: obj as V1Deployment });
+    if (obj.kind === "Service")
+      await kc.makeApiClient(CoreV1Api).createNamespacedService({ ...opts, body: obj });
+    else if (obj.kind === "Deployment")
+      await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({ ...opts, body: obj });
     else return await createVerdict(obj as Manifest);
     return undefined;
   } catch (err) {

@@ -66,12 +66,23 @@ function getStatus(url: string, token: string): Promise<number> {
   });
 }
 
-async function waitHealthy(what: string, proc: Managed, probe: () => Promise<boolean>): Promise<void> {
+async function waitHealthy(
+  what: string,
+  proc: Managed,
+  probe: () => Promise<boolean>,
+): Promise<void> {
   const died = proc.exited.then((code) => {
     const tail = proc.log().split("\n").slice(-15).join("\n");
-    throw new Error(`${proc.name} exited (${code}) during start-up; last log lines:\n${tail}\n(log: ${proc.logFile})`);
+    throw new Error(
+      `${proc.name} exited (${code}) during start-up; last log lines:\n${tail}\n(log: ${proc.logFile})`,
+    );
   });
-  const ready = waitFor(what, async () => ((await probe().catch(() => false)) ? true : undefined), 120_000, 250);
+  const ready = waitFor(
+    what,
+    async () => ((await probe().catch(() => false)) ? true : undefined),
+    120_000,
+    250,
+  );
   await Promise.race([ready, died]);
   died.catch(() => undefined); // later exits are the caller's business
 }
@@ -144,7 +155,11 @@ export async function startKube(): Promise<KubeEnv> {
     return res.ok;
   });
   const apiReady = async () =>
-    waitHealthy("kube-apiserver /readyz", api, async () => (await getStatus(`${server}/readyz`, admin.token)) === 200);
+    waitHealthy(
+      "kube-apiserver /readyz",
+      api,
+      async () => (await getStatus(`${server}/readyz`, admin.token)) === 200,
+    );
   await apiReady();
 
   const caPem = readFileSync(join(dir, "certs", "apiserver.crt"), "utf8");

@@ -10,11 +10,13 @@ import { join } from "node:path";
 import { waitFor } from "../proc.js";
 
 export function loadCrds(dir: string): V1CustomResourceDefinition[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".yaml"))
-    .sort()
-    // loadYaml maps x-kubernetes-* keys to the client's model; a plain parse would lose them.
-    .map((f) => loadYaml<V1CustomResourceDefinition>(readFileSync(join(dir, f), "utf8")));
+  return (
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".yaml"))
+      .sort()
+      // loadYaml maps x-kubernetes-* keys to the client's model; a plain parse would lose them.
+      .map((f) => loadYaml<V1CustomResourceDefinition>(readFileSync(join(dir, f), "utf8")))
+  );
 }
 
 export async function installCrds(kubeconfigPath: string, crdDir: string): Promise<string[]> {
@@ -27,7 +29,9 @@ export async function installCrds(kubeconfigPath: string, crdDir: string): Promi
       await api.createCustomResourceDefinition({ body });
     } catch (err) {
       const name = body.metadata?.name ?? "?";
-      throw new Error(`the API server refused CRD ${name} from ${crdDir}: ${describeApiError(err)}`);
+      throw new Error(
+        `the API server refused CRD ${name} from ${crdDir}: ${describeApiError(err)}`,
+      );
     }
   }
   const names = crds.map((c) => c.metadata?.name ?? "");
@@ -36,7 +40,9 @@ export async function installCrds(kubeconfigPath: string, crdDir: string): Promi
       `CRD ${name} Established`,
       async () => {
         const crd = await api.readCustomResourceDefinition({ name });
-        const ok = crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
+        const ok = crd.status?.conditions?.some(
+          (c) => c.type === "Established" && c.status === "True",
+        );
         return ok ? true : undefined;
       },
       30_000,

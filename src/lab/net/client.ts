@@ -18,19 +18,37 @@ export async function neighbours(lab: Lab, host: string): Promise<Neighbour[]> {
 }
 
 /** The MAC a host's kernel holds for an address, if any. */
-export async function neighbourMac(lab: Lab, host: string, ip: string): Promise<string | undefined> {
+export async function neighbourMac(
+  lab: Lab,
+  host: string,
+  ip: string,
+): Promise<string | undefined> {
   return (await neighbours(lab, host)).find((n) => n.dst === ip && n.lladdr)?.lladdr;
 }
 
 /** One ARP request from `host` for `ip`; the MAC that answered, or undefined. */
-export async function arpResolve(lab: Lab, host: string, dev: string, ip: string): Promise<string | undefined> {
-  const out = await lab.exec(host, [systemTool("arping"), "-c", "1", "-w", "2", "-I", dev, ip]).catch(() => "");
+export async function arpResolve(
+  lab: Lab,
+  host: string,
+  dev: string,
+  ip: string,
+): Promise<string | undefined> {
+  const out = await lab
+    .exec(host, [systemTool("arping"), "-c", "1", "-w", "2", "-I", dev, ip])
+    .catch(() => "");
   return /\[([0-9a-f:]{17})\]/i.exec(out)?.[1]?.toLowerCase();
 }
 
 /** One Neighbor Solicitation from `host` for `ip`; the MAC that answered, or undefined. */
-export async function ndpResolve(lab: Lab, host: string, dev: string, ip: string): Promise<string | undefined> {
-  const out = await lab.exec(host, [systemTool("ndisc6"), "-1", "-r", "2", "-w", "1000", ip, dev]).catch(() => "");
+export async function ndpResolve(
+  lab: Lab,
+  host: string,
+  dev: string,
+  ip: string,
+): Promise<string | undefined> {
+  const out = await lab
+    .exec(host, [systemTool("ndisc6"), "-1", "-r", "2", "-w", "1000", ip, dev])
+    .catch(() => "");
   return /Target link-layer address:\s*([0-9A-F:]{17})/i.exec(out)?.[1]?.toLowerCase();
 }
 
@@ -41,7 +59,15 @@ export interface Capture {
 
 export function capture(lab: Lab, host: string, dev: string, filter: string): Capture {
   const file = join(lab.dir, `capture-${host}-${dev}-${Date.now()}.pcap`);
-  const proc = lab.spawn(host, `tcpdump-${host}-${Date.now()}`, [systemTool("tcpdump"), "-i", dev, "-U", "-w", file, filter]);
+  const proc = lab.spawn(host, `tcpdump-${host}-${Date.now()}`, [
+    systemTool("tcpdump"),
+    "-i",
+    dev,
+    "-U",
+    "-w",
+    file,
+    filter,
+  ]);
   return {
     async stop() {
       await proc.stop();

@@ -1,7 +1,12 @@
 // The lab may only use the documentation address ranges (RFC 5737, RFC 3849).
 import { isIP } from "node:net";
 
-export const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"];
+export const DOCUMENTATION_RANGES = [
+  "192.0.2.0/24",
+  "198.51.100.0/24",
+  "203.0.113.0/24",
+  "2001:db8::/32",
+];
 
 /** An IP address as a bigint plus its family; undefined when not an address. */
 export function parseIp(text: string): { family: 4 | 6; value: bigint } | undefined {
@@ -16,7 +21,8 @@ export function parseIp(text: string): { family: 4 | 6; value: bigint } | undefi
     const [head, tail] = body.includes("::") ? body.split("::") : [body, undefined];
     const h = head ? head.split(":") : [];
     const t = tail ? tail.split(":") : [];
-    const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill("0"), ...t];
+    const groups =
+      tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill("0"), ...t];
     body = groups.join(":");
     const value = groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
     return { family, value };

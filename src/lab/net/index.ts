@@ -3,6 +3,6 @@ export { Lab, sweepStaleLabs } from "./lab.js";
 export type { Topology, HostSpec, LinkSpec } from "./topology.js";
 export { startFrr } from "./routers/frr.js";
 export { startBird } from "./routers/bird.js";
-export { startGobgp } from "./routers/gobgp.js";
+export { startGobgp, type GobgpRouter } from "./routers/gobgp.js";
 export type { BgpRouter, BgpRouterSpec, BgpNeighbor, RibPath } from "./routers/router.js";
 export * as client from "./client.js";

@@ -3,7 +3,14 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isAlive, run, startProcess, type Managed } from "../proc.js";
-import { LAB_PREFIX, buildPlan, checkTopology, labNames, type LabNames, type Topology } from "./topology.js";
+import {
+  LAB_PREFIX,
+  buildPlan,
+  checkTopology,
+  labNames,
+  type LabNames,
+  type Topology,
+} from "./topology.js";
 
 let counter = 0;
 const OWNED = new RegExp(`^${LAB_PREFIX}-(\\d+)x\\d+-`);
@@ -73,25 +80,36 @@ export class Lab {
   }
 
   ns(host: string): string {
-    if (!this.topology.hosts.some((h) => h.name === host)) throw new Error(`lab has no host "${host}"`);
+    if (!this.topology.hosts.some((h) => h.name === host))
+      throw new Error(`lab has no host "${host}"`);
     return this.names.hostNs(host);
   }
 
   /** Runs a command to completion inside a host's namespace. */
-  exec(host: string, argv: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+  exec(
+    host: string,
+    argv: string[],
+    opts: { input?: string; timeoutMs?: number } = {},
+  ): Promise<string> {
     return run(["ip", "netns", "exec", this.ns(host), ...argv], opts);
   }
 
   /** Starts a long-running process inside a host's namespace; stopped by destroy(). */
   spawn(host: string, name: string, argv: string[]): Managed {
-    const proc = startProcess(name, ["ip", "netns", "exec", this.ns(host), ...argv], join(this.dir, `${name}.log`));
+    const proc = startProcess(
+      name,
+      ["ip", "netns", "exec", this.ns(host), ...argv],
+      join(this.dir, `${name}.log`),
+    );
     this.procs.push(proc);
     return proc;
   }
 
   /** Every lab namespace that exists right now (for leak checks). */
   async namespaces(): Promise<string[]> {
-    return (await listNamespaces()).filter((ns) => ns.startsWith(`${LAB_PREFIX}-${this.names.labId}-`));
+    return (await listNamespaces()).filter((ns) =>
+      ns.startsWith(`${LAB_PREFIX}-${this.names.labId}-`),
+    );
   }
 
   async destroy(): Promise<void> {

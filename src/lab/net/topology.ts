@@ -50,16 +50,20 @@ export function checkTopology(t: Topology): string[] {
   const errors: string[] = [];
   const seen = new Set<string>();
   for (const s of t.segments) {
-    if (!NAME.test(s)) errors.push(`segment "${s}": use 1-10 lowercase letters/digits, starting with a letter`);
+    if (!NAME.test(s))
+      errors.push(`segment "${s}": use 1-10 lowercase letters/digits, starting with a letter`);
   }
   for (const h of t.hosts) {
     if (!NAME.test(h.name) || h.name === "sw") {
-      errors.push(`host "${h.name}": use 1-10 lowercase letters/digits, starting with a letter (not "sw")`);
+      errors.push(
+        `host "${h.name}": use 1-10 lowercase letters/digits, starting with a letter (not "sw")`,
+      );
     }
     if (seen.has(h.name)) errors.push(`host "${h.name}" is declared twice`);
     seen.add(h.name);
     h.links.forEach((l, i) => {
-      if (!t.segments.includes(l.segment)) errors.push(`host "${h.name}" link ${i}: unknown segment "${l.segment}"`);
+      if (!t.segments.includes(l.segment))
+        errors.push(`host "${h.name}" link ${i}: unknown segment "${l.segment}"`);
       for (const a of l.addresses) {
         const [ip, len] = a.split("/");
         if (!ip || !len || !isDocumentationAddress(ip)) {
@@ -82,10 +86,39 @@ export function buildPlan(t: Topology, n: LabNames): string[][] {
     cmds.push(["ip", "-n", ns, "link", "set", "lo", "up"]);
   }
   // The switch forwards frames only; it must not take part in IPv6 itself.
-  cmds.push(["ip", "netns", "exec", n.switchNs, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"]);
-  cmds.push(["ip", "netns", "exec", n.switchNs, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"]);
+  cmds.push([
+    "ip",
+    "netns",
+    "exec",
+    n.switchNs,
+    "sysctl",
+    "-qw",
+    "net.ipv6.conf.all.disable_ipv6=1",
+  ]);
+  cmds.push([
+    "ip",
+    "netns",
+    "exec",
+    n.switchNs,
+    "sysctl",
+    "-qw",
+    "net.ipv6.conf.default.disable_ipv6=1",
+  ]);
   for (const s of t.segments) {
-    cmds.push(["ip", "-n", n.switchNs, "link", "add", n.bridge(s), "type", "bridge", "stp_state", "0", "forward_delay", "0"]);
+    cmds.push([
+      "ip",
+      "-n",
+      n.switchNs,
+      "link",
+      "add",
+      n.bridge(s),
+      "type",
+      "bridge",
+      "stp_state",
+      "0",
+      "forward_delay",
+      "0",
+    ]);
     cmds.push(["ip", "-n", n.switchNs, "link", "set", n.bridge(s), "up"]);
   }
   for (const h of t.hosts) {
@@ -93,11 +126,45 @@ export function buildPlan(t: Topology, n: LabNames): string[][] {
     h.links.forEach((l, i) => {
       const outer = n.switchIf(h.name, i);
       const inner = n.hostIf(i);
-      cmds.push(["ip", "-n", n.switchNs, "link", "add", outer, "type", "veth", "peer", "name", inner, "netns", ns]);
-      cmds.push(["ip", "-n", n.switchNs, "link", "set", outer, "master", n.bridge(l.segment), "up"]);
+      cmds.push([
+        "ip",
+        "-n",
+        n.switchNs,
+        "link",
+        "add",
+        outer,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        inner,
+        "netns",
+        ns,
+      ]);
+      cmds.push([
+        "ip",
+        "-n",
+        n.switchNs,
+        "link",
+        "set",
+        outer,
+        "master",
+        n.bridge(l.segment),
+        "up",
+      ]);
       cmds.push(["ip", "-n", ns, "link", "set", inner, "up"]);
       for (const a of l.addresses) {
-        cmds.push(["ip", "-n", ns, "addr", "add", a, "dev", inner, ...(a.includes(":") ? ["nodad"] : [])]);
+        cmds.push([
+          "ip",
+          "-n",
+          ns,
+          "addr",
+          "add",
+          a,
+          "dev",
+          inner,
+          ...(a.includes(":") ? ["nodad"] : []),
+        ]);
       }
     });
   }

@@ -1,10 +1,16 @@
 // BIRD 2 in a lab namespace; its RIB is read from `birdc show route all` (BIRD has no JSON).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run } from "../../proc.js";
+import { run, waitFor } from "../../proc.js";
 import { systemTool } from "../../tools.js";
 import type { Lab } from "../lab.js";
-import { familiesOf, familyOf, type BgpRouter, type BgpRouterSpec, type RibPath } from "./router.js";
+import {
+  familiesOf,
+  familyOf,
+  type BgpRouter,
+  type BgpRouterSpec,
+  type RibPath,
+} from "./router.js";
 
 export function birdConfig(spec: BgpRouterSpec, logFile: string): string {
   const out = [`router id ${spec.routerId};`, `log "${logFile}" all;`, "protocol device { }"];
@@ -17,7 +23,11 @@ export function birdConfig(spec: BgpRouterSpec, logFile: string): string {
     }
   }
   spec.neighbors.forEach((n, i) => {
-    out.push(`protocol bgp n${i} {`, `  local as ${spec.asn};`, `  neighbor ${n.address} as ${n.asn};`);
+    out.push(
+      `protocol bgp n${i} {`,
+      `  local as ${spec.asn};`,
+      `  neighbor ${n.address} as ${n.asn};`,
+    );
     // BIRD waits 60s+ after a failed attempt by default; a lab wants quick convergence.
     out.push("  connect retry time 2;", "  start delay time 1;", "  error wait time 1, 5;");
     if (n.password) out.push(`  password "${n.password}";`);
@@ -38,7 +48,14 @@ export function parseBirdRoutes(text: string): RibPath[] {
     const head = /^(\S+)?\s+\w+ \[\S+ [^\]]*\] (\*)?/.exec(line);
     if (head && /\s(unicast|blackhole|unreachable) \[/.test(line)) {
       if (head[1]) prefix = head[1];
-      current = { prefix, nextHop: "", asPath: [], communities: [], largeCommunities: [], best: head[2] === "*" };
+      current = {
+        prefix,
+        nextHop: "",
+        asPath: [],
+        communities: [],
+        largeCommunities: [],
+        best: head[2] === "*",
+      };
       paths.push(current);
       continue;
     }
@@ -46,12 +63,19 @@ export function parseBirdRoutes(text: string): RibPath[] {
     const attr = /^\s+BGP\.(\w+): (.*)$/.exec(line);
     if (!attr) continue;
     const [, key, value = ""] = attr;
-    if (key === "as_path") current.asPath = value.split(/\s+/).filter((x) => /^\d+$/.test(x)).map(Number);
+    if (key === "as_path")
+      current.asPath = value
+        .split(/\s+/)
+        .filter((x) => /^\d+$/.test(x))
+        .map(Number);
     if (key === "next_hop") current.nextHop = value.split(/\s+/)[0] ?? "";
     if (key === "local_pref") current.localPref = Number(value);
-    if (key === "community") current.communities = [...value.matchAll(/\((\d+),(\d+)\)/g)].map((m) => `${m[1]}:${m[2]}`);
+    if (key === "community")
+      current.communities = [...value.matchAll(/\((\d+),(\d+)\)/g)].map((m) => `${m[1]}:${m[2]}`);
     if (key === "large_community") {
-      current.largeCommunities = [...value.matchAll(/\((\d+), (\d+), (\d+)\)/g)].map((m) => `${m[1]}:${m[2]}:${m[3]}`);
+      current.largeCommunities = [...value.matchAll(/\((\d+), (\d+), (\d+)\)/g)].map(
+        (m) => `${m[1]}:${m[2]}:${m[3]}`,
+      );
     }
   }
   return paths;
@@ -61,8 +85,20 @@ export async function startBird(lab: Lab, spec: BgpRouterSpec): Promise<BgpRoute
   const conf = join(lab.dir, `bird-${spec.host}.conf`);
   const sock = join(lab.dir, `bird-${spec.host}.ctl`);
   writeFileSync(conf, birdConfig(spec, join(lab.dir, `bird-${spec.host}.daemon.log`)));
-  const proc = lab.spawn(spec.host, `bird-${spec.host}`, [systemTool("bird"), "-f", "-c", conf, "-s", sock]);
+  const proc = lab.spawn(spec.host, `bird-${spec.host}`, [
+    systemTool("bird"),
+    "-f",
+    "-c",
+    conf,
+    "-s",
+    sock,
+  ]);
   const birdc = (cmd: string) => run([systemTool("birdc"), "-s", sock, ...cmd.split(" ")]);
+  await waitFor(
+    `bird control socket in ${spec.host}`,
+    async () => ((await birdc("show status")) ? true : undefined),
+    20_000,
+  );
   return {
     kind: "bird",
     host: spec.host,

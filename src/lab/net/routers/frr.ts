@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { run } from "../../proc.js";
 import { systemTool } from "../../tools.js";
 import type { Lab } from "../lab.js";
-import { familiesOf, familyOf, type BgpRouter, type BgpRouterSpec, type RibPath } from "./router.js";
+import {
+  familiesOf,
+  familyOf,
+  type BgpRouter,
+  type BgpRouterSpec,
+  type RibPath,
+} from "./router.js";
 
 const FRR_LIBEXEC = ["/usr/lib/frr"];
 
@@ -24,7 +30,9 @@ export function frrBgpdConfig(spec: BgpRouterSpec, logFile: string): string {
     if (n.password) lines.push(` neighbor ${n.address} password ${n.password}`);
     if (n.passive) lines.push(` neighbor ${n.address} passive`);
     if (n.holdTime !== undefined) {
-      lines.push(` neighbor ${n.address} timers ${Math.max(1, Math.floor(n.holdTime / 3))} ${n.holdTime}`);
+      lines.push(
+        ` neighbor ${n.address} timers ${Math.max(1, Math.floor(n.holdTime / 3))} ${n.holdTime}`,
+      );
     }
     lines.push(` neighbor ${n.address} timers connect 2`);
   }
@@ -50,6 +58,18 @@ interface FrrPath {
   largeCommunity?: { list?: string[] };
 }
 
+/** FRR prints well-known communities (RFC 1997, 7999, 8326, …) by name; the lab compares numbers. */
+const WELL_KNOWN: Record<string, string> = {
+  gracefulShutdown: "65535:0",
+  acceptOwn: "65535:1",
+  blackhole: "65535:666",
+  noExport: "65535:65281",
+  noAdvertise: "65535:65282",
+  noExportSubconfed: "65535:65283",
+  localAs: "65535:65283",
+  noPeer: "65535:65284",
+};
+
 export function parseFrrRoute(prefix: string, paths: FrrPath[]): RibPath[] {
   return paths
     .filter((p) => p.valid !== false)
@@ -58,7 +78,7 @@ export function parseFrrRoute(prefix: string, paths: FrrPath[]): RibPath[] {
       nextHop: p.nexthops?.find((n) => n.scope !== "link-local")?.ip ?? p.nexthops?.[0]?.ip ?? "",
       asPath: (p.aspath?.segments ?? []).flatMap((s) => s.list ?? []),
       ...(p.locPrf !== undefined ? { localPref: p.locPrf } : {}),
-      communities: p.community?.list ?? [],
+      communities: (p.community?.list ?? []).map((c) => WELL_KNOWN[c] ?? c),
       largeCommunities: p.largeCommunity?.list ?? [],
       best: p.bestpath?.overall === true,
     }));
@@ -93,17 +113,24 @@ export async function startFrr(lab: Lab, spec: BgpRouterSpec): Promise<BgpRouter
     host: spec.host,
     async rib(family) {
       const afi = family === 4 ? "ipv4" : "ipv6";
-      const table = (await vtysh(`show bgp ${afi} unicast json`)) as { routes?: Record<string, unknown> };
+      const table = (await vtysh(`show bgp ${afi} unicast json`)) as {
+        routes?: Record<string, unknown>;
+      };
       const out: RibPath[] = [];
       for (const prefix of Object.keys(table.routes ?? {})) {
-        const detail = (await vtysh(`show bgp ${afi} unicast ${prefix} json`)) as { paths?: FrrPath[] };
+        const detail = (await vtysh(`show bgp ${afi} unicast ${prefix} json`)) as {
+          paths?: FrrPath[];
+        };
         out.push(...parseFrrRoute(prefix, detail.paths ?? []));
       }
       return out;
     },
     async sessions() {
       const out: Record<string, string> = {};
-      const summary = (await vtysh("show bgp neighbors json")) as Record<string, { bgpState?: string }>;
+      const summary = (await vtysh("show bgp neighbors json")) as Record<
+        string,
+        { bgpState?: string }
+      >;
       for (const [addr, n] of Object.entries(summary)) out[addr] = n.bgpState ?? "unknown";
       return out;
     },

@@ -35,7 +35,8 @@ export interface RibPath {
   best: boolean;
 }
 
-export type SessionState = "Established" | string;
+/** "Established" when the session is up; otherwise the router's own name for the state. */
+export type SessionState = string;
 
 export interface BgpRouter {
   readonly kind: "frr" | "bird" | "gobgp";

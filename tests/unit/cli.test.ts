@@ -1,0 +1,34 @@
+// The CLI entry point runs as users run it (a child process through bin/).
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { KINDS } from "../../src/api/kinds/index.js";
+
+const bin = join(import.meta.dirname, "../../bin/metallb-ts.js");
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
+
+describe("metallb-ts CLI", () => {
+  it("prints its version", () => {
+    const r = cli("version");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^metallb-ts \d+\.\d+\.\d+\n$/);
+  });
+
+  it("prints every CRD", () => {
+    const r = cli("crds");
+    expect(r.status).toBe(0);
+    const names = parseAllDocuments(r.stdout).map(
+      (d) => (d.toJS() as { metadata: { name: string } }).metadata.name,
+    );
+    expect(names).toEqual(KINDS.map((k) => `${k.plural}.metallb.io`));
+  });
+
+  it("refuses an unknown command with usage and exit status 2", () => {
+    const r = cli("frobnicate");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('unknown command "frobnicate"');
+    expect(r.stderr).toContain("usage: metallb-ts");
+  });
+});
