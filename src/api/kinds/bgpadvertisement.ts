@@ -4,7 +4,7 @@ import {
   CEL_IS_STANDARD_COMMUNITY,
   COMMUNITY_HELP,
 } from "../schema/cel-net.js";
-import { Conditions, LabelSelectors, ObjectNames, cel } from "../schema/k8s.js";
+import { ConditionsStatus, LabelSelectors, ObjectNames, cel } from "../schema/k8s.js";
 import { v1beta1Only, type KindDef } from "./kind.js";
 
 const CommunityRef = Type.String({
@@ -60,11 +60,6 @@ export const BGPAdvertisementSpec = Type.Object(
   { additionalProperties: false },
 );
 
-export const BGPAdvertisementStatus = Type.Object(
-  { conditions: Type.Optional(Conditions) },
-  { additionalProperties: false },
-);
-
 export type BGPAdvertisementSpec = Static<typeof BGPAdvertisementSpec>;
 
 export const BGPAdvertisementKind: KindDef = {
@@ -73,7 +68,7 @@ export const BGPAdvertisementKind: KindDef = {
   description: "Announces the IPs of selected pools to BGP peers, with attributes.",
   versions: v1beta1Only,
   spec: BGPAdvertisementSpec,
-  status: BGPAdvertisementStatus,
+  status: ConditionsStatus,
   printerColumns: [
     { name: "IPAddressPools", type: "string", jsonPath: ".spec.ipAddressPools" },
     { name: "Peers", type: "string", jsonPath: ".spec.peers", priority: 10 },

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { Conditions, Duration, LabelSelectors, ObjectName, cel } from "../schema/k8s.js";
+import { ConditionsStatus, Duration, LabelSelectors, ObjectName, cel } from "../schema/k8s.js";
 import type { KindDef } from "./kind.js";
 
 const Asn = (description: string) =>
@@ -144,11 +144,6 @@ export const BGPPeerSpec = Type.Object(
   },
 );
 
-export const BGPPeerStatus = Type.Object(
-  { conditions: Type.Optional(Conditions) },
-  { additionalProperties: false },
-);
-
 export type BGPPeerSpec = Static<typeof BGPPeerSpec>;
 
 export const BGPPeerKind: KindDef = {
@@ -166,7 +161,7 @@ export const BGPPeerKind: KindDef = {
     { name: "v1beta2", storage: true },
   ],
   spec: BGPPeerSpec,
-  status: BGPPeerStatus,
+  status: ConditionsStatus,
   printerColumns: [
     { name: "Address", type: "string", jsonPath: ".spec.peerAddress" },
     { name: "ASN", type: "string", jsonPath: ".spec.peerASN" },

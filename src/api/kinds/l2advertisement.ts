@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { Conditions, LabelSelectors, ObjectNames } from "../schema/k8s.js";
+import { ConditionsStatus, LabelSelectors, ObjectNames } from "../schema/k8s.js";
 import { v1beta1Only, type KindDef } from "./kind.js";
 
 export const L2AdvertisementSpec = Type.Object(
@@ -27,11 +27,6 @@ export const L2AdvertisementSpec = Type.Object(
   { additionalProperties: false },
 );
 
-export const L2AdvertisementStatus = Type.Object(
-  { conditions: Type.Optional(Conditions) },
-  { additionalProperties: false },
-);
-
 export type L2AdvertisementSpec = Static<typeof L2AdvertisementSpec>;
 
 export const L2AdvertisementKind: KindDef = {
@@ -40,7 +35,7 @@ export const L2AdvertisementKind: KindDef = {
   description: "Announces the IPs of selected pools with ARP (IPv4) and NDP (IPv6).",
   versions: v1beta1Only,
   spec: L2AdvertisementSpec,
-  status: L2AdvertisementStatus,
+  status: ConditionsStatus,
   printerColumns: [
     { name: "IPAddressPools", type: "string", jsonPath: ".spec.ipAddressPools" },
     { name: "Interfaces", type: "string", jsonPath: ".spec.interfaces", priority: 10 },

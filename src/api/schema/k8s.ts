@@ -114,3 +114,9 @@ export const Conditions = Type.Array(Condition, {
   "x-kubernetes-list-type": "map",
   "x-kubernetes-list-map-keys": ["type"],
 });
+
+/** Status of configuration kinds: only the controller's conditions about them. */
+export const ConditionsStatus = Type.Object(
+  { conditions: Type.Optional(Conditions) },
+  { additionalProperties: false },
+);
