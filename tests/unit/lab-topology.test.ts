@@ -1,7 +1,7 @@
 // The lab's pure core: documentation ranges and the plan that builds a topology.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cidrContains, isDocumentationAddress, parseIp } from "../../src/lab/net/doc-ranges.js";
+import { isDocumentationAddress } from "../../src/lab/net/doc-ranges.js";
 import { buildPlan, checkTopology, labNames, type Topology } from "../../src/lab/net/topology.js";
 
 const v4 = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
@@ -33,13 +33,6 @@ describe("documentation ranges", () => {
     expect(isDocumentationAddress("2001:db9::1")).toBe(false);
     expect(isDocumentationAddress("2001:db7:ffff::1")).toBe(false);
     expect(isDocumentationAddress("::1")).toBe(false);
-  });
-
-  it("parse IPv6 with and without compression to the same value", () => {
-    expect(parseIp("2001:db8::1")).toEqual(parseIp("2001:0db8:0:0:0:0:0:0001"));
-    expect(parseIp("::")?.value).toBe(0n);
-    expect(cidrContains("2001:db8:0:1::/64", "2001:db8:0:1:ffff::1")).toBe(true);
-    expect(cidrContains("2001:db8:0:1::/64", "2001:db8:0:2::1")).toBe(false);
   });
 });
 
