@@ -13,12 +13,12 @@ import {
 } from "../../src/runtime/ip/ip.js";
 
 const ipArb = fc.oneof(
-  fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }).map((value) => ({ family: 4 as Family, value })),
-  fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }).map((value) => ({ family: 6 as Family, value })),
+  fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }).map((value) => ({ family: 4, value })),
+  fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }).map((value) => ({ family: 6, value })),
   // IPv6 with long zero runs, where compression decisions happen
   fc
     .array(fc.constantFrom(0n, 0n, 0n, 1n, 0xffffn, 0xdb8n), { minLength: 8, maxLength: 8 })
-    .map((gs) => ({ family: 6 as Family, value: gs.reduce<bigint>((a, g) => (a << 16n) | g, 0n) })),
+    .map((gs) => ({ family: 6, value: gs.reduce<bigint>((a, g) => (a << 16n) | g, 0n) })),
 );
 
 describe("IP text", () => {
