@@ -10,15 +10,19 @@ import {
   parsePoolEntry,
   rangesOverlap,
   type Family,
+  type Ip,
 } from "../../src/runtime/ip/ip.js";
 
+const v4 = (value: bigint): Ip => ({ family: 4, value });
+const v6 = (value: bigint): Ip => ({ family: 6, value });
+
 const ipArb = fc.oneof(
-  fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }).map((value) => ({ family: 4, value })),
-  fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }).map((value) => ({ family: 6, value })),
+  fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }).map(v4),
+  fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }).map(v6),
   // IPv6 with long zero runs, where compression decisions happen
   fc
     .array(fc.constantFrom(0n, 0n, 0n, 1n, 0xffffn, 0xdb8n), { minLength: 8, maxLength: 8 })
-    .map((gs) => ({ family: 6, value: gs.reduce<bigint>((a, g) => (a << 16n) | g, 0n) })),
+    .map((gs) => v6(gs.reduce<bigint>((a, g) => (a << 16n) | g, 0n))),
 );
 
 describe("IP text", () => {
