@@ -1,0 +1,422 @@
+// The IP allocator: which addresses each LoadBalancer Service holds. Pure (no I/O) and
+// deterministic: the same pools and the same sequence of requests give the same addresses.
+//
+// Order of choice (documented in docs/controller.md):
+//   1. an address the Service already holds, while it stays valid (stability);
+//   2. the requested addresses (metallb.io/loadBalancerIPs or spec.loadBalancerIP);
+//   3. pools in comparePools order; in each, an address already shared under the Service's
+//      sharing key, else the lowest free address. Finding it costs O(addresses in use in the
+//      range), never O(pool size), so a /8 or a /64 pool is as cheap as a /28.
+import { formatIp, isBuggyIp, type Family, type Ip } from "../../ip/ip.js";
+import {
+  comparePools,
+  poolContains,
+  poolFamilies,
+  poolServes,
+  type Pool,
+  type ServiceIdentity,
+} from "./pool.js";
+
+export interface Port {
+  protocol: string;
+  port: number;
+}
+
+export type FamilyPolicy = "SingleStack" | "PreferDualStack" | "RequireDualStack";
+
+export interface ServiceRequest extends ServiceIdentity {
+  /** namespace/name */
+  key: string;
+  /** spec.ipFamilies, in ClusterIP order. */
+  families: Family[];
+  familyPolicy: FamilyPolicy;
+  requestedIps: Ip[];
+  /** metallb.io/address-pool */
+  pool?: string;
+  /** metallb.io/allow-shared-ip */
+  sharingKey?: string;
+  ports: Port[];
+  trafficPolicy: "Cluster" | "Local";
+  /** Canonical pod selector; Local Services may only share an IP when these are equal. */
+  selectorKey: string;
+}
+
+export interface Assignment {
+  ips: Ip[];
+  pool: string;
+}
+
+export type AllocationFailure =
+  | "PoolNotFound"
+  | "PoolDoesNotServe"
+  | "NoPool"
+  | "NotInPool"
+  | "FamilyMismatch"
+  | "Conflict"
+  | "Exhausted";
+
+export type Result =
+  { ok: true; assignment: Assignment } | { ok: false; reason: AllocationFailure; message: string };
+
+interface Refusal {
+  reason: AllocationFailure;
+  message: string;
+}
+
+const ipKey = (ip: Ip): string => `${ip.family}/${ip.value}`;
+const refuse = (reason: AllocationFailure, message: string): Refusal => ({ reason, message });
+const fail = (reason: AllocationFailure, message: string): Result => ({
+  ok: false,
+  reason,
+  message,
+});
+const isRefusal = (v: Pool | Refusal): v is Refusal => "reason" in v;
+
+/** Why two Services cannot hold the same address, or undefined when they can. */
+export function sharingConflict(a: ServiceRequest, b: ServiceRequest): string | undefined {
+  if (!a.sharingKey || a.sharingKey !== b.sharingKey) {
+    return `it is held by ${b.key} and the two do not carry the same metallb.io/allow-shared-ip key`;
+  }
+  if (a.trafficPolicy !== b.trafficPolicy) {
+    return `it is held by ${b.key}, whose externalTrafficPolicy is ${b.trafficPolicy}`;
+  }
+  if (a.trafficPolicy === "Local" && a.selectorKey !== b.selectorKey) {
+    return `it is held by ${b.key}; Services with externalTrafficPolicy Local share an IP only when they select the same pods`;
+  }
+  const clash = a.ports.find((p) =>
+    b.ports.some((q) => q.protocol === p.protocol && q.port === p.port),
+  );
+  if (clash) return `port ${clash.protocol}/${clash.port} is already used on it by ${b.key}`;
+  return undefined;
+}
+
+/** Sorted set of bigints (addresses in use of one family). */
+class SortedValues {
+  private readonly values: bigint[] = [];
+
+  /** Index of the first value >= v. */
+  lowerBound(v: bigint): number {
+    let lo = 0;
+    let hi = this.values.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.values[mid] as bigint) < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  at(i: number): bigint | undefined {
+    return this.values[i];
+  }
+  insert(v: bigint): void {
+    const i = this.lowerBound(v);
+    if (this.values[i] !== v) this.values.splice(i, 0, v);
+  }
+  remove(v: bigint): void {
+    const i = this.lowerBound(v);
+    if (this.values[i] === v) this.values.splice(i, 1);
+  }
+  /** How many values lie in [first, last]. */
+  countIn(first: bigint, last: bigint): number {
+    return this.lowerBound(last + 1n) - this.lowerBound(first);
+  }
+}
+
+export interface PoolUsage {
+  assignedIPv4: number;
+  assignedIPv6: number;
+  availableIPv4: bigint;
+  availableIPv6: bigint;
+}
+
+export class Allocator {
+  private pools: Pool[] = [];
+  private readonly services = new Map<string, { req: ServiceRequest; assignment: Assignment }>();
+  private readonly holders = new Map<string, Set<string>>();
+  private readonly used: Record<Family, SortedValues> = {
+    4: new SortedValues(),
+    6: new SortedValues(),
+  };
+
+  /**
+   * Replaces the pools. Services whose addresses are no longer in a pool that serves them are
+   * released and their keys returned (the caller reassigns them); every other Service keeps its
+   * addresses.
+   */
+  setPools(pools: Pool[]): string[] {
+    this.pools = [...pools].sort(comparePools);
+    const released: string[] = [];
+    for (const key of [...this.services.keys()].sort()) {
+      const entry = this.services.get(key);
+      if (!entry) continue;
+      const pool = this.poolFor(entry.req, entry.assignment.ips);
+      if (isRefusal(pool)) {
+        this.release(key);
+        released.push(key);
+      } else {
+        entry.assignment = { ips: entry.assignment.ips, pool: pool.name };
+      }
+    }
+    return released;
+  }
+
+  getPools(): readonly Pool[] {
+    return this.pools;
+  }
+
+  assignment(key: string): Assignment | undefined {
+    return this.services.get(key)?.assignment;
+  }
+
+  /** Every assignment, by Service key. */
+  assignments(): Map<string, Assignment> {
+    return new Map([...this.services].map(([k, v]) => [k, v.assignment]));
+  }
+
+  /** Claims exactly these addresses for the Service (e.g. from its status after a restart). */
+  claim(req: ServiceRequest, ips: Ip[]): Result {
+    const previous = this.services.get(req.key);
+    if (previous) this.release(req.key);
+    const checked = this.check(req, ips);
+    if (isRefusal(checked)) {
+      if (previous) this.commit(previous.req, previous.assignment);
+      return { ok: false, ...checked };
+    }
+    const assignment = { ips, pool: checked.name };
+    this.commit(req, assignment);
+    return { ok: true, assignment };
+  }
+
+  /** Keeps the Service's current addresses while they remain valid, else allocates anew. */
+  assign(req: ServiceRequest): Result {
+    const current = this.services.get(req.key);
+    if (current) {
+      this.release(req.key);
+      const pool = this.check(req, current.assignment.ips);
+      if (!isRefusal(pool)) {
+        const assignment = { ips: current.assignment.ips, pool: pool.name };
+        this.commit(req, assignment);
+        return { ok: true, assignment };
+      }
+    }
+    return this.allocate(req);
+  }
+
+  release(key: string): void {
+    const entry = this.services.get(key);
+    if (!entry) return;
+    this.services.delete(key);
+    for (const ip of entry.assignment.ips) {
+      const set = this.holders.get(ipKey(ip));
+      set?.delete(key);
+      if (set && set.size === 0) {
+        this.holders.delete(ipKey(ip));
+        this.used[ip.family].remove(ip.value);
+      }
+    }
+  }
+
+  usage(poolName: string): PoolUsage | undefined {
+    const pool = this.pools.find((p) => p.name === poolName);
+    if (!pool) return undefined;
+    const count: Record<Family, { assigned: number; size: bigint }> = {
+      4: { assigned: 0, size: 0n },
+      6: { assigned: 0, size: 0n },
+    };
+    for (const r of pool.ranges) {
+      count[r.family].assigned += this.used[r.family].countIn(r.first, r.last);
+      count[r.family].size +=
+        r.last - r.first + 1n - (pool.avoidBuggyIPs ? buggyCount(r.family, r.first, r.last) : 0n);
+    }
+    const avail = (f: Family) => {
+      const a = count[f].size - BigInt(count[f].assigned);
+      return a < 0n ? 0n : a;
+    };
+    return {
+      assignedIPv4: count[4].assigned,
+      assignedIPv6: count[6].assigned,
+      availableIPv4: avail(4),
+      availableIPv6: avail(6),
+    };
+  }
+
+  private commit(req: ServiceRequest, assignment: Assignment): void {
+    this.services.set(req.key, { req, assignment });
+    for (const ip of assignment.ips) {
+      const k = ipKey(ip);
+      let set = this.holders.get(k);
+      if (!set) {
+        set = new Set();
+        this.holders.set(k, set);
+        this.used[ip.family].insert(ip.value);
+      }
+      set.add(req.key);
+    }
+  }
+
+  /** Why another Service's hold on ip excludes req, or undefined. */
+  private heldConflict(req: ServiceRequest, ip: Ip): string | undefined {
+    for (const other of this.holders.get(ipKey(ip)) ?? []) {
+      if (other === req.key) continue;
+      const o = this.services.get(other);
+      const why = o && sharingConflict(req, o.req);
+      if (why) return `${formatIp(ip)}: ${why}`;
+    }
+    return undefined;
+  }
+
+  /** The pool that makes ips valid for req, or why there is none (sharing not considered). */
+  private poolFor(req: ServiceRequest, ips: Ip[]): Pool | Refusal {
+    const families = ips.map((ip) => ip.family);
+    if (new Set(families).size !== ips.length || ips.length === 0) {
+      return refuse("FamilyMismatch", "a Service holds one address per IP family");
+    }
+    if (families.some((f) => !req.families.includes(f))) {
+      return refuse(
+        "FamilyMismatch",
+        `the Service's ipFamilies are ${req.families.map((f) => `IPv${f}`).join(",")}`,
+      );
+    }
+    if (req.familyPolicy === "SingleStack" && ips.length !== 1) {
+      return refuse("FamilyMismatch", "a SingleStack Service takes one address");
+    }
+    if (req.familyPolicy === "RequireDualStack" && ips.length !== 2) {
+      return refuse("FamilyMismatch", "RequireDualStack needs an IPv4 and an IPv6 address");
+    }
+    if (req.requestedIps.length) {
+      const want = new Set(req.requestedIps.map(ipKey));
+      if (want.size !== ips.length || ips.some((ip) => !want.has(ipKey(ip)))) {
+        return refuse("Conflict", "the Service requests other addresses");
+      }
+    }
+    const text = ips.map(formatIp).join(",");
+    const pools = this.pools.filter((p) => ips.every((ip) => poolContains(p, ip)));
+    if (!pools.length) return refuse("NotInPool", `${text} is not in any IPAddressPool`);
+    const named = req.pool ? pools.filter((p) => p.name === req.pool) : pools;
+    if (!named.length) return refuse("NotInPool", `${text} is not in pool ${req.pool}`);
+    const serving = named.filter((p) => poolServes(p, req));
+    if (!serving.length) {
+      return refuse(
+        "PoolDoesNotServe",
+        `pool ${named[0]?.name} does not serve this Service (serviceAllocation)`,
+      );
+    }
+    const chosen =
+      req.requestedIps.length || req.pool ? serving[0] : serving.find((p) => p.autoAssign);
+    return (
+      chosen ??
+      refuse("NoPool", `pool ${serving[0]?.name} has autoAssign off; request it or its addresses`)
+    );
+  }
+
+  private check(req: ServiceRequest, ips: Ip[]): Pool | Refusal {
+    const pool = this.poolFor(req, ips);
+    if (isRefusal(pool)) return pool;
+    for (const ip of ips) {
+      const why = this.heldConflict(req, ip);
+      if (why) return refuse("Conflict", why);
+    }
+    return pool;
+  }
+
+  private allocate(req: ServiceRequest): Result {
+    if (req.requestedIps.length) {
+      const pool = this.check(req, req.requestedIps);
+      if (isRefusal(pool)) {
+        return fail(
+          pool.reason,
+          `cannot assign ${req.requestedIps.map(formatIp).join(",")}: ${pool.message}`,
+        );
+      }
+      const assignment = { ips: req.requestedIps, pool: pool.name };
+      this.commit(req, assignment);
+      return { ok: true, assignment };
+    }
+    let candidates: Pool[];
+    if (req.pool) {
+      const named = this.pools.find((p) => p.name === req.pool);
+      if (!named)
+        return fail("PoolNotFound", `pool ${req.pool} (metallb.io/address-pool) does not exist`);
+      if (!poolServes(named, req)) {
+        return fail(
+          "PoolDoesNotServe",
+          `pool ${req.pool} does not serve this Service (its serviceAllocation excludes it)`,
+        );
+      }
+      candidates = [named];
+    } else {
+      candidates = this.pools.filter((p) => p.autoAssign && poolServes(p, req));
+      if (!candidates.length)
+        return fail("NoPool", "no IPAddressPool with autoAssign serves this Service");
+    }
+    const wanted = req.familyPolicy === "SingleStack" ? req.families.slice(0, 1) : req.families;
+    for (const pool of candidates) {
+      const has = poolFamilies(pool);
+      const families =
+        req.familyPolicy === "PreferDualStack" ? wanted.filter((f) => has.has(f)) : wanted;
+      if (!families.length || !families.every((f) => has.has(f))) continue;
+      const ips: Ip[] = [];
+      for (const family of families) {
+        const ip = this.sharedAddress(req, pool, family) ?? this.lowestFree(pool, family);
+        if (!ip) break;
+        ips.push(ip);
+      }
+      if (ips.length === families.length) {
+        const assignment = { ips, pool: pool.name };
+        this.commit(req, assignment);
+        return { ok: true, assignment };
+      }
+    }
+    return fail(
+      "Exhausted",
+      `no free ${wanted.map((f) => `IPv${f}`).join("+")} address in pool(s) ${candidates.map((p) => p.name).join(", ")}`,
+    );
+  }
+
+  /** The lowest address under req's sharing key in pool that req may join. */
+  private sharedAddress(req: ServiceRequest, pool: Pool, family: Family): Ip | undefined {
+    if (!req.sharingKey) return undefined;
+    let best: Ip | undefined;
+    for (const { req: other, assignment } of this.services.values()) {
+      if (other.sharingKey !== req.sharingKey) continue;
+      for (const ip of assignment.ips) {
+        if (ip.family !== family || !poolContains(pool, ip) || (best && best.value <= ip.value))
+          continue;
+        if (!this.heldConflict(req, ip)) best = ip;
+      }
+    }
+    return best;
+  }
+
+  private lowestFree(pool: Pool, family: Family): Ip | undefined {
+    const used = this.used[family];
+    const ranges = pool.ranges
+      .filter((r) => r.family === family)
+      .sort((a, b) => (a.first < b.first ? -1 : 1));
+    for (const r of ranges) {
+      // Walk the addresses in use from the range start; the first gap is the answer.
+      let candidate = r.first;
+      let i = used.lowerBound(candidate);
+      while (candidate <= r.last) {
+        if (pool.avoidBuggyIPs && isBuggyIp({ family, value: candidate })) {
+          candidate += 1n;
+          continue;
+        }
+        let next = used.at(i);
+        while (next !== undefined && next < candidate) next = used.at(++i);
+        if (next !== candidate) return { family, value: candidate };
+        candidate += 1n;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** How many IPv4 addresses in [first, last] end in .0 or .255. */
+function buggyCount(family: Family, first: bigint, last: bigint): bigint {
+  if (family !== 4) return 0n;
+  const below = (v: bigint) => (v < 0n ? 0n : v / 256n + 1n); // values <= v with low byte 0
+  const zeros = below(last) - below(first - 1n);
+  const highs = below(last - 255n) - below(first - 256n);
+  return zeros + highs;
+}

@@ -1,0 +1,171 @@
+// Named allocator behaviours: the choices users see, each with its reason on failure.
+import { describe, expect, it } from "vitest";
+import {
+  Allocator,
+  type ServiceRequest,
+} from "../../src/runtime/controller/allocator/allocator.js";
+import { parsePool, type Pool } from "../../src/runtime/controller/allocator/pool.js";
+import { formatIp, parseIp, type Ip } from "../../src/runtime/ip/ip.js";
+import type { IPAddressPoolSpec } from "../../src/api/kinds/ipaddresspool.js";
+
+const pool = (name: string, spec: IPAddressPoolSpec): Pool => {
+  const r = parsePool(name, spec);
+  if ("errors" in r) throw new Error(r.errors.join("; "));
+  return r.pool;
+};
+const svc = (name: string, extra: Partial<ServiceRequest> = {}): ServiceRequest => ({
+  key: `ns/${name}`,
+  namespace: "ns",
+  labels: {},
+  namespaceLabels: {},
+  families: [4],
+  familyPolicy: "SingleStack",
+  requestedIps: [],
+  ports: [{ protocol: "TCP", port: 80 }],
+  trafficPolicy: "Cluster",
+  selectorKey: "app=x",
+  ...extra,
+});
+const ip = (t: string) => parseIp(t) as Ip;
+const ips = (a: Allocator, r: ServiceRequest) => {
+  const res = a.assign(r);
+  return res.ok ? res.assignment.ips.map(formatIp) : res.reason;
+};
+const allocator = (...pools: Pool[]) => {
+  const a = new Allocator();
+  a.setPools(pools);
+  return a;
+};
+
+describe("allocator", () => {
+  it("hands out the lowest free address, and reuses a released one", () => {
+    const a = allocator(pool("p", { addresses: ["192.0.2.10-192.0.2.12"] }));
+    expect(ips(a, svc("a"))).toEqual(["192.0.2.10"]);
+    expect(ips(a, svc("b"))).toEqual(["192.0.2.11"]);
+    a.release("ns/a");
+    expect(ips(a, svc("c"))).toEqual(["192.0.2.10"]);
+    expect(ips(a, svc("d"))).toEqual(["192.0.2.12"]);
+    expect(ips(a, svc("e"))).toBe("Exhausted");
+  });
+
+  it("works on a /8 and a /64 without walking them", () => {
+    const a = allocator(
+      pool("v4", { addresses: ["10.0.0.0/8"] }),
+      pool("v6", { addresses: ["2001:db8::/64"] }),
+    );
+    for (let i = 0; i < 2000; i++) a.assign(svc(`s${i}`));
+    expect(ips(a, svc("last"))).toEqual(["10.0.7.208"]);
+    expect(ips(a, svc("six", { families: [6] }))).toEqual(["2001:db8::"]);
+    expect(a.usage("v6")).toEqual({
+      assignedIPv4: 0,
+      assignedIPv6: 1,
+      availableIPv4: 0n,
+      availableIPv6: (1n << 64n) - 1n,
+    });
+  });
+
+  it("avoidBuggyIPs skips .0 and .255 and counts them out of availability", () => {
+    const a = allocator(
+      pool("p", { addresses: ["192.0.2.255-198.51.100.0", "192.0.2.0/24"], avoidBuggyIPs: true }),
+    );
+    expect(ips(a, svc("a"))).toEqual(["192.0.2.1"]);
+    const small = allocator(
+      pool("q", { addresses: ["192.0.2.254-192.0.3.1"], avoidBuggyIPs: true }),
+    );
+    expect(ips(small, svc("a"))).toEqual(["192.0.2.254"]);
+    expect(ips(small, svc("b"))).toEqual(["192.0.3.1"]);
+    expect(small.usage("q")?.availableIPv4).toBe(0n);
+  });
+
+  it("requested addresses: honoured, or refused with the reason", () => {
+    const a = allocator(
+      pool("p", { addresses: ["192.0.2.0/28"] }),
+      pool("manual", { addresses: ["203.0.113.0/30"], autoAssign: false }),
+    );
+    expect(ips(a, svc("a", { requestedIps: [ip("192.0.2.7")] }))).toEqual(["192.0.2.7"]);
+    expect(ips(a, svc("b", { requestedIps: [ip("203.0.113.2")] }))).toEqual(["203.0.113.2"]);
+    expect(ips(a, svc("c", { requestedIps: [ip("198.51.100.1")] }))).toBe("NotInPool");
+    expect(ips(a, svc("d", { requestedIps: [ip("192.0.2.7")] }))).toBe("Conflict");
+    expect(ips(a, svc("e", { requestedIps: [ip("2001:db8::1")] }))).toBe("FamilyMismatch");
+  });
+
+  it("autoAssign off: only for Services that name the pool", () => {
+    const a = allocator(pool("manual", { addresses: ["203.0.113.0/30"], autoAssign: false }));
+    expect(ips(a, svc("a"))).toBe("NoPool");
+    expect(ips(a, svc("b", { pool: "manual" }))).toEqual(["203.0.113.0"]);
+    expect(ips(a, svc("c", { pool: "missing" }))).toBe("PoolNotFound");
+  });
+
+  it("serviceAllocation: pinned pools first by priority, others only when admitted", () => {
+    const a = allocator(
+      pool("general", { addresses: ["192.0.2.0/30"] }),
+      pool("team-low", {
+        addresses: ["198.51.100.0/30"],
+        serviceAllocation: { priority: 20, namespaces: ["team"] },
+      }),
+      pool("team-high", {
+        addresses: ["203.0.113.0/30"],
+        serviceAllocation: {
+          priority: 10,
+          namespaceSelectors: [{ matchLabels: { tier: "gold" } }],
+        },
+      }),
+    );
+    const team = (n: string, labels = {}) =>
+      svc(n, { key: `team/${n}`, namespace: "team", namespaceLabels: labels });
+    expect(ips(a, team("a", { tier: "gold" }))).toEqual(["203.0.113.0"]);
+    expect(ips(a, team("b"))).toEqual(["198.51.100.0"]);
+    expect(ips(a, svc("c"))).toEqual(["192.0.2.0"]);
+    expect(ips(a, svc("d", { pool: "team-low" }))).toBe("PoolDoesNotServe");
+  });
+
+  it("sharing: same key and disjoint ports share; a port clash gets its own address", () => {
+    const a = allocator(pool("p", { addresses: ["192.0.2.0/29"] }));
+    const dns = (n: string, ports: ServiceRequest["ports"], extra: Partial<ServiceRequest> = {}) =>
+      svc(n, { sharingKey: "dns", ports, ...extra });
+    expect(ips(a, dns("tcp", [{ protocol: "TCP", port: 53 }]))).toEqual(["192.0.2.0"]);
+    expect(ips(a, dns("udp", [{ protocol: "UDP", port: 53 }]))).toEqual(["192.0.2.0"]);
+    expect(ips(a, dns("clash", [{ protocol: "UDP", port: 53 }]))).toEqual(["192.0.2.1"]);
+    expect(
+      ips(a, dns("local", [{ protocol: "TCP", port: 853 }], { trafficPolicy: "Local" })),
+    ).toEqual(["192.0.2.2"]);
+    expect(
+      ips(
+        a,
+        svc("nokey", { requestedIps: [ip("192.0.2.0")], ports: [{ protocol: "TCP", port: 9 }] }),
+      ),
+    ).toBe("Conflict");
+  });
+
+  it("dual-stack: Require needs both families in one pool, Prefer takes what the pool has", () => {
+    const a = allocator(
+      pool("v4", { addresses: ["192.0.2.0/30"] }),
+      pool("both", { addresses: ["198.51.100.0/30", "2001:db8::/126"] }),
+    );
+    expect(ips(a, svc("req", { families: [6, 4], familyPolicy: "RequireDualStack" }))).toEqual([
+      "2001:db8::",
+      "198.51.100.0",
+    ]);
+    expect(ips(a, svc("pref", { families: [4, 6], familyPolicy: "PreferDualStack" }))).toEqual([
+      "198.51.100.1",
+      "2001:db8::1",
+    ]);
+    const onlyV4 = allocator(pool("v4", { addresses: ["192.0.2.0/30"] }));
+    expect(ips(onlyV4, svc("pref", { families: [4, 6], familyPolicy: "PreferDualStack" }))).toEqual(
+      ["192.0.2.0"],
+    );
+    expect(ips(onlyV4, svc("req", { families: [4, 6], familyPolicy: "RequireDualStack" }))).toBe(
+      "Exhausted",
+    );
+  });
+
+  it("keeps a Service's address across unrelated changes and gives it up when it leaves the pool", () => {
+    const a = allocator(pool("p", { addresses: ["192.0.2.0/29"] }));
+    expect(ips(a, svc("a"))).toEqual(["192.0.2.0"]);
+    expect(ips(a, svc("b"))).toEqual(["192.0.2.1"]);
+    expect(a.setPools([pool("p", { addresses: ["192.0.2.1-192.0.2.7"] })])).toEqual(["ns/a"]);
+    expect(a.assignment("ns/b")?.ips.map(formatIp)).toEqual(["192.0.2.1"]);
+    expect(ips(a, svc("a"))).toEqual(["192.0.2.2"]);
+    expect(ips(a, svc("b", { ports: [{ protocol: "TCP", port: 8080 }] }))).toEqual(["192.0.2.1"]);
+  });
+});
