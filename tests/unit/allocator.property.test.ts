@@ -12,19 +12,12 @@ import {
   type ServiceRequest,
 } from "../../src/runtime/controller/allocator/allocator.js";
 import {
-  parsePool,
   poolContains,
   poolServes,
   type Pool,
 } from "../../src/runtime/controller/allocator/pool.js";
 import { formatIp, parseIp, type Family, type Ip } from "../../src/runtime/ip/ip.js";
-import type { IPAddressPoolSpec } from "../../src/api/kinds/ipaddresspool.js";
-
-const pool = (name: string, spec: IPAddressPoolSpec): Pool => {
-  const r = parsePool(name, spec);
-  if ("errors" in r) throw new Error(r.errors.join("; "));
-  return r.pool;
-};
+import { pool } from "./pools.js";
 
 // A small universe so that collisions, exhaustion and sharing happen often.
 const UNIVERSE: Pool[] = [

@@ -4,15 +4,10 @@ import {
   Allocator,
   type ServiceRequest,
 } from "../../src/runtime/controller/allocator/allocator.js";
-import { parsePool, type Pool } from "../../src/runtime/controller/allocator/pool.js";
+import type { Pool } from "../../src/runtime/controller/allocator/pool.js";
 import { formatIp, parseIp, type Ip } from "../../src/runtime/ip/ip.js";
-import type { IPAddressPoolSpec } from "../../src/api/kinds/ipaddresspool.js";
+import { pool } from "./pools.js";
 
-const pool = (name: string, spec: IPAddressPoolSpec): Pool => {
-  const r = parsePool(name, spec);
-  if ("errors" in r) throw new Error(r.errors.join("; "));
-  return r.pool;
-};
 const svc = (name: string, extra: Partial<ServiceRequest> = {}): ServiceRequest => ({
   key: `ns/${name}`,
   namespace: "ns",
