@@ -1,0 +1,118 @@
+// A Service (as the API server returns it) → what the allocator needs, or why it cannot be
+// served. Pure: the reconciler supplies the namespace labels and the configured class.
+import type { V1Service } from "@kubernetes/client-node";
+import { parseIp, type Family, type Ip } from "../ip/ip.js";
+import type { FamilyPolicy, ServiceRequest } from "./allocator/allocator.js";
+import type { Labels } from "./allocator/selector.js";
+
+export const ANNOTATION = {
+  loadBalancerIPs: "metallb.io/loadBalancerIPs",
+  addressPool: "metallb.io/address-pool",
+  allowSharedIp: "metallb.io/allow-shared-ip",
+  allocatedFromPool: "metallb.io/ip-allocated-from-pool",
+} as const;
+
+/** The pre-0.13 prefix; still honoured, with a deprecatedAnnotation Warning event. */
+const DEPRECATED_PREFIX = "metallb.universe.tf/";
+
+export type ServiceVerdict =
+  | { kind: "ignore"; why: string }
+  | { kind: "invalid"; message: string; warnings: string[] }
+  | { kind: "request"; request: ServiceRequest; warnings: string[] };
+
+export const serviceKey = (svc: V1Service): string =>
+  `${svc.metadata?.namespace}/${svc.metadata?.name}`;
+
+/** The Services this controller serves: LoadBalancers of its class (none when no --lb-class). */
+export function isOurs(svc: V1Service, lbClass: string | undefined): string | undefined {
+  if (svc.spec?.type !== "LoadBalancer") return "not a LoadBalancer Service";
+  const cls = svc.spec.loadBalancerClass;
+  if (lbClass === undefined && cls)
+    return `loadBalancerClass ${cls} belongs to another implementation`;
+  if (lbClass !== undefined && cls !== lbClass) return `loadBalancerClass is not ${lbClass}`;
+  return undefined;
+}
+
+function annotation(
+  annotations: Record<string, string>,
+  name: string,
+  warnings: string[],
+): string | undefined {
+  const current = annotations[name];
+  const legacyName = DEPRECATED_PREFIX + name.split("/")[1];
+  const legacy = annotations[legacyName];
+  if (legacy !== undefined && current === undefined) {
+    warnings.push(`annotation ${legacyName} is deprecated; use ${name}`);
+    return legacy;
+  }
+  return current;
+}
+
+const selectorKey = (selector: Record<string, string> | undefined): string =>
+  Object.entries(selector ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+
+export function toRequest(
+  svc: V1Service,
+  namespaceLabels: Labels,
+  lbClass?: string,
+): ServiceVerdict {
+  const ignored = isOurs(svc, lbClass);
+  if (ignored) return { kind: "ignore", why: ignored };
+  const spec = svc.spec ?? {};
+  const meta = svc.metadata ?? {};
+  const warnings: string[] = [];
+  const annotations = meta.annotations ?? {};
+  const ipsText = annotation(annotations, ANNOTATION.loadBalancerIPs, warnings);
+  const invalid = (message: string): ServiceVerdict => ({ kind: "invalid", message, warnings });
+
+  if (ipsText !== undefined && spec.loadBalancerIP) {
+    return invalid(
+      `both ${ANNOTATION.loadBalancerIPs} and spec.loadBalancerIP are set; keep only the annotation`,
+    );
+  }
+  const requestedText =
+    ipsText !== undefined
+      ? ipsText.split(",").map((s) => s.trim())
+      : spec.loadBalancerIP
+        ? [spec.loadBalancerIP]
+        : [];
+  const requestedIps: Ip[] = [];
+  for (const text of requestedText) {
+    const ip = parseIp(text);
+    if (!ip) return invalid(`requested address "${text}" is not an IP address`);
+    requestedIps.push(ip);
+  }
+  if (new Set(requestedIps.map((i) => i.family)).size !== requestedIps.length) {
+    return invalid(
+      `requested addresses ${requestedText.join(",")} hold more than one address of a family`,
+    );
+  }
+
+  const families: Family[] = (spec.ipFamilies?.length ? spec.ipFamilies : ["IPv4"]).map((f) =>
+    f === "IPv6" ? 6 : 4,
+  );
+  const familyPolicy = (spec.ipFamilyPolicy ?? "SingleStack") as FamilyPolicy;
+  const pool = annotation(annotations, ANNOTATION.addressPool, warnings);
+  const sharingKey = annotation(annotations, ANNOTATION.allowSharedIp, warnings);
+  return {
+    kind: "request",
+    warnings,
+    request: {
+      key: serviceKey(svc),
+      namespace: meta.namespace ?? "default",
+      labels: meta.labels ?? {},
+      namespaceLabels,
+      families,
+      familyPolicy,
+      requestedIps,
+      ...(pool ? { pool } : {}),
+      ...(sharingKey ? { sharingKey } : {}),
+      ports: (spec.ports ?? []).map((p) => ({ protocol: p.protocol ?? "TCP", port: p.port })),
+      trafficPolicy: spec.externalTrafficPolicy === "Local" ? "Local" : "Cluster",
+      selectorKey: selectorKey(spec.selector),
+    },
+  };
+}

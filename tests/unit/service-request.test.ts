@@ -1,0 +1,101 @@
+// Service → allocator request: annotations (current and deprecated), class, families, errors.
+import type { V1Service } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { formatIp } from "../../src/runtime/ip/ip.js";
+import { toRequest } from "../../src/runtime/controller/service-request.js";
+
+const svc = (spec: V1Service["spec"], annotations: Record<string, string> = {}): V1Service => ({
+  metadata: { namespace: "ns", name: "web", annotations, labels: { app: "web" } },
+  spec: { type: "LoadBalancer", ports: [{ port: 80, protocol: "TCP" }], ...spec },
+});
+
+describe("toRequest", () => {
+  it("ignores what is not ours", () => {
+    expect(toRequest(svc({ type: "ClusterIP" }), {}).kind).toBe("ignore");
+    expect(toRequest(svc({ loadBalancerClass: "other" }), {}).kind).toBe("ignore");
+    expect(toRequest(svc({}), {}, "metallb-ts").kind).toBe("ignore");
+    expect(toRequest(svc({ loadBalancerClass: "metallb-ts" }), {}, "metallb-ts").kind).toBe(
+      "request",
+    );
+  });
+
+  it("reads requested addresses, pool and sharing key", () => {
+    const v = toRequest(
+      svc(
+        {
+          ipFamilies: ["IPv6", "IPv4"],
+          ipFamilyPolicy: "RequireDualStack",
+          externalTrafficPolicy: "Local",
+          selector: { b: "2", a: "1" },
+        },
+        {
+          "metallb.io/loadBalancerIPs": "2001:db8::5, 192.0.2.5",
+          "metallb.io/address-pool": "gold",
+          "metallb.io/allow-shared-ip": "k",
+        },
+      ),
+      { team: "x" },
+    );
+    expect(v.kind).toBe("request");
+    if (v.kind !== "request") return;
+    expect(v.request.requestedIps.map(formatIp)).toEqual(["2001:db8::5", "192.0.2.5"]);
+    expect(v.request).toMatchObject({
+      key: "ns/web",
+      pool: "gold",
+      sharingKey: "k",
+      families: [6, 4],
+      familyPolicy: "RequireDualStack",
+      trafficPolicy: "Local",
+      selectorKey: "a=1,b=2",
+      namespaceLabels: { team: "x" },
+    });
+    expect(v.warnings).toEqual([]);
+  });
+
+  it("honours the deprecated metallb.universe.tf annotations with a warning each", () => {
+    const v = toRequest(
+      svc(
+        {},
+        {
+          "metallb.universe.tf/loadBalancerIPs": "192.0.2.9",
+          "metallb.universe.tf/address-pool": "p",
+        },
+      ),
+      {},
+    );
+    expect(v.kind).toBe("request");
+    if (v.kind !== "request") return;
+    expect(v.request.requestedIps.map(formatIp)).toEqual(["192.0.2.9"]);
+    expect(v.request.pool).toBe("p");
+    expect(v.warnings).toEqual([
+      "annotation metallb.universe.tf/loadBalancerIPs is deprecated; use metallb.io/loadBalancerIPs",
+      "annotation metallb.universe.tf/address-pool is deprecated; use metallb.io/address-pool",
+    ]);
+  });
+
+  it("spec.loadBalancerIP alone is a request", () => {
+    const v = toRequest(svc({ loadBalancerIP: "192.0.2.7" }), {});
+    expect(v.kind === "request" && v.request.requestedIps.map(formatIp)).toEqual(["192.0.2.7"]);
+  });
+
+  it("refuses two sources, malformed addresses and two of a family, naming the input", () => {
+    const both = toRequest(
+      svc({ loadBalancerIP: "192.0.2.7" }, { "metallb.io/loadBalancerIPs": "192.0.2.8" }),
+      {},
+    );
+    expect(both).toMatchObject({
+      kind: "invalid",
+      message: expect.stringContaining("spec.loadBalancerIP"),
+    });
+    expect(toRequest(svc({}, { "metallb.io/loadBalancerIPs": "192.0.2.300" }), {})).toMatchObject({
+      kind: "invalid",
+      message: expect.stringContaining('"192.0.2.300"'),
+    });
+    expect(
+      toRequest(svc({}, { "metallb.io/loadBalancerIPs": "192.0.2.1,192.0.2.2" }), {}),
+    ).toMatchObject({
+      kind: "invalid",
+      message: expect.stringContaining("more than one address of a family"),
+    });
+  });
+});
