@@ -9,4 +9,11 @@ process.stdout.on("error", (err) => {
 });
 register();
 const { main } = await import("../src/runtime/cli.ts");
-process.exitCode = main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`metallb-ts: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+}
+// Informers and timers may keep the loop alive after a command is done.
+process.exit();

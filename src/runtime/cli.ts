@@ -4,10 +4,19 @@ import { stringify } from "yaml";
 import { KINDS } from "../api/kinds/index.js";
 import { crdFor } from "../api/generate/crd.js";
 import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import { isLogLevel, makeLogger } from "./log.js";
+import { ServiceController } from "./controller/reconciler.js";
 
 const USAGE = `usage: metallb-ts <command>
 
 commands:
+  controller assign LoadBalancer IPs from IPAddressPools
+             --kubeconfig PATH   (default: in-cluster, then $KUBECONFIG)
+             --namespace NS      where the configuration lives (default metallb-system)
+             --lb-class NAME     serve only Services with this loadBalancerClass
+             --log-level LEVEL   debug|info|warn|error (default info)
   crds       print the metallb.io CustomResourceDefinitions (kubectl apply -f -)
   version    print the version
   help       print this text
@@ -20,9 +29,52 @@ function version(): string {
   return pkg.version;
 }
 
-export function main(argv: string[]): number {
-  const [command = "help"] = argv;
+async function controller(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      kubeconfig: { type: "string" },
+      namespace: { type: "string", default: "metallb-system" },
+      "lb-class": { type: "string" },
+      "log-level": { type: "string", default: "info" },
+    },
+  });
+  const level = values["log-level"];
+  if (!isLogLevel(level)) {
+    process.stderr.write(
+      `metallb-ts controller: --log-level must be debug, info, warn or error, not "${level}"\n`,
+    );
+    return 2;
+  }
+  const log = makeLogger("controller", level);
+  const kc = new KubeConfig();
+  if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
+  else kc.loadFromDefault();
+  const ctl = new ServiceController({
+    kc,
+    namespace: values.namespace,
+    log,
+    ...(values["lb-class"] ? { lbClass: values["lb-class"] } : {}),
+  });
+  await ctl.start();
+  log.info("controller started", {
+    namespace: values.namespace,
+    lbClass: values["lb-class"] ?? null,
+  });
+  await new Promise<void>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
+  await ctl.stop();
+  log.info("controller stopped");
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command = "help", ...rest] = argv;
   switch (command) {
+    case "controller":
+      return controller(rest);
     case "crds":
       process.stdout.write(KINDS.map((k) => stringify(crdFor(k), { lineWidth: 0 })).join("---\n"));
       return 0;

@@ -1,0 +1,16 @@
+// The controller's least-privilege permissions, as data: the chart renders them and the tests
+// run the controller under exactly these.
+import type { V1PolicyRule } from "@kubernetes/client-node";
+
+/** Cluster-wide: Services of every namespace, their status, namespaces (for selectors), events. */
+export const CONTROLLER_CLUSTER_RULES: V1PolicyRule[] = [
+  { apiGroups: [""], resources: ["services"], verbs: ["get", "list", "watch", "patch"] },
+  { apiGroups: [""], resources: ["services/status"], verbs: ["patch"] },
+  { apiGroups: [""], resources: ["namespaces"], verbs: ["list", "watch"] },
+  { apiGroups: [""], resources: ["events"], verbs: ["create"] },
+];
+
+/** In the runtime namespace: the configuration it reads. */
+export const CONTROLLER_NAMESPACE_RULES: V1PolicyRule[] = [
+  { apiGroups: ["metallb.io"], resources: ["ipaddresspools"], verbs: ["get", "list", "watch"] },
+];

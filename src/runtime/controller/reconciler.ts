@@ -1,0 +1,289 @@
+// The controller's shell: watches Services, Namespaces and IPAddressPools, feeds the allocator,
+// and writes the outcome to Service status, the ip-allocated-from-pool annotation and Events.
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  makeInformer,
+  setHeaderOptions,
+  type Informer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type ObjectCache,
+  type V1Namespace,
+  type V1Service,
+} from "@kubernetes/client-node";
+import type { IPAddressPoolSpec } from "../../api/kinds/ipaddresspool.js";
+import { formatIp, parseIp, type Ip } from "../ip/ip.js";
+import { EventRecorder } from "../kube/events.js";
+import type { Logger } from "../log.js";
+import { Allocator } from "./allocator/allocator.js";
+import { parsePool, type Pool } from "./allocator/pool.js";
+import { ANNOTATION, serviceKey, toRequest } from "./service-request.js";
+
+export interface ControllerOptions {
+  kc: KubeConfig;
+  /** Where the configuration (IPAddressPools) lives. */
+  namespace: string;
+  lbClass?: string;
+  log: Logger;
+}
+
+interface PoolObject extends KubernetesObject {
+  spec: IPAddressPoolSpec;
+}
+
+type Watched<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
+
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+const statusIps = (svc: V1Service): string[] =>
+  (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? "").filter(Boolean);
+
+const creation = (svc: V1Service): number =>
+  new Date(svc.metadata?.creationTimestamp ?? 0).getTime();
+
+export class ServiceController {
+  private readonly alloc = new Allocator();
+  private readonly core: CoreV1Api;
+  private readonly events: EventRecorder;
+  private readonly services: Watched<V1Service>;
+  private readonly namespaces: Watched<V1Namespace>;
+  private readonly pools: Watched<PoolObject>;
+  private readonly queue = new Set<string>();
+  private draining: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: ControllerOptions) {
+    const { kc, namespace } = opts;
+    this.core = kc.makeApiClient(CoreV1Api);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    this.events = new EventRecorder(kc, "metallb-controller", opts.log);
+    this.services = makeInformer(kc, "/api/v1/services", () =>
+      this.core.listServiceForAllNamespaces(),
+    );
+    this.namespaces = makeInformer(kc, "/api/v1/namespaces", () => this.core.listNamespace());
+    this.pools = makeInformer(
+      kc,
+      `/apis/metallb.io/v1beta1/namespaces/${namespace}/ipaddresspools`,
+      () =>
+        custom.listNamespacedCustomObject({
+          group: "metallb.io",
+          version: "v1beta1",
+          namespace,
+          plural: "ipaddresspools",
+        }) as Promise<KubernetesListObject<PoolObject>>,
+    );
+  }
+
+  /** Loads everything, claims existing assignments, then assigns the rest and keeps watching. */
+  async start(): Promise<void> {
+    for (const inf of [this.pools, this.namespaces, this.services] as Watched<KubernetesObject>[]) {
+      inf.on("error", (err: unknown) => {
+        if (this.stopped) return;
+        this.opts.log.warn("watch failed; restarting it", { error: String(err) });
+        setTimeout(() => void inf.start().catch(() => undefined), 1000);
+      });
+      await inf.start();
+    }
+    this.syncPools();
+    this.restore();
+    this.services.on("add", (s) => this.enqueue(serviceKey(s)));
+    this.services.on("update", (s) => this.enqueue(serviceKey(s)));
+    this.services.on("delete", (s) => this.onDelete(s));
+    for (const ev of ["add", "update", "delete"] as const) {
+      this.pools.on(ev, () => {
+        this.syncPools();
+        this.enqueueAll();
+      });
+      this.namespaces.on(ev, (ns) => this.enqueueNamespace(ns.metadata?.name ?? ""));
+    }
+    this.enqueueAll();
+    await this.drain();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const inf of [this.services, this.namespaces, this.pools] as Watched<KubernetesObject>[]) {
+      await inf.stop();
+    }
+    await this.draining;
+  }
+
+  /** Resolves once every queued Service has been reconciled. */
+  async idle(): Promise<void> {
+    while (this.draining || this.queue.size) await (this.draining ?? this.drain());
+  }
+
+  private syncPools(): void {
+    const pools: Pool[] = [];
+    for (const obj of this.pools.list()) {
+      const name = obj.metadata?.name ?? "";
+      const parsed = parsePool(name, obj.spec);
+      if ("errors" in parsed) {
+        this.opts.log.warn("ignoring invalid IPAddressPool", { pool: name, errors: parsed.errors });
+      } else {
+        pools.push(parsed.pool);
+      }
+    }
+    for (const key of this.alloc.setPools(pools)) this.enqueue(key);
+  }
+
+  /** Claims the addresses recorded in Service statuses, oldest Service first. */
+  private restore(): void {
+    const all = [...this.services.list()].sort(
+      (a, b) => creation(a) - creation(b) || (serviceKey(a) < serviceKey(b) ? -1 : 1),
+    );
+    for (const svc of all) {
+      const verdict = toRequest(svc, this.namespaceLabels(svc), this.opts.lbClass);
+      const ips = statusIps(svc).map(parseIp);
+      if (verdict.kind !== "request" || !ips.length || ips.some((i) => !i)) continue;
+      const r = this.alloc.claim(verdict.request, ips as Ip[]);
+      if (!r.ok)
+        this.opts.log.info("recorded address is no longer valid", {
+          service: serviceKey(svc),
+          reason: r.message,
+        });
+    }
+  }
+
+  private namespaceLabels(svc: V1Service): Record<string, string> {
+    return this.namespaces.get(svc.metadata?.namespace ?? "")?.metadata?.labels ?? {};
+  }
+
+  private enqueue(key: string): void {
+    this.queue.add(key);
+    void this.drain();
+  }
+
+  private enqueueAll(): void {
+    for (const s of this.services.list()) this.queue.add(serviceKey(s));
+    void this.drain();
+  }
+
+  private enqueueNamespace(ns: string): void {
+    for (const s of this.services.list(ns)) this.queue.add(serviceKey(s));
+    void this.drain();
+  }
+
+  private onDelete(svc: V1Service): void {
+    const key = serviceKey(svc);
+    const had = this.alloc.assignment(key);
+    this.alloc.release(key);
+    this.events.forget(svc.metadata?.namespace ?? "", svc.metadata?.name ?? "");
+    // Freed addresses may let waiting Services in.
+    if (had) this.enqueuePending();
+  }
+
+  private enqueuePending(): void {
+    for (const s of this.services.list()) {
+      if (!this.alloc.assignment(serviceKey(s))) this.queue.add(serviceKey(s));
+    }
+    void this.drain();
+  }
+
+  private drain(): Promise<void> {
+    this.draining ??= (async () => {
+      try {
+        while (this.queue.size && !this.stopped) {
+          const [key] = [...this.queue].sort();
+          if (key === undefined) break;
+          this.queue.delete(key);
+          try {
+            await this.reconcile(key);
+          } catch (err) {
+            this.opts.log.error("reconcile failed; will retry", {
+              service: key,
+              error: String(err),
+            });
+            setTimeout(() => this.enqueue(key), 1000);
+          }
+        }
+      } finally {
+        this.draining = undefined;
+      }
+    })();
+    return this.draining;
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const [namespace = "", name = ""] = key.split("/");
+    const svc = this.services.get(name, namespace);
+    if (!svc) {
+      this.alloc.release(key);
+      return;
+    }
+    const verdict = toRequest(svc, this.namespaceLabels(svc), this.opts.lbClass);
+    if (verdict.kind === "ignore") {
+      if (this.alloc.assignment(key)) {
+        this.alloc.release(key);
+        this.enqueuePending();
+      }
+      return;
+    }
+    for (const w of verdict.warnings)
+      await this.events.record(svc, "Warning", "deprecatedAnnotation", w);
+    const result = verdict.kind === "invalid" ? undefined : this.alloc.assign(verdict.request);
+    if (result?.ok) {
+      const ips = result.assignment.ips.map(formatIp);
+      if (ips.join(",") !== statusIps(svc).join(",")) {
+        await this.writeStatus(svc, ips);
+        await this.events.record(
+          svc,
+          "Normal",
+          "IPAllocated",
+          `Assigned IP ${JSON.stringify(ips)}`,
+        );
+        this.opts.log.info("assigned", { service: key, ips, pool: result.assignment.pool });
+      }
+      if (svc.metadata?.annotations?.[ANNOTATION.allocatedFromPool] !== result.assignment.pool) {
+        await this.writePoolAnnotation(svc, result.assignment.pool);
+      }
+      return;
+    }
+    const why =
+      verdict.kind === "invalid" ? verdict.message : result && !result.ok ? result.message : "";
+    await this.events.record(
+      svc,
+      "Warning",
+      "AllocationFailed",
+      `Failed to allocate IP for "${key}": ${why}`,
+    );
+    this.opts.log.warn("allocation failed", { service: key, reason: why });
+    if (statusIps(svc).length) {
+      await this.writeStatus(svc, []);
+      await this.writePoolAnnotation(svc, null);
+      await this.events.record(
+        svc,
+        "Warning",
+        "ClearAssignment",
+        `Cleared the previous assignment: ${why}`,
+      );
+    }
+  }
+
+  private async writeStatus(svc: V1Service, ips: string[]): Promise<void> {
+    await this.core.patchNamespacedServiceStatus(
+      {
+        name: svc.metadata?.name ?? "",
+        namespace: svc.metadata?.namespace ?? "",
+        body: {
+          status: { loadBalancer: { ingress: ips.length ? ips.map((ip) => ({ ip })) : null } },
+        },
+      },
+      mergePatch,
+    );
+  }
+
+  private async writePoolAnnotation(svc: V1Service, pool: string | null): Promise<void> {
+    await this.core.patchNamespacedService(
+      {
+        name: svc.metadata?.name ?? "",
+        namespace: svc.metadata?.namespace ?? "",
+        body: { metadata: { annotations: { [ANNOTATION.allocatedFromPool]: pool } } },
+      },
+      mergePatch,
+    );
+  }
+}

@@ -1,0 +1,248 @@
+// The controller as a real process, under its least-privilege RBAC identity, against the real
+// API server: the first scenarios of the conformance table.
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  RbacAuthorizationV1Api,
+  type CoreV1Event,
+  type V1Service,
+} from "@kubernetes/client-node";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startProcess, waitFor, type Managed } from "../../src/lab/proc.js";
+import {
+  CONTROLLER_CLUSTER_RULES,
+  CONTROLLER_NAMESPACE_RULES,
+} from "../../src/runtime/controller/rbac.js";
+import { kubeConfigFor } from "./client.js";
+
+const NS = "ctl-conformance";
+const SYSTEM = "metallb-system";
+const admin = kubeConfigFor("admin");
+const core = admin.makeApiClient(CoreV1Api);
+const custom = admin.makeApiClient(CustomObjectsApi);
+const bin = join(import.meta.dirname, "../../bin/metallb-ts.js");
+const logDir = mkdtempSync(join(tmpdir(), "metallb-ts-controller-"));
+
+let controller: Managed;
+const startController = () =>
+  startProcess(
+    "controller",
+    [process.execPath, bin, "controller", "--kubeconfig", inject("kube").kubeconfigs.controller],
+    join(logDir, "controller.log"),
+  );
+
+async function grantControllerRbac(): Promise<void> {
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  const subject = [{ kind: "ServiceAccount", name: "controller", namespace: SYSTEM }];
+  await rbac.createClusterRole({
+    body: { metadata: { name: "metallb-ts:controller" }, rules: CONTROLLER_CLUSTER_RULES },
+  });
+  await rbac.createClusterRoleBinding({
+    body: {
+      metadata: { name: "metallb-ts:controller" },
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: "metallb-ts:controller",
+      },
+      subjects: subject,
+    },
+  });
+  await rbac.createNamespacedRole({
+    namespace: SYSTEM,
+    body: { metadata: { name: "controller" }, rules: CONTROLLER_NAMESPACE_RULES },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace: SYSTEM,
+    body: {
+      metadata: { name: "controller" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "controller" },
+      subjects: subject,
+    },
+  });
+}
+
+const createPool = (name: string, spec: object) =>
+  custom.createNamespacedCustomObject({
+    group: "metallb.io",
+    version: "v1beta1",
+    namespace: SYSTEM,
+    plural: "ipaddresspools",
+    body: { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name }, spec },
+  });
+
+function lbService(
+  name: string,
+  extra: {
+    annotations?: Record<string, string>;
+    spec?: Partial<NonNullable<V1Service["spec"]>>;
+  } = {},
+): Promise<V1Service> {
+  return core.createNamespacedService({
+    namespace: NS,
+    body: {
+      metadata: { name, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
+      spec: {
+        type: "LoadBalancer",
+        ports: [{ port: 80, protocol: "TCP" }],
+        selector: { app: name },
+        ...extra.spec,
+      },
+    },
+  });
+}
+
+const ingress = async (name: string): Promise<string[]> =>
+  (
+    (await core.readNamespacedService({ name, namespace: NS })).status?.loadBalancer?.ingress ?? []
+  ).map((i) => i.ip ?? "");
+
+const waitIngress = (name: string) =>
+  waitFor(
+    `${name} gets an IP`,
+    async () => ((await ingress(name)).length ? ingress(name) : undefined),
+    20_000,
+  );
+
+async function events(name: string): Promise<CoreV1Event[]> {
+  return (
+    await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${name}` })
+  ).items;
+}
+
+const waitEvent = (name: string, reason: string) =>
+  waitFor(
+    `${reason} event for ${name}`,
+    async () => (await events(name)).find((e) => e.reason === reason),
+    20_000,
+  );
+
+describe("controller conformance (real API server, controller RBAC identity)", () => {
+  beforeAll(async () => {
+    await grantControllerRbac();
+    await core.createNamespace({ body: { metadata: { name: NS } } });
+    await createPool("ctl-main", { addresses: ["203.0.113.0/29"] });
+    await createPool("ctl-manual", { addresses: ["203.0.113.64/30"], autoAssign: false });
+    controller = startController();
+  });
+
+  afterAll(async () => {
+    await controller?.stop();
+    rmSync(logDir, { recursive: true, force: true });
+  });
+
+  it("assigns the lowest free IP, annotates the pool, records IPAllocated", async () => {
+    await lbService("first");
+    expect(await waitIngress("first")).toEqual(["203.0.113.0"]);
+    const svc = await core.readNamespacedService({ name: "first", namespace: NS });
+    await waitFor(
+      "pool annotation",
+      async () =>
+        (await core.readNamespacedService({ name: "first", namespace: NS })).metadata
+          ?.annotations?.["metallb.io/ip-allocated-from-pool"] === "ctl-main"
+          ? true
+          : undefined,
+      10_000,
+    );
+    expect(svc.status?.loadBalancer?.ingress).toHaveLength(1);
+    expect((await waitEvent("first", "IPAllocated")).message).toContain("203.0.113.0");
+  });
+
+  it("honours metallb.io/loadBalancerIPs", async () => {
+    await lbService("requested", { annotations: { "metallb.io/loadBalancerIPs": "203.0.113.5" } });
+    expect(await waitIngress("requested")).toEqual(["203.0.113.5"]);
+  });
+
+  it("honours the deprecated annotation with a Warning event", async () => {
+    await lbService("legacy", {
+      annotations: { "metallb.universe.tf/loadBalancerIPs": "203.0.113.6" },
+    });
+    expect(await waitIngress("legacy")).toEqual(["203.0.113.6"]);
+    const ev = await waitEvent("legacy", "deprecatedAnnotation");
+    expect(ev.type).toBe("Warning");
+    expect(ev.message).toContain("metallb.universe.tf/loadBalancerIPs");
+  });
+
+  it("uses an autoAssign:false pool only when asked by name", async () => {
+    await lbService("manual", { annotations: { "metallb.io/address-pool": "ctl-manual" } });
+    expect(await waitIngress("manual")).toEqual(["203.0.113.64"]);
+  });
+
+  it("refuses an IP outside every pool with a Warning naming Service and input", async () => {
+    await lbService("outside", { annotations: { "metallb.io/loadBalancerIPs": "192.0.2.77" } });
+    const ev = await waitEvent("outside", "AllocationFailed");
+    expect(ev.type).toBe("Warning");
+    expect(ev.message).toContain(`${NS}/outside`);
+    expect(ev.message).toContain("192.0.2.77");
+    expect(await ingress("outside")).toEqual([]);
+  });
+
+  it("shares an IP between Services with the same key and disjoint ports", async () => {
+    const share = { "metallb.io/allow-shared-ip": "dns" };
+    await lbService("dns-tcp", {
+      annotations: share,
+      spec: { ports: [{ port: 53, protocol: "TCP" }], selector: { app: "dns" } },
+    });
+    const ip = await waitIngress("dns-tcp");
+    await lbService("dns-udp", {
+      annotations: share,
+      spec: { ports: [{ port: 53, protocol: "UDP" }], selector: { app: "dns" } },
+    });
+    expect(await waitIngress("dns-udp")).toEqual(ip);
+  });
+
+  it("leaves other Services alone: ClusterIP and foreign loadBalancerClass", async () => {
+    await core.createNamespacedService({
+      namespace: NS,
+      body: { metadata: { name: "plain" }, spec: { ports: [{ port: 80 }] } },
+    });
+    await lbService("foreign", { spec: { loadBalancerClass: "example.com/other" } });
+    await lbService("marker");
+    await waitIngress("marker"); // processed after the two above
+    expect(await ingress("foreign")).toEqual([]);
+    expect((await events("foreign")).length).toBe(0);
+  });
+
+  it("keeps waiting Services pending, then serves them as soon as an address frees up", async () => {
+    // ctl-main has 8 addresses; fill what is left
+    const used = new Set<string>();
+    for (const s of (await core.listNamespacedService({ namespace: NS })).items)
+      for (const i of s.status?.loadBalancer?.ingress ?? []) used.add(i.ip ?? "");
+    const free =
+      8 -
+      [...used].filter((ip) => ip.startsWith("203.0.113.") && Number(ip.split(".")[3]) < 8).length;
+    for (let i = 0; i < free; i++) await lbService(`fill-${i}`);
+    for (let i = 0; i < free; i++) await waitIngress(`fill-${i}`);
+    await lbService("waiting");
+    const ev = await waitEvent("waiting", "AllocationFailed");
+    expect(ev.message).toContain("no free IPv4 address");
+    const [freed] = await ingress("fill-0");
+    await core.deleteNamespacedService({ name: "fill-0", namespace: NS });
+    expect(await waitIngress("waiting")).toEqual([freed]);
+  });
+
+  it("a SIGKILLed controller restarts without moving or duplicating any IP", async () => {
+    const snapshot = async () =>
+      Object.fromEntries(
+        (await core.listNamespacedService({ namespace: NS })).items.map((s) => [
+          s.metadata?.name,
+          (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).join(","),
+        ]),
+      );
+    const before = await snapshot();
+    process.kill(controller.pid, "SIGKILL");
+    await controller.exited;
+    controller = startController();
+    await core.deleteNamespacedService({ name: "first", namespace: NS });
+    await lbService("after-restart");
+    const ip = await waitIngress("after-restart");
+    const after = await snapshot();
+    delete before.first;
+    delete after["after-restart"];
+    expect(after).toEqual(before);
+    expect(ip).toEqual(["203.0.113.0"]); // the address "first" freed, not one held by another
+  });
+});
