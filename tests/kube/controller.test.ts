@@ -225,13 +225,15 @@ describe("controller conformance (real API server, controller RBAC identity)", (
   });
 
   it("a SIGKILLed controller restarts without moving or duplicating any IP", async () => {
-    const snapshot = async () =>
-      Object.fromEntries(
-        (await core.listNamespacedService({ namespace: NS })).items.map((s) => [
-          s.metadata?.name,
+    const snapshot = async (): Promise<Record<string, string>> => {
+      const items = (await core.listNamespacedService({ namespace: NS })).items;
+      return Object.fromEntries(
+        items.map((s): [string, string] => [
+          s.metadata?.name ?? "",
           (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).join(","),
         ]),
       );
+    };
     const before = await snapshot();
     process.kill(controller.pid, "SIGKILL");
     await controller.exited;
