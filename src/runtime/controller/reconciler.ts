@@ -111,11 +111,6 @@ export class ServiceController {
     await this.draining;
   }
 
-  /** Resolves once every queued Service has been reconciled. */
-  async idle(): Promise<void> {
-    while (this.draining || this.queue.size) await (this.draining ?? this.drain());
-  }
-
   private syncPools(): void {
     const pools: Pool[] = [];
     for (const obj of this.pools.list()) {
