@@ -224,6 +224,29 @@ describe("controller conformance (real API server, controller RBAC identity)", (
     expect(await waitIngress("waiting")).toEqual([freed]);
   });
 
+  it("reports pool usage in the IPAddressPool status", async () => {
+    const status = await waitFor(
+      "ctl-main status shows it full",
+      async () => {
+        const pool = (await custom.getNamespacedCustomObject({
+          group: "metallb.io",
+          version: "v1beta1",
+          namespace: SYSTEM,
+          plural: "ipaddresspools",
+          name: "ctl-main",
+        })) as { status?: Record<string, number> };
+        return pool.status?.assignedIPv4 === 8 ? pool.status : undefined;
+      },
+      20_000,
+    );
+    expect(status).toEqual({
+      assignedIPv4: 8,
+      assignedIPv6: 0,
+      availableIPv4: 0,
+      availableIPv6: 0,
+    });
+  });
+
   it("a SIGKILLed controller restarts without moving or duplicating any IP", async () => {
     const snapshot = async (): Promise<Record<string, string>> => {
       const items = (await core.listNamespacedService({ namespace: NS })).items;

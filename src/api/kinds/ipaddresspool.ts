@@ -73,7 +73,11 @@ export const IPAddressPoolStatus = Type.Object(
     assignedIPv6: Type.Optional(Type.Integer({ minimum: 0, format: "int64" })),
     availableIPv4: Type.Optional(Type.Integer({ minimum: 0, format: "int64" })),
     availableIPv6: Type.Optional(
-      Type.Integer({ minimum: 0, format: "int64", description: "Saturates at 2^63-1." }),
+      Type.Integer({
+        minimum: 0,
+        format: "int64",
+        description: "Saturates at 2^53-1 (the largest integer JSON carries exactly).",
+      }),
     ),
     conditions: Type.Optional(Conditions),
   },

@@ -13,4 +13,5 @@ export const CONTROLLER_CLUSTER_RULES: V1PolicyRule[] = [
 /** In the runtime namespace: the configuration it reads. */
 export const CONTROLLER_NAMESPACE_RULES: V1PolicyRule[] = [
   { apiGroups: ["metallb.io"], resources: ["ipaddresspools"], verbs: ["get", "list", "watch"] },
+  { apiGroups: ["metallb.io"], resources: ["ipaddresspools/status"], verbs: ["patch"] },
 ];

@@ -52,6 +52,9 @@ export class ServiceController {
   private readonly namespaces: Watched<V1Namespace>;
   private readonly pools: Watched<PoolObject>;
   private readonly queue = new Set<string>();
+  private readonly custom: CustomObjectsApi;
+  /** Pool status last written, by pool name, to skip writes that change nothing. */
+  private readonly poolStatus = new Map<string, string>();
   private draining: Promise<void> | undefined;
   private stopped = false;
 
@@ -59,6 +62,7 @@ export class ServiceController {
     const { kc, namespace } = opts;
     this.core = kc.makeApiClient(CoreV1Api);
     const custom = kc.makeApiClient(CustomObjectsApi);
+    this.custom = custom;
     this.events = new EventRecorder(kc, "metallb-controller", opts.log);
     this.services = makeInformer(kc, "/api/v1/services", () =>
       this.core.listServiceForAllNamespaces(),
@@ -195,6 +199,7 @@ export class ServiceController {
             setTimeout(() => this.enqueue(key), 1000);
           }
         }
+        if (!this.stopped) await this.writePoolStatuses();
       } finally {
         this.draining = undefined;
       }
@@ -255,6 +260,39 @@ export class ServiceController {
         "ClearAssignment",
         `Cleared the previous assignment: ${why}`,
       );
+    }
+  }
+
+  private async writePoolStatuses(): Promise<void> {
+    const cap = (n: bigint) =>
+      Number(n > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : n);
+    for (const pool of this.alloc.getPools()) {
+      const u = this.alloc.usage(pool.name);
+      if (!u) continue;
+      const status = {
+        assignedIPv4: u.assignedIPv4,
+        assignedIPv6: u.assignedIPv6,
+        availableIPv4: cap(u.availableIPv4),
+        availableIPv6: cap(u.availableIPv6),
+      };
+      const text = JSON.stringify(status);
+      if (this.poolStatus.get(pool.name) === text) continue;
+      try {
+        await this.custom.patchNamespacedCustomObjectStatus(
+          {
+            group: "metallb.io",
+            version: "v1beta1",
+            namespace: this.opts.namespace,
+            plural: "ipaddresspools",
+            name: pool.name,
+            body: { status },
+          },
+          mergePatch,
+        );
+        this.poolStatus.set(pool.name, text);
+      } catch (err) {
+        this.opts.log.warn("could not write pool status", { pool: pool.name, error: String(err) });
+      }
     }
   }
 
