@@ -239,12 +239,72 @@ describe("controller conformance (real API server, controller RBAC identity)", (
       },
       20_000,
     );
-    expect(status).toEqual({
+    expect(status).toMatchObject({
       assignedIPv4: 8,
       assignedIPv6: 0,
       availableIPv4: 0,
       availableIPv6: 0,
     });
+  });
+
+  it("reports overlapping pools as conditions, events and an Invalid ConfigurationState — no webhook", async () => {
+    const getObj = (plural: string, name: string) =>
+      custom.getNamespacedCustomObject({
+        group: "metallb.io",
+        version: "v1beta1",
+        namespace: SYSTEM,
+        plural,
+        name,
+      }) as Promise<{
+        status?: {
+          conditions?: { type: string; status: string; message: string }[];
+          result?: string;
+          errorSummary?: string;
+        };
+      }>;
+    const validOf = async (pool: string) =>
+      (await getObj("ipaddresspools", pool)).status?.conditions?.find((c) => c.type === "Valid");
+    expect((await validOf("ctl-main"))?.status).toBe("True");
+    await createPool("ctl-overlap", { addresses: ["203.0.113.4/30"] });
+    const cond = await waitFor(
+      "ctl-overlap Valid=False",
+      async () =>
+        (await validOf("ctl-overlap"))?.status === "False" ? validOf("ctl-overlap") : undefined,
+      20_000,
+    );
+    expect(cond?.message).toContain(
+      "203.0.113.4-203.0.113.7 overlaps 203.0.113.0-203.0.113.7 of IPAddressPool ctl-main",
+    );
+    expect((await validOf("ctl-main"))?.status).toBe("False");
+    const state = await getObj("configurationstates", "controller");
+    expect(state.status?.result).toBe("Invalid");
+    expect(state.status?.errorSummary).toContain("IPAddressPool ctl-overlap:");
+    const events = (
+      await core.listNamespacedEvent({
+        namespace: SYSTEM,
+        fieldSelector: "involvedObject.name=ctl-overlap",
+      })
+    ).items;
+    expect(events.map((e) => [e.type, e.reason])).toContainEqual([
+      "Warning",
+      "InvalidConfiguration",
+    ]);
+    await custom.deleteNamespacedCustomObject({
+      group: "metallb.io",
+      version: "v1beta1",
+      namespace: SYSTEM,
+      plural: "ipaddresspools",
+      name: "ctl-overlap",
+    });
+    await waitFor(
+      "ConfigurationState Valid again",
+      async () =>
+        (await getObj("configurationstates", "controller")).status?.result === "Valid"
+          ? true
+          : undefined,
+      20_000,
+    );
+    expect((await validOf("ctl-main"))?.status).toBe("True");
   });
 
   it("a SIGKILLed controller restarts without moving or duplicating any IP", async () => {

@@ -10,8 +10,10 @@ export const CONTROLLER_CLUSTER_RULES: V1PolicyRule[] = [
   { apiGroups: [""], resources: ["events"], verbs: ["create"] },
 ];
 
-/** In the runtime namespace: the configuration it reads. */
+/** In the runtime namespace: the configuration it reads and reports on. */
 export const CONTROLLER_NAMESPACE_RULES: V1PolicyRule[] = [
   { apiGroups: ["metallb.io"], resources: ["ipaddresspools"], verbs: ["get", "list", "watch"] },
   { apiGroups: ["metallb.io"], resources: ["ipaddresspools/status"], verbs: ["patch"] },
+  { apiGroups: ["metallb.io"], resources: ["configurationstates"], verbs: ["create"] },
+  { apiGroups: ["metallb.io"], resources: ["configurationstates/status"], verbs: ["patch"] },
 ];

@@ -16,11 +16,15 @@ import {
 } from "@kubernetes/client-node";
 import type { IPAddressPoolSpec } from "../../api/kinds/ipaddresspool.js";
 import { formatIp, parseIp, type Ip } from "../ip/ip.js";
-import { EventRecorder } from "../kube/events.js";
+import { EventRecorder, serviceRef, type ObjectRef } from "../kube/events.js";
 import type { Logger } from "../log.js";
 import { Allocator } from "./allocator/allocator.js";
 import { parsePool, type Pool } from "./allocator/pool.js";
+import { poolOverlaps } from "./pool-conflicts.js";
 import { ANNOTATION, serviceKey, toRequest } from "./service-request.js";
+
+/** The ConfigurationState object the controller reports its verdict on the configuration in. */
+export const CONFIGURATION_STATE_NAME = "controller";
 
 export interface ControllerOptions {
   kc: KubeConfig;
@@ -55,6 +59,11 @@ export class ServiceController {
   private readonly custom: CustomObjectsApi;
   /** Pool status last written, by pool name, to skip writes that change nothing. */
   private readonly poolStatus = new Map<string, string>();
+  /** Problems found in each pool (invalid entries, overlaps), by pool name. */
+  private poolProblems = new Map<string, string[]>();
+  /** When each pool's Valid condition last changed, by pool name. */
+  private readonly validSince = new Map<string, { valid: boolean; since: string }>();
+  private lastSummary: string | undefined;
   private draining: Promise<void> | undefined;
   private stopped = false;
 
@@ -117,16 +126,38 @@ export class ServiceController {
 
   private syncPools(): void {
     const pools: Pool[] = [];
+    const problems = new Map<string, string[]>();
     for (const obj of this.pools.list()) {
       const name = obj.metadata?.name ?? "";
       const parsed = parsePool(name, obj.spec);
-      if ("errors" in parsed) {
-        this.opts.log.warn("ignoring invalid IPAddressPool", { pool: name, errors: parsed.errors });
-      } else {
-        pools.push(parsed.pool);
-      }
+      if ("errors" in parsed) problems.set(name, parsed.errors);
+      else pools.push(parsed.pool);
     }
+    for (const [name, msgs] of poolOverlaps(pools))
+      problems.set(name, [...(problems.get(name) ?? []), ...msgs]);
+    this.poolProblems = problems;
+    for (const [name, msgs] of problems) {
+      this.opts.log.warn("IPAddressPool has problems", { pool: name, problems: msgs });
+      void this.events.record(
+        this.poolRef(name),
+        "Warning",
+        "InvalidConfiguration",
+        msgs.join("; "),
+      );
+    }
+    // Invalid pools are left out; overlapping ones stay usable (no address is handed out twice).
     for (const key of this.alloc.setPools(pools)) this.enqueue(key);
+  }
+
+  private poolRef(name: string): ObjectRef {
+    const obj = this.pools.get(name, this.opts.namespace);
+    return {
+      apiVersion: "metallb.io/v1beta1",
+      kind: "IPAddressPool",
+      namespace: this.opts.namespace,
+      name,
+      ...(obj?.metadata?.uid ? { uid: obj.metadata.uid } : {}),
+    };
   }
 
   /** Claims the addresses recorded in Service statuses, oldest Service first. */
@@ -170,7 +201,7 @@ export class ServiceController {
     const key = serviceKey(svc);
     const had = this.alloc.assignment(key);
     this.alloc.release(key);
-    this.events.forget(svc.metadata?.namespace ?? "", svc.metadata?.name ?? "");
+    this.events.forget(serviceRef(svc));
     // Freed addresses may let waiting Services in.
     if (had) this.enqueuePending();
   }
@@ -222,15 +253,16 @@ export class ServiceController {
       }
       return;
     }
+    const ref = serviceRef(svc);
     for (const w of verdict.warnings)
-      await this.events.record(svc, "Warning", "deprecatedAnnotation", w);
+      await this.events.record(ref, "Warning", "deprecatedAnnotation", w);
     const result = verdict.kind === "invalid" ? undefined : this.alloc.assign(verdict.request);
     if (result?.ok) {
       const ips = result.assignment.ips.map(formatIp);
       if (ips.join(",") !== statusIps(svc).join(",")) {
         await this.writeStatus(svc, ips);
         await this.events.record(
-          svc,
+          ref,
           "Normal",
           "IPAllocated",
           `Assigned IP ${JSON.stringify(ips)}`,
@@ -245,7 +277,7 @@ export class ServiceController {
     const why =
       verdict.kind === "invalid" ? verdict.message : result && !result.ok ? result.message : "";
     await this.events.record(
-      svc,
+      ref,
       "Warning",
       "AllocationFailed",
       `Failed to allocate IP for "${key}": ${why}`,
@@ -255,7 +287,7 @@ export class ServiceController {
       await this.writeStatus(svc, []);
       await this.writePoolAnnotation(svc, null);
       await this.events.record(
-        svc,
+        ref,
         "Warning",
         "ClearAssignment",
         `Cleared the previous assignment: ${why}`,
@@ -263,36 +295,91 @@ export class ServiceController {
     }
   }
 
+  /** The Valid condition of a pool; its transition time moves only when its status flips. */
+  private validCondition(name: string): object {
+    const problems = this.poolProblems.get(name) ?? [];
+    const valid = problems.length === 0;
+    const prev = this.validSince.get(name);
+    const since = prev && prev.valid === valid ? prev.since : new Date().toISOString();
+    this.validSince.set(name, { valid, since });
+    return {
+      type: "Valid",
+      status: valid ? "True" : "False",
+      reason: valid ? "Valid" : "InvalidConfiguration",
+      message: valid ? "no conflict with other pools" : problems.join("; "),
+      lastTransitionTime: since,
+    };
+  }
+
   private async writePoolStatuses(): Promise<void> {
     const cap = (n: bigint) =>
       Number(n > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : n);
-    for (const pool of this.alloc.getPools()) {
-      const u = this.alloc.usage(pool.name);
-      if (!u) continue;
+    for (const obj of this.pools.list()) {
+      const name = obj.metadata?.name ?? "";
+      const u = this.alloc.usage(name);
       const status = {
-        assignedIPv4: u.assignedIPv4,
-        assignedIPv6: u.assignedIPv6,
-        availableIPv4: cap(u.availableIPv4),
-        availableIPv6: cap(u.availableIPv6),
+        ...(u
+          ? {
+              assignedIPv4: u.assignedIPv4,
+              assignedIPv6: u.assignedIPv6,
+              availableIPv4: cap(u.availableIPv4),
+              availableIPv6: cap(u.availableIPv6),
+            }
+          : {}),
+        conditions: [this.validCondition(name)],
       };
       const text = JSON.stringify(status);
-      if (this.poolStatus.get(pool.name) === text) continue;
+      if (this.poolStatus.get(name) === text) continue;
       try {
         await this.custom.patchNamespacedCustomObjectStatus(
-          {
-            group: "metallb.io",
-            version: "v1beta1",
-            namespace: this.opts.namespace,
-            plural: "ipaddresspools",
-            name: pool.name,
-            body: { status },
-          },
+          { ...this.configTarget("ipaddresspools"), name, body: { status } },
           mergePatch,
         );
-        this.poolStatus.set(pool.name, text);
+        this.poolStatus.set(name, text);
       } catch (err) {
-        this.opts.log.warn("could not write pool status", { pool: pool.name, error: String(err) });
+        this.opts.log.warn("could not write pool status", { pool: name, error: String(err) });
       }
+    }
+    await this.writeConfigurationState();
+  }
+
+  private configTarget(plural: string) {
+    return { group: "metallb.io", version: "v1beta1", namespace: this.opts.namespace, plural };
+  }
+
+  /** ConfigurationState "controller": Valid, or Invalid with every problem listed. */
+  private async writeConfigurationState(): Promise<void> {
+    const problems = [...this.poolProblems]
+      .sort()
+      .map(([pool, msgs]) => `IPAddressPool ${pool}: ${msgs.join("; ")}`);
+    const status = {
+      result: problems.length ? "Invalid" : "Valid",
+      errorSummary: problems.join("\n"),
+    };
+    const text = JSON.stringify(status);
+    if (text === this.lastSummary) return;
+    const target = { ...this.configTarget("configurationstates"), name: CONFIGURATION_STATE_NAME };
+    try {
+      await this.custom
+        .createNamespacedCustomObject({
+          ...this.configTarget("configurationstates"),
+          body: {
+            apiVersion: "metallb.io/v1beta1",
+            kind: "ConfigurationState",
+            metadata: { name: CONFIGURATION_STATE_NAME },
+            spec: {},
+          },
+        })
+        .catch((err: { code?: number }) => {
+          if (err.code !== 409) throw err;
+        });
+      await this.custom.patchNamespacedCustomObjectStatus(
+        { ...target, body: { status } },
+        mergePatch,
+      );
+      this.lastSummary = text;
+    } catch (err) {
+      this.opts.log.warn("could not write ConfigurationState", { error: String(err) });
     }
   }
 

@@ -1,9 +1,25 @@
-// Kubernetes Events about Services, deduplicated: the same reason and message for the same
-// object is recorded once until it changes, so a stuck Service does not flood the API server.
+// Kubernetes Events, deduplicated: the same reason and message for the same object is recorded
+// once until it changes, so a stuck Service or a bad pool does not flood the API server.
 import { CoreV1Api, type KubeConfig, type V1Service } from "@kubernetes/client-node";
 import type { Logger } from "../log.js";
 
 export type EventType = "Normal" | "Warning";
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid?: string;
+}
+
+export const serviceRef = (svc: V1Service): ObjectRef => ({
+  apiVersion: "v1",
+  kind: "Service",
+  namespace: svc.metadata?.namespace ?? "",
+  name: svc.metadata?.name ?? "",
+  ...(svc.metadata?.uid ? { uid: svc.metadata.uid } : {}),
+});
 
 export class EventRecorder {
   private readonly api: CoreV1Api;
@@ -17,24 +33,17 @@ export class EventRecorder {
     this.api = kc.makeApiClient(CoreV1Api);
   }
 
-  async record(svc: V1Service, type: EventType, reason: string, message: string): Promise<void> {
-    const meta = svc.metadata ?? {};
-    const key = `${meta.namespace}/${meta.name}/${reason}`;
+  async record(ref: ObjectRef, type: EventType, reason: string, message: string): Promise<void> {
+    const key = `${ref.kind}/${ref.namespace}/${ref.name}/${reason}`;
     if (this.last.get(key) === message) return;
     this.last.set(key, message);
     const now = new Date();
     try {
       await this.api.createNamespacedEvent({
-        namespace: meta.namespace ?? "default",
+        namespace: ref.namespace,
         body: {
-          metadata: { generateName: `${meta.name}.`, namespace: meta.namespace },
-          involvedObject: {
-            apiVersion: "v1",
-            kind: "Service",
-            name: meta.name,
-            namespace: meta.namespace,
-            uid: meta.uid,
-          },
+          metadata: { generateName: `${ref.name}.`, namespace: ref.namespace },
+          involvedObject: ref,
           type,
           reason,
           message,
@@ -47,13 +56,13 @@ export class EventRecorder {
         },
       });
     } catch (err) {
-      this.log.warn("could not record event", { reason, service: key, error: String(err) });
+      this.log.warn("could not record event", { reason, object: key, error: String(err) });
     }
   }
 
-  /** Forget what was said about a Service (it was deleted). */
-  forget(namespace: string, name: string): void {
-    for (const k of this.last.keys())
-      if (k.startsWith(`${namespace}/${name}/`)) this.last.delete(k);
+  /** Forget what was said about an object (it was deleted). */
+  forget(ref: ObjectRef): void {
+    const prefix = `${ref.kind}/${ref.namespace}/${ref.name}/`;
+    for (const k of this.last.keys()) if (k.startsWith(prefix)) this.last.delete(k);
   }
 }
