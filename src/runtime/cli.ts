@@ -8,6 +8,8 @@ import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { isLogLevel, makeLogger } from "./log.js";
 import { ServiceController } from "./controller/reconciler.js";
+import { LeaderElector } from "./kube/leader-election.js";
+import { hostname } from "node:os";
 
 const USAGE = `usage: metallb-ts <command>
 
@@ -17,6 +19,8 @@ commands:
              --namespace NS      where the configuration lives (default metallb-system)
              --lb-class NAME     serve only Services with this loadBalancerClass
              --log-level LEVEL   debug|info|warn|error (default info)
+             --lease-duration S  leader Lease duration in seconds (default 15)
+             --identity ID       leader election identity (default $POD_NAME or host-pid)
   crds       print the metallb.io CustomResourceDefinitions (kubectl apply -f -)
   version    print the version
   help       print this text
@@ -37,8 +41,15 @@ async function controller(args: string[]): Promise<number> {
       namespace: { type: "string", default: "metallb-system" },
       "lb-class": { type: "string" },
       "log-level": { type: "string", default: "info" },
+      "lease-duration": { type: "string", default: "15" },
+      identity: { type: "string" },
     },
   });
+  const leaseSeconds = Number(values["lease-duration"]);
+  if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1) {
+    process.stderr.write(`metallb-ts controller: --lease-duration must be whole seconds >= 1\n`);
+    return 2;
+  }
   const level = values["log-level"];
   if (!isLogLevel(level)) {
     process.stderr.write(
@@ -56,16 +67,39 @@ async function controller(args: string[]): Promise<number> {
     log,
     ...(values["lb-class"] ? { lbClass: values["lb-class"] } : {}),
   });
-  await ctl.start();
-  log.info("controller started", {
+  const identity = values.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
+  const elector = new LeaderElector({
+    kc,
     namespace: values.namespace,
-    lbClass: values["lb-class"] ?? null,
+    name: "metallb-ts-controller",
+    identity,
+    durationSeconds: leaseSeconds,
+    log,
   });
-  await new Promise<void>((resolve) => {
+  let lost = false;
+  const stopSignal = new Promise<void>((resolve) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);
   });
+  log.info("controller starting; campaigning for leadership", {
+    identity,
+    namespace: values.namespace,
+  });
+  const campaign = elector.run(
+    () => ctl.start(),
+    () => {
+      lost = true;
+      process.kill(process.pid, "SIGTERM");
+    },
+  );
+  await stopSignal;
+  await elector.stop();
   await ctl.stop();
+  await campaign;
+  if (lost) {
+    log.error("exiting after losing leadership");
+    return 1;
+  }
   log.info("controller stopped");
   return 0;
 }

@@ -27,11 +27,23 @@ const bin = join(import.meta.dirname, "../../bin/metallb-ts.js");
 const logDir = mkdtempSync(join(tmpdir(), "metallb-ts-controller-"));
 
 let controller: Managed;
-const startController = () =>
+let started = 0;
+/** A controller process with a short Lease so that failover tests stay quick. */
+const startController = (identity = `controller-${started++}`) =>
   startProcess(
-    "controller",
-    [process.execPath, bin, "controller", "--kubeconfig", inject("kube").kubeconfigs.controller],
-    join(logDir, "controller.log"),
+    identity,
+    [
+      process.execPath,
+      bin,
+      "controller",
+      "--kubeconfig",
+      inject("kube").kubeconfigs.controller,
+      "--lease-duration",
+      "3",
+      "--identity",
+      identity,
+    ],
+    join(logDir, `${identity}.log`),
   );
 
 async function grantControllerRbac(): Promise<void> {
@@ -329,5 +341,45 @@ describe("controller conformance (real API server, controller RBAC identity)", (
     delete after["after-restart"];
     expect(after).toEqual(before);
     expect(ip).toEqual(["203.0.113.0"]); // the address "first" freed, not one held by another
+  });
+
+  it("HA: a standby writes nothing, then takes over within the Lease duration when the leader dies", async () => {
+    const standby = startController("standby");
+    try {
+      await waitFor(
+        "standby campaigning",
+        async () => (standby.log().includes("campaigning") ? true : undefined),
+        10_000,
+      );
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(standby.log()).not.toContain("became leader");
+      process.kill(controller.pid, "SIGKILL");
+      await controller.exited;
+      await waitFor(
+        "standby becomes leader",
+        async () => (standby.log().includes("became leader") ? true : undefined),
+        15_000,
+      );
+      const manual = { annotations: { "metallb.io/address-pool": "ctl-manual" } }; // ctl-main is full
+      await lbService("after-failover", manual);
+      expect(await waitIngress("after-failover")).toHaveLength(1);
+      // SIGTERM hands the Lease over at once instead of waiting for it to expire
+      controller = startController("successor");
+      await waitFor(
+        "successor campaigning",
+        async () => (controller.log().includes("campaigning") ? true : undefined),
+        10_000,
+      );
+      await standby.stop();
+      await waitFor(
+        "successor becomes leader",
+        async () => (controller.log().includes("became leader") ? true : undefined),
+        10_000,
+      );
+      await lbService("after-handover", manual);
+      expect(await waitIngress("after-handover")).toHaveLength(1);
+    } finally {
+      await standby.stop();
+    }
   });
 });

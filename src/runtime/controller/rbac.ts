@@ -16,4 +16,5 @@ export const CONTROLLER_NAMESPACE_RULES: V1PolicyRule[] = [
   { apiGroups: ["metallb.io"], resources: ["ipaddresspools/status"], verbs: ["patch"] },
   { apiGroups: ["metallb.io"], resources: ["configurationstates"], verbs: ["create"] },
   { apiGroups: ["metallb.io"], resources: ["configurationstates/status"], verbs: ["patch"] },
+  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "patch"] },
 ];

@@ -98,7 +98,7 @@ export class ServiceController {
         this.opts.log.warn("watch failed; restarting it", { error: String(err) });
         setTimeout(() => void inf.start().catch(() => undefined), 1000);
       });
-      await inf.start();
+      await this.startInformer(inf);
     }
     this.syncPools();
     this.restore();
@@ -114,6 +114,19 @@ export class ServiceController {
     }
     this.enqueueAll();
     await this.drain();
+  }
+
+  /** The first list can fail while the API server warms up (429); retry until it works. */
+  private async startInformer(inf: Watched<KubernetesObject>): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await inf.start();
+        return;
+      } catch (err) {
+        this.opts.log.warn("initial list failed; retrying", { attempt, error: String(err) });
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+      }
+    }
   }
 
   async stop(): Promise<void> {
@@ -234,6 +247,9 @@ export class ServiceController {
       } finally {
         this.draining = undefined;
       }
+      // Keys enqueued while the loop was finishing (e.g. during the status writes) would
+      // otherwise wait for the next event.
+      if (this.queue.size && !this.stopped) void this.drain();
     })();
     return this.draining;
   }
@@ -276,13 +292,13 @@ export class ServiceController {
     }
     const why =
       verdict.kind === "invalid" ? verdict.message : result && !result.ok ? result.message : "";
-    await this.events.record(
+    const recorded = await this.events.record(
       ref,
       "Warning",
       "AllocationFailed",
       `Failed to allocate IP for "${key}": ${why}`,
     );
-    this.opts.log.warn("allocation failed", { service: key, reason: why });
+    if (recorded) this.opts.log.warn("allocation failed", { service: key, reason: why });
     if (statusIps(svc).length) {
       await this.writeStatus(svc, []);
       await this.writePoolAnnotation(svc, null);

@@ -33,9 +33,10 @@ export class EventRecorder {
     this.api = kc.makeApiClient(CoreV1Api);
   }
 
-  async record(ref: ObjectRef, type: EventType, reason: string, message: string): Promise<void> {
+  /** Records the event unless it repeats the last one; true when it was new. */
+  async record(ref: ObjectRef, type: EventType, reason: string, message: string): Promise<boolean> {
     const key = `${ref.kind}/${ref.namespace}/${ref.name}/${reason}`;
-    if (this.last.get(key) === message) return;
+    if (this.last.get(key) === message) return false;
     this.last.set(key, message);
     const now = new Date();
     try {
@@ -58,6 +59,7 @@ export class EventRecorder {
     } catch (err) {
       this.log.warn("could not record event", { reason, object: key, error: String(err) });
     }
+    return true;
   }
 
   /** Forget what was said about an object (it was deleted). */
