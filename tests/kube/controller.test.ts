@@ -348,7 +348,7 @@ describe("controller conformance (real API server, controller RBAC identity)", (
     try {
       await waitFor(
         "standby campaigning",
-        async () => (standby.log().includes("campaigning") ? true : undefined),
+        () => Promise.resolve(standby.log().includes("campaigning") ? true : undefined),
         10_000,
       );
       await new Promise((r) => setTimeout(r, 2000));
@@ -357,7 +357,7 @@ describe("controller conformance (real API server, controller RBAC identity)", (
       await controller.exited;
       await waitFor(
         "standby becomes leader",
-        async () => (standby.log().includes("became leader") ? true : undefined),
+        () => Promise.resolve(standby.log().includes("became leader") ? true : undefined),
         15_000,
       );
       const manual = { annotations: { "metallb.io/address-pool": "ctl-manual" } }; // ctl-main is full
@@ -367,13 +367,13 @@ describe("controller conformance (real API server, controller RBAC identity)", (
       controller = startController("successor");
       await waitFor(
         "successor campaigning",
-        async () => (controller.log().includes("campaigning") ? true : undefined),
+        () => Promise.resolve(controller.log().includes("campaigning") ? true : undefined),
         10_000,
       );
       await standby.stop();
       await waitFor(
         "successor becomes leader",
-        async () => (controller.log().includes("became leader") ? true : undefined),
+        () => Promise.resolve(controller.log().includes("became leader") ? true : undefined),
         10_000,
       );
       await lbService("after-handover", manual);
