@@ -10,6 +10,8 @@ import { isLogLevel, makeLogger } from "./log.js";
 import { ServiceController } from "./controller/reconciler.js";
 import { LeaderElector } from "./kube/leader-election.js";
 import { hostname } from "node:os";
+import { controllerMetrics } from "./metrics/controller-metrics.js";
+import { portFlag, serveOperations } from "./http/operations.js";
 
 const USAGE = `usage: metallb-ts <command>
 
@@ -21,6 +23,8 @@ commands:
              --log-level LEVEL   debug|info|warn|error (default info)
              --lease-duration S  leader Lease duration in seconds (default 15)
              --identity ID       leader election identity (default $POD_NAME or host-pid)
+             --metrics-port N    Prometheus /metrics (default 7472; 0 turns it off)
+             --health-port N     /healthz and /readyz (default 7473; 0 turns it off)
   crds       print the metallb.io CustomResourceDefinitions (kubectl apply -f -)
   version    print the version
   help       print this text
@@ -43,6 +47,8 @@ async function controller(args: string[]): Promise<number> {
       "log-level": { type: "string", default: "info" },
       "lease-duration": { type: "string", default: "15" },
       identity: { type: "string" },
+      "metrics-port": { type: "string", default: "7472" },
+      "health-port": { type: "string", default: "7473" },
     },
   });
   const leaseSeconds = Number(values["lease-duration"]);
@@ -50,6 +56,9 @@ async function controller(args: string[]): Promise<number> {
     process.stderr.write(`metallb-ts controller: --lease-duration must be whole seconds >= 1\n`);
     return 2;
   }
+  const metricsPort = portFlag("controller", "metrics-port", values["metrics-port"]);
+  const healthPort = portFlag("controller", "health-port", values["health-port"]);
+  if (metricsPort === undefined || healthPort === undefined) return 2;
   const level = values["log-level"];
   if (!isLogLevel(level)) {
     process.stderr.write(
@@ -61,10 +70,12 @@ async function controller(args: string[]): Promise<number> {
   const kc = new KubeConfig();
   if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
   else kc.loadFromDefault();
+  const metrics = controllerMetrics();
   const ctl = new ServiceController({
     kc,
     namespace: values.namespace,
     log,
+    metrics,
     ...(values["lb-class"] ? { lbClass: values["lb-class"] } : {}),
   });
   const identity = values.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
@@ -81,6 +92,12 @@ async function controller(args: string[]): Promise<number> {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);
   });
+  const servers = await serveOperations(log, metricsPort, healthPort, metrics.registry, {
+    live: () => (lost ? "lost leadership; restarting" : undefined),
+    // A standby is ready (it is healthy and waiting); a leader once its initial sync is done.
+    ready: () => (elector.isLeading() && !ctl.isSynced() ? "initial sync in progress" : undefined),
+  });
+  if (!servers) return 1;
   log.info("controller starting; campaigning for leadership", {
     identity,
     namespace: values.namespace,
@@ -96,6 +113,7 @@ async function controller(args: string[]): Promise<number> {
   await elector.stop();
   await ctl.stop();
   await campaign;
+  for (const s of servers) s.close();
   if (lost) {
     log.error("exiting after losing leadership");
     return 1;

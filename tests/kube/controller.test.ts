@@ -1,140 +1,32 @@
 // The controller as a real process, under its least-privilege RBAC identity, against the real
-// API server: the first scenarios of the conformance table.
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  RbacAuthorizationV1Api,
-  type CoreV1Event,
-  type V1Service,
-} from "@kubernetes/client-node";
+// API server, with the configuration in metallb-system and no loadBalancerClass: pools that serve
+// every namespace, restarts and leader election. The per-input table is controller-table.test.ts.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startProcess, waitFor, type Managed } from "../../src/lab/proc.js";
-import {
-  CONTROLLER_CLUSTER_RULES,
-  CONTROLLER_NAMESPACE_RULES,
-} from "../../src/runtime/controller/rbac.js";
-import { kubeConfigFor } from "./client.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor, type Managed } from "../../src/lab/proc.js";
+import * as h from "./controller-harness.js";
 
 const NS = "ctl-conformance";
 const SYSTEM = "metallb-system";
-const admin = kubeConfigFor("admin");
-const core = admin.makeApiClient(CoreV1Api);
-const custom = admin.makeApiClient(CustomObjectsApi);
-const bin = join(import.meta.dirname, "../../bin/metallb-ts.js");
+const { core, custom } = h;
 const logDir = mkdtempSync(join(tmpdir(), "metallb-ts-controller-"));
 
 let controller: Managed;
 let started = 0;
-/** A controller process with a short Lease so that failover tests stay quick. */
 const startController = (identity = `controller-${started++}`) =>
-  startProcess(
-    identity,
-    [
-      process.execPath,
-      bin,
-      "controller",
-      "--kubeconfig",
-      inject("kube").kubeconfigs.controller,
-      "--lease-duration",
-      "3",
-      "--identity",
-      identity,
-    ],
-    join(logDir, `${identity}.log`),
-  );
-
-async function grantControllerRbac(): Promise<void> {
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  const subject = [{ kind: "ServiceAccount", name: "controller", namespace: SYSTEM }];
-  await rbac.createClusterRole({
-    body: { metadata: { name: "metallb-ts:controller" }, rules: CONTROLLER_CLUSTER_RULES },
-  });
-  await rbac.createClusterRoleBinding({
-    body: {
-      metadata: { name: "metallb-ts:controller" },
-      roleRef: {
-        apiGroup: "rbac.authorization.k8s.io",
-        kind: "ClusterRole",
-        name: "metallb-ts:controller",
-      },
-      subjects: subject,
-    },
-  });
-  await rbac.createNamespacedRole({
-    namespace: SYSTEM,
-    body: { metadata: { name: "controller" }, rules: CONTROLLER_NAMESPACE_RULES },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: SYSTEM,
-    body: {
-      metadata: { name: "controller" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "controller" },
-      subjects: subject,
-    },
-  });
-}
-
-const createPool = (name: string, spec: object) =>
-  custom.createNamespacedCustomObject({
-    group: "metallb.io",
-    version: "v1beta1",
-    namespace: SYSTEM,
-    plural: "ipaddresspools",
-    body: { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name }, spec },
-  });
-
-function lbService(
-  name: string,
-  extra: {
-    annotations?: Record<string, string>;
-    spec?: Partial<NonNullable<V1Service["spec"]>>;
-  } = {},
-): Promise<V1Service> {
-  return core.createNamespacedService({
-    namespace: NS,
-    body: {
-      metadata: { name, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
-      spec: {
-        type: "LoadBalancer",
-        ports: [{ port: 80, protocol: "TCP" }],
-        selector: { app: name },
-        ...extra.spec,
-      },
-    },
-  });
-}
-
-const ingress = async (name: string): Promise<string[]> =>
-  (
-    (await core.readNamespacedService({ name, namespace: NS })).status?.loadBalancer?.ingress ?? []
-  ).map((i) => i.ip ?? "");
-
-const waitIngress = (name: string) =>
-  waitFor(
-    `${name} gets an IP`,
-    async () => ((await ingress(name)).length ? ingress(name) : undefined),
-    20_000,
-  );
-
-async function events(name: string): Promise<CoreV1Event[]> {
-  return (
-    await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${name}` })
-  ).items;
-}
-
-const waitEvent = (name: string, reason: string) =>
-  waitFor(
-    `${reason} event for ${name}`,
-    async () => (await events(name)).find((e) => e.reason === reason),
-    20_000,
-  );
+  h.startController({ identity, configNamespace: SYSTEM, logDir });
+const createPool = (name: string, spec: object) => h.createPool(SYSTEM, name, spec);
+const lbService = (name: string, extra: h.ServiceShape = {}) => h.lbService(NS, name, extra);
+const ingress = (name: string) => h.ingress(NS, name);
+const waitIngress = (name: string) => h.waitIngress(NS, name);
+const events = (name: string) => h.events(NS, name);
+const waitEvent = (name: string, reason: string) => h.waitEvent(NS, name, reason);
 
 describe("controller conformance (real API server, controller RBAC identity)", () => {
   beforeAll(async () => {
-    await grantControllerRbac();
+    await h.grantControllerRbac(SYSTEM);
     await core.createNamespace({ body: { metadata: { name: NS } } });
     await createPool("ctl-main", { addresses: ["203.0.113.0/29"] });
     await createPool("ctl-manual", { addresses: ["203.0.113.64/30"], autoAssign: false });

@@ -18,7 +18,8 @@ import type { IPAddressPoolSpec } from "../../api/kinds/ipaddresspool.js";
 import { formatIp, parseIp, type Ip } from "../ip/ip.js";
 import { EventRecorder, serviceRef, type ObjectRef } from "../kube/events.js";
 import type { Logger } from "../log.js";
-import { Allocator } from "./allocator/allocator.js";
+import type { ControllerMetrics } from "../metrics/controller-metrics.js";
+import { Allocator, type PoolUsage } from "./allocator/allocator.js";
 import { parsePool, type Pool } from "./allocator/pool.js";
 import { poolOverlaps } from "./pool-conflicts.js";
 import { ANNOTATION, serviceKey, toRequest } from "./service-request.js";
@@ -32,6 +33,7 @@ export interface ControllerOptions {
   namespace: string;
   lbClass?: string;
   log: Logger;
+  metrics?: ControllerMetrics;
 }
 
 interface PoolObject extends KubernetesObject {
@@ -66,6 +68,8 @@ export class ServiceController {
   private lastSummary: string | undefined;
   private draining: Promise<void> | undefined;
   private stopped = false;
+  /** True once every existing assignment is restored and the first pass has run. */
+  private synced = false;
 
   constructor(private readonly opts: ControllerOptions) {
     const { kc, namespace } = opts;
@@ -114,6 +118,13 @@ export class ServiceController {
     }
     this.enqueueAll();
     await this.drain();
+    this.synced = true;
+    this.opts.metrics?.configLoaded.set({}, 1);
+  }
+
+  /** Whether the initial sync is done (readiness). */
+  isSynced(): boolean {
+    return this.synced;
   }
 
   /** The first list can fail while the API server warms up (429); retry until it works. */
@@ -292,13 +303,18 @@ export class ServiceController {
     }
     const why =
       verdict.kind === "invalid" ? verdict.message : result && !result.ok ? result.message : "";
+    const reason =
+      verdict.kind === "invalid" ? "InvalidRequest" : result && !result.ok ? result.reason : "";
     const recorded = await this.events.record(
       ref,
       "Warning",
       "AllocationFailed",
       `Failed to allocate IP for "${key}": ${why}`,
     );
-    if (recorded) this.opts.log.warn("allocation failed", { service: key, reason: why });
+    if (recorded) {
+      this.opts.log.warn("allocation failed", { service: key, reason: why });
+      this.opts.metrics?.allocationFailures.inc({ reason });
+    }
     if (statusIps(svc).length) {
       await this.writeStatus(svc, []);
       await this.writePoolAnnotation(svc, null);
@@ -344,6 +360,7 @@ export class ServiceController {
           : {}),
         conditions: [this.validCondition(name)],
       };
+      this.recordPoolMetrics(name, u);
       const text = JSON.stringify(status);
       if (this.poolStatus.get(name) === text) continue;
       try {
@@ -356,7 +373,27 @@ export class ServiceController {
         this.opts.log.warn("could not write pool status", { pool: name, error: String(err) });
       }
     }
+    this.forgetDeletedPools();
     await this.writeConfigurationState();
+  }
+
+  private recordPoolMetrics(pool: string, u: PoolUsage | undefined): void {
+    const m = this.opts.metrics;
+    if (!m) return;
+    m.poolProblems.set({ pool }, this.poolProblems.get(pool)?.length ?? 0);
+    if (!u) return;
+    m.addressesInUse.set({ pool }, u.assignedIPv4 + u.assignedIPv6);
+    const total = u.availableIPv4 + u.availableIPv6 + BigInt(u.assignedIPv4 + u.assignedIPv6);
+    m.addressesTotal.set({ pool }, Number(total));
+  }
+
+  private forgetDeletedPools(): void {
+    const m = this.opts.metrics;
+    if (!m) return;
+    const live = new Set(this.pools.list().map((p) => p.metadata?.name ?? ""));
+    for (const metric of [m.addressesInUse, m.addressesTotal, m.poolProblems])
+      metric.retain((l) => live.has(l.pool ?? ""));
+    m.configStale.set({}, this.poolProblems.size ? 1 : 0);
   }
 
   private configTarget(plural: string) {

@@ -92,6 +92,10 @@ export class LeaderElector {
     }
   }
 
+  isLeading(): boolean {
+    return this.leading;
+  }
+
   /** Stops campaigning; a leader gives the Lease up so a standby takes over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
