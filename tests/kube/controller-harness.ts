@@ -3,6 +3,7 @@
 import {
   CoreV1Api,
   CustomObjectsApi,
+  type KubeConfig,
   RbacAuthorizationV1Api,
   type CoreV1Event,
   type V1Service,
@@ -16,48 +17,11 @@ import {
 } from "../../src/runtime/controller/rbac.js";
 import { kubeConfigFor } from "./client.js";
 
-const admin = kubeConfigFor("admin");
-export const core = admin.makeApiClient(CoreV1Api);
-export const custom = admin.makeApiClient(CustomObjectsApi);
 const bin = join(import.meta.dirname, "../../bin/metallb-ts.js");
 
 const ignoreConflict = (err: unknown): void => {
   if ((err as { code?: number }).code !== 409) throw err as Error;
 };
-
-/**
- * Binds the controller's rules to its ServiceAccount identity: the ClusterRole once, the Role in
- * the namespace its configuration lives in.
- */
-export async function grantControllerRbac(configNamespace: string): Promise<void> {
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  const subjects = [{ kind: "ServiceAccount", name: "controller", namespace: "metallb-system" }];
-  const name = "metallb-ts:controller";
-  await rbac
-    .createClusterRole({ body: { metadata: { name }, rules: CONTROLLER_CLUSTER_RULES } })
-    .catch(ignoreConflict);
-  await rbac
-    .createClusterRoleBinding({
-      body: {
-        metadata: { name },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
-        subjects,
-      },
-    })
-    .catch(ignoreConflict);
-  await rbac.createNamespacedRole({
-    namespace: configNamespace,
-    body: { metadata: { name: "controller" }, rules: CONTROLLER_NAMESPACE_RULES },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: configNamespace,
-    body: {
-      metadata: { name: "controller" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "controller" },
-      subjects,
-    },
-  });
-}
 
 export interface ControllerProcess {
   identity: string;
@@ -65,43 +29,10 @@ export interface ControllerProcess {
   lbClass?: string;
   metricsPort?: number;
   healthPort?: number;
+  /** Seconds; short by default so that failover tests stay quick. */
+  leaseDuration?: number;
   logDir: string;
 }
-
-/** A controller process with a short Lease so that failover tests stay quick. */
-export function startController(p: ControllerProcess): Managed {
-  return startProcess(
-    p.identity,
-    [
-      process.execPath,
-      bin,
-      "controller",
-      "--kubeconfig",
-      inject("kube").kubeconfigs.controller,
-      "--namespace",
-      p.configNamespace,
-      "--lease-duration",
-      "3",
-      "--identity",
-      p.identity,
-      "--metrics-port",
-      String(p.metricsPort ?? 0),
-      "--health-port",
-      String(p.healthPort ?? 0),
-      ...(p.lbClass ? ["--lb-class", p.lbClass] : []),
-    ],
-    join(p.logDir, `${p.identity}.log`),
-  );
-}
-
-export const createPool = (configNamespace: string, name: string, spec: object): Promise<object> =>
-  custom.createNamespacedCustomObject({
-    group: "metallb.io",
-    version: "v1beta1",
-    namespace: configNamespace,
-    plural: "ipaddresspools",
-    body: { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name }, spec },
-  });
 
 export interface ServiceShape {
   annotations?: Record<string, string>;
@@ -109,58 +40,163 @@ export interface ServiceShape {
   spec?: Partial<NonNullable<V1Service["spec"]>>;
 }
 
-export function lbService(
-  namespace: string,
-  name: string,
-  extra: ServiceShape = {},
-): Promise<V1Service> {
-  return core.createNamespacedService({
-    namespace,
-    body: {
-      metadata: {
-        name,
-        ...(extra.annotations ? { annotations: extra.annotations } : {}),
-        ...(extra.labels ? { labels: extra.labels } : {}),
-      },
-      spec: {
-        type: "LoadBalancer",
-        ports: [{ port: 80, protocol: "TCP" }],
-        selector: { app: name },
-        ...extra.spec,
-      },
-    },
-  });
+export interface Harness {
+  core: CoreV1Api;
+  custom: CustomObjectsApi;
+  grantControllerRbac(configNamespace: string): Promise<void>;
+  startController(p: ControllerProcess): Managed;
+  createPool(configNamespace: string, name: string, spec: object): Promise<object>;
+  lbService(namespace: string, name: string, extra?: ServiceShape): Promise<V1Service>;
+  ingress(namespace: string, name: string): Promise<string[]>;
+  waitIngress(namespace: string, name: string, ok?: (ips: string[]) => boolean): Promise<string[]>;
+  events(namespace: string, name: string): Promise<CoreV1Event[]>;
+  waitEvent(namespace: string, name: string, reason: string): Promise<CoreV1Event>;
 }
 
-export const ingress = async (namespace: string, name: string): Promise<string[]> =>
-  ((await core.readNamespacedService({ name, namespace })).status?.loadBalancer?.ingress ?? []).map(
-    (i) => i.ip ?? "",
-  );
+/** Helpers bound to one API server: an admin client and the controller's kubeconfig. */
+export function makeHarness(admin: KubeConfig, controllerKubeconfig: string): Harness {
+  const core = admin.makeApiClient(CoreV1Api);
+  const custom = admin.makeApiClient(CustomObjectsApi);
 
-/** Waits until the Service's ingress satisfies `ok` (by default: has an address). */
-export const waitIngress = (
-  namespace: string,
-  name: string,
-  ok: (ips: string[]) => boolean = (ips) => ips.length > 0,
-): Promise<string[]> =>
-  waitFor(
-    `${namespace}/${name} ingress`,
-    async () => {
-      const ips = await ingress(namespace, name);
-      return ok(ips) ? ips : undefined;
-    },
-    20_000,
-  );
+  /**
+   * Binds the controller's rules to its ServiceAccount identity: the ClusterRole once, the Role in
+   * the namespace its configuration lives in.
+   */
+  async function grantControllerRbac(configNamespace: string): Promise<void> {
+    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+    const subjects = [{ kind: "ServiceAccount", name: "controller", namespace: "metallb-system" }];
+    const name = "metallb-ts:controller";
+    await rbac
+      .createClusterRole({ body: { metadata: { name }, rules: CONTROLLER_CLUSTER_RULES } })
+      .catch(ignoreConflict);
+    await rbac
+      .createClusterRoleBinding({
+        body: {
+          metadata: { name },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+          subjects,
+        },
+      })
+      .catch(ignoreConflict);
+    await rbac.createNamespacedRole({
+      namespace: configNamespace,
+      body: { metadata: { name: "controller" }, rules: CONTROLLER_NAMESPACE_RULES },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace: configNamespace,
+      body: {
+        metadata: { name: "controller" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "controller" },
+        subjects,
+      },
+    });
+  }
 
-export async function events(namespace: string, name: string): Promise<CoreV1Event[]> {
-  return (
-    await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` })
-  ).items;
+  /** A controller process with a short Lease so that failover tests stay quick. */
+  function startController(p: ControllerProcess): Managed {
+    return startProcess(
+      p.identity,
+      [
+        process.execPath,
+        bin,
+        "controller",
+        "--kubeconfig",
+        controllerKubeconfig,
+        "--namespace",
+        p.configNamespace,
+        "--lease-duration",
+        String(p.leaseDuration ?? 3),
+        "--identity",
+        p.identity,
+        "--metrics-port",
+        String(p.metricsPort ?? 0),
+        "--health-port",
+        String(p.healthPort ?? 0),
+        ...(p.lbClass ? ["--lb-class", p.lbClass] : []),
+      ],
+      join(p.logDir, `${p.identity}.log`),
+    );
+  }
+
+  const createPool = (configNamespace: string, name: string, spec: object): Promise<object> =>
+    custom.createNamespacedCustomObject({
+      group: "metallb.io",
+      version: "v1beta1",
+      namespace: configNamespace,
+      plural: "ipaddresspools",
+      body: { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name }, spec },
+    });
+
+  function lbService(
+    namespace: string,
+    name: string,
+    extra: ServiceShape = {},
+  ): Promise<V1Service> {
+    return core.createNamespacedService({
+      namespace,
+      body: {
+        metadata: {
+          name,
+          ...(extra.annotations ? { annotations: extra.annotations } : {}),
+          ...(extra.labels ? { labels: extra.labels } : {}),
+        },
+        spec: {
+          type: "LoadBalancer",
+          ports: [{ port: 80, protocol: "TCP" }],
+          selector: { app: name },
+          ...extra.spec,
+        },
+      },
+    });
+  }
+
+  const ingress = async (namespace: string, name: string): Promise<string[]> =>
+    (
+      (await core.readNamespacedService({ name, namespace })).status?.loadBalancer?.ingress ?? []
+    ).map((i) => i.ip ?? "");
+
+  /** Waits until the Service's ingress satisfies `ok` (by default: has an address). */
+  const waitIngress = (
+    namespace: string,
+    name: string,
+    ok: (ips: string[]) => boolean = (ips) => ips.length > 0,
+  ): Promise<string[]> =>
+    waitFor(
+      `${namespace}/${name} ingress`,
+      async () => {
+        const ips = await ingress(namespace, name);
+        return ok(ips) ? ips : undefined;
+      },
+      20_000,
+    );
+
+  async function events(namespace: string, name: string): Promise<CoreV1Event[]> {
+    return (
+      await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` })
+    ).items;
+  }
+
+  const waitEvent = (namespace: string, name: string, reason: string): Promise<CoreV1Event> =>
+    waitFor(
+      `${reason} event for ${namespace}/${name}`,
+      async () => (await events(namespace, name)).find((e) => e.reason === reason),
+      20_000,
+    );
+
+  return {
+    core,
+    custom,
+    grantControllerRbac,
+    startController,
+    createPool,
+    lbService,
+    ingress,
+    waitIngress,
+    events,
+    waitEvent,
+  };
 }
 
-export const waitEvent = (namespace: string, name: string, reason: string): Promise<CoreV1Event> =>
-  waitFor(
-    `${reason} event for ${namespace}/${name}`,
-    async () => (await events(namespace, name)).find((e) => e.reason === reason),
-    20_000,
-  );
+/** The harness for the suite's shared API server (the global setup's). */
+export const sharedHarness = (): Harness =>
+  makeHarness(kubeConfigFor("admin"), inject("kube").kubeconfigs.controller);

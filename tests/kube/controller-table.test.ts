@@ -12,7 +12,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/lab/ports.js";
 import { waitFor, type Managed } from "../../src/lab/proc.js";
-import * as h from "./controller-harness.js";
+import { sharedHarness, type ServiceShape } from "./controller-harness.js";
+
+const h = sharedHarness();
 
 const CONFIG = "tbl-system";
 const CLASS = "metallb-ts.test/table";
@@ -66,7 +68,7 @@ class T {
     );
   }
 
-  svc(name: string, shape: h.ServiceShape = {}, ns = this.ns): ReturnType<typeof h.lbService> {
+  svc(name: string, shape: ServiceShape = {}, ns = this.ns): ReturnType<typeof h.lbService> {
     return h.lbService(ns, name, {
       ...shape,
       spec: { loadBalancerClass: CLASS, ...shape.spec },

@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor, type Managed } from "../../src/lab/proc.js";
-import * as h from "./controller-harness.js";
+import { sharedHarness, type ServiceShape } from "./controller-harness.js";
+
+const h = sharedHarness();
 
 const NS = "ctl-conformance";
 const SYSTEM = "metallb-system";
@@ -18,7 +20,7 @@ let started = 0;
 const startController = (identity = `controller-${started++}`) =>
   h.startController({ identity, configNamespace: SYSTEM, logDir });
 const createPool = (name: string, spec: object) => h.createPool(SYSTEM, name, spec);
-const lbService = (name: string, extra: h.ServiceShape = {}) => h.lbService(NS, name, extra);
+const lbService = (name: string, extra: ServiceShape = {}) => h.lbService(NS, name, extra);
 const ingress = (name: string) => h.ingress(NS, name);
 const waitIngress = (name: string) => h.waitIngress(NS, name);
 const events = (name: string) => h.events(NS, name);
