@@ -3,7 +3,7 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { parseIp, type Family, type Ip } from "../ip/ip.js";
 import type { FamilyPolicy, ServiceRequest } from "./allocator/allocator.js";
-import type { Labels } from "./allocator/selector.js";
+import type { Labels } from "../kube/label-selector.js";
 
 export const ANNOTATION = {
   loadBalancerIPs: "metallb.io/loadBalancerIPs",

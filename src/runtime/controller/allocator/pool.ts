@@ -1,7 +1,7 @@
 // IPAddressPool spec → the allocator's view of a pool, and which Services a pool serves.
 import type { IPAddressPoolSpec } from "../../../api/kinds/ipaddresspool.js";
 import { parsePoolEntry, rangeContains, type Family, type Ip, type IpRange } from "../../ip/ip.js";
-import { matchesAny, type LabelSelector, type Labels } from "./selector.js";
+import { matchesAny, type LabelSelector, type Labels } from "../../kube/label-selector.js";
 
 export interface Pool {
   name: string;

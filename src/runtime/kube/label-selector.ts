@@ -1,6 +1,6 @@
 // Kubernetes label selector semantics (metav1.LabelSelector), pure.
 import type { Static } from "@sinclair/typebox";
-import type { LabelSelector as LabelSelectorSchema } from "../../../api/schema/k8s.js";
+import type { LabelSelector as LabelSelectorSchema } from "../../api/schema/k8s.js";
 
 export type LabelSelector = Static<typeof LabelSelectorSchema>;
 export type Labels = Readonly<Record<string, string>>;
