@@ -25,7 +25,7 @@ const nodeArb: fc.Arbitrary<NodeFacts[]> = fc
             zone: z,
             ...(ex ? { [EXCLUDE_LABEL]: "" } : {}),
           })),
-          networkUnavailable: fc.boolean({ trueFactor: 4 }),
+          networkUnavailable: fc.integer({ min: 0, max: 4 }).map((i) => i === 0),
         }),
       ),
     ),
@@ -42,7 +42,7 @@ const serviceArb = (i: number): fc.Arbitrary<L2Service> =>
       [`192.0.2.${10 + i}`],
     ),
     pool: fc.constantFrom("p1", "p2"),
-    poolLabels: fc.constantFrom({}, { tier: "gold" }),
+    poolLabels: fc.constantFrom<Record<string, string>>({}, { tier: "gold" }),
     trafficPolicy: fc.constantFrom("Cluster" as const, "Local" as const),
     readyNodes: fc.subarray(NODE_NAMES),
   });
