@@ -108,3 +108,29 @@ export const rangesOverlap = (a: IpRange, b: IpRange): boolean =>
 /** IPv4 addresses ending in .0 or .255, which some old clients mishandle (avoidBuggyIPs). */
 export const isBuggyIp = (ip: Ip): boolean =>
   ip.family === 4 && ((ip.value & 255n) === 0n || (ip.value & 255n) === 255n);
+
+/** The prefix lengths of the fewest CIDRs that exactly cover the range. */
+export function cidrLengthsOf(r: IpRange): number[] {
+  const bits = bitsOf(r.family);
+  const out: number[] = [];
+  let first = r.first;
+  while (first <= r.last) {
+    // the largest aligned block starting at `first` that stays inside the range
+    let host = 0;
+    while (
+      host < bits &&
+      (first & ((1n << BigInt(host + 1)) - 1n)) === 0n &&
+      first + (1n << BigInt(host + 1)) - 1n <= r.last
+    )
+      host++;
+    out.push(bits - host);
+    first += 1n << BigInt(host);
+  }
+  return out;
+}
+
+/** The address masked to `len` bits, as canonical "address/len" text. */
+export function prefixOf(ip: Ip, len: number): string {
+  const host = BigInt(bitsOf(ip.family) - len);
+  return `${formatIp({ family: ip.family, value: (ip.value >> host) << host })}/${len}`;
+}
