@@ -1,0 +1,401 @@
+// The speaker's shell: informers feed the pure decisions (L2 owner election, BGP desired routes);
+// the outcome goes to the announcing drivers, to ServiceL2Status/ServiceBGPStatus objects and to
+// `nodeAssigned` events. API traffic grows with nodes (one Lease each), never with Services.
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  DiscoveryV1Api,
+  CoordinationV1Api,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  type Informer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type ObjectCache,
+  type V1EndpointSlice,
+  type V1Lease,
+  type V1Node,
+  type V1Service,
+} from "@kubernetes/client-node";
+import type { BGPAdvertisementSpec } from "../../api/kinds/bgpadvertisement.js";
+import type { BGPPeerSpec } from "../../api/kinds/bgppeer.js";
+import type { CommunitySpec } from "../../api/kinds/community.js";
+import type { IPAddressPoolSpec } from "../../api/kinds/ipaddresspool.js";
+import type { L2AdvertisementSpec } from "../../api/kinds/l2advertisement.js";
+import { EventRecorder, type ObjectRef } from "../kube/events.js";
+import type { Logger } from "../log.js";
+import { desiredRoutes, type DesiredRoute, type Named } from "./bgp/desired-routes.js";
+import {
+  desiredInput,
+  electionInput,
+  type ClusterSnapshot,
+  type ConfigObject,
+} from "./cluster-view.js";
+import { electOwners, type Placement } from "./election/l2-owners.js";
+import { leaseFacts, liveFromLeases, NodeLease } from "./node-lease.js";
+import {
+  bgpStatuses,
+  l2Statuses,
+  planStatuses,
+  STATUS_LABELS,
+  type StatusObject,
+} from "./status-plan.js";
+
+/** Makes this node's share of the L2 placements reachable (ARP/NDP). */
+export interface L2Driver {
+  apply(owned: Placement[]): Promise<void>;
+}
+
+/** Keeps one session per peer and announces exactly the given routes to each. */
+export interface BgpDriver {
+  apply(peers: Named<BGPPeerSpec>[], routes: Map<string, DesiredRoute[]>): Promise<void>;
+}
+
+export interface SpeakerOptions {
+  kc: KubeConfig;
+  node: string;
+  namespace: string;
+  lbClass?: string;
+  leaseSeconds: number;
+  heartbeatAddress?: string;
+  /** Nodes whose heartbeats are fresh; undefined when heartbeats are off (Leases alone). */
+  heartbeatLive?: () => ReadonlySet<string> | undefined;
+  l2: L2Driver;
+  bgp: BgpDriver;
+  log: Logger;
+}
+
+type Watched<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
+type Config<S> = KubernetesObject & ConfigObject<S>;
+
+const GROUP = "metallb.io";
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+export class Speaker {
+  private readonly informers: Watched<KubernetesObject>[] = [];
+  private readonly nodes: Watched<V1Node>;
+  private readonly services: Watched<V1Service>;
+  private readonly slices: Watched<V1EndpointSlice>;
+  private readonly leases: Watched<V1Lease>;
+  private readonly config: {
+    pools: Watched<Config<IPAddressPoolSpec>>;
+    l2Advertisements: Watched<Config<L2AdvertisementSpec>>;
+    bgpAdvertisements: Watched<Config<BGPAdvertisementSpec>>;
+    bgpPeers: Watched<Config<BGPPeerSpec>>;
+    communities: Watched<Config<CommunitySpec>>;
+  };
+  private readonly custom: CustomObjectsApi;
+  private readonly events: EventRecorder;
+  private readonly lease: NodeLease;
+  private readonly written = {
+    l2: new Map<string, Record<string, unknown> | undefined>(),
+    bgp: new Map<string, Record<string, unknown> | undefined>(),
+  };
+  private announcedL2 = new Set<string>();
+  private announcedBgp = new Set<string>();
+  private pending: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private ticker: NodeJS.Timeout | undefined;
+  private lastLive = "";
+  private stopped = false;
+
+  constructor(private readonly opts: SpeakerOptions) {
+    const { kc, namespace } = opts;
+    const core = kc.makeApiClient(CoreV1Api);
+    const discovery = kc.makeApiClient(DiscoveryV1Api);
+    const coordination = kc.makeApiClient(CoordinationV1Api);
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.events = new EventRecorder(kc, "metallb-speaker", opts.log);
+    this.lease = new NodeLease(kc, {
+      namespace,
+      node: opts.node,
+      durationSeconds: opts.leaseSeconds,
+      log: opts.log,
+      ...(opts.heartbeatAddress ? { heartbeatAddress: opts.heartbeatAddress } : {}),
+    });
+    const watch = <T extends KubernetesObject>(
+      path: string,
+      list: () => Promise<KubernetesListObject<T>>,
+    ) => {
+      const inf = makeInformer(kc, path, list);
+      this.informers.push(inf);
+      return inf;
+    };
+    this.nodes = watch("/api/v1/nodes", () => core.listNode());
+    this.services = watch("/api/v1/services", () => core.listServiceForAllNamespaces());
+    this.slices = watch("/apis/discovery.k8s.io/v1/endpointslices", () =>
+      discovery.listEndpointSliceForAllNamespaces(),
+    );
+    this.leases = watch(`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, () =>
+      coordination.listNamespacedLease({ namespace }),
+    );
+    const cfg = <S>(plural: string, version = "v1beta1") =>
+      watch<Config<S>>(
+        `/apis/${GROUP}/${version}/namespaces/${namespace}/${plural}`,
+        () =>
+          this.custom.listNamespacedCustomObject({
+            group: GROUP,
+            version,
+            namespace,
+            plural,
+          }) as Promise<KubernetesListObject<Config<S>>>,
+      );
+    this.config = {
+      pools: cfg<IPAddressPoolSpec>("ipaddresspools"),
+      l2Advertisements: cfg<L2AdvertisementSpec>("l2advertisements"),
+      bgpAdvertisements: cfg<BGPAdvertisementSpec>("bgpadvertisements"),
+      bgpPeers: cfg<BGPPeerSpec>("bgppeers", "v1beta2"),
+      communities: cfg<CommunitySpec>("communities"),
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.lease.start();
+    await this.loadWrittenStatuses();
+    for (const inf of this.informers) {
+      inf.on("error", (err: unknown) => {
+        if (this.stopped) return;
+        this.opts.log.warn("watch failed; restarting it", { error: String(err) });
+        setTimeout(() => void inf.start().catch(() => undefined), 1000);
+      });
+      for (const ev of ["add", "update", "delete"] as const) inf.on(ev, () => this.schedule());
+      await this.startInformer(inf);
+    }
+    // Liveness changes with time (Lease expiry, missed heartbeats), not only with events.
+    this.ticker = setInterval(() => {
+      if (this.liveKey() !== this.lastLive) this.schedule();
+    }, 200);
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.ticker);
+    clearTimeout(this.pending);
+    for (const inf of this.informers) await inf.stop();
+    await this.running;
+    await this.lease.stop();
+  }
+
+  private async startInformer(inf: Watched<KubernetesObject>): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await inf.start();
+        return;
+      } catch (err) {
+        this.opts.log.warn("initial list failed; retrying", { attempt, error: String(err) });
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+      }
+    }
+  }
+
+  /** Coalesces bursts of events into one pass. */
+  private schedule(): void {
+    if (this.stopped) return;
+    clearTimeout(this.pending);
+    this.pending = setTimeout(() => void this.pass(), 20);
+  }
+
+  private pass(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.reconcile();
+        } while (this.again && !this.stopped);
+      } catch (err) {
+        this.opts.log.error("speaker pass failed; retrying", { error: String(err) });
+        setTimeout(() => this.schedule(), 1000);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  private live(): Set<string> {
+    const facts = this.leases.list().flatMap((l) => leaseFacts(l) ?? []);
+    const byLease = liveFromLeases(facts, Date.now());
+    byLease.add(this.opts.node);
+    const beats = this.opts.heartbeatLive?.();
+    return beats
+      ? new Set([...byLease].filter((n) => n === this.opts.node || beats.has(n)))
+      : byLease;
+  }
+
+  private liveKey(): string {
+    return [...this.live()].sort().join(",");
+  }
+
+  private snapshot(): ClusterSnapshot {
+    const c = this.config;
+    return {
+      nodes: this.nodes.list(),
+      services: this.services.list(),
+      endpointSlices: this.slices.list(),
+      pools: c.pools.list(),
+      l2Advertisements: c.l2Advertisements.list(),
+      bgpAdvertisements: c.bgpAdvertisements.list(),
+      bgpPeers: c.bgpPeers.list(),
+      communities: c.communities.list(),
+      ...(this.opts.lbClass ? { lbClass: this.opts.lbClass } : {}),
+    };
+  }
+
+  private async reconcile(): Promise<void> {
+    const snap = this.snapshot();
+    const live = this.live();
+    this.lastLive = [...live].sort().join(",");
+    const { node } = this.opts;
+
+    const election = electOwners(electionInput(snap, live));
+    const owned = election.placements.filter((p) => p.owner === node);
+    await this.opts.l2.apply(owned);
+    const l2ByService = new Map<string, string[]>();
+    for (const p of owned) for (const s of p.services) l2ByService.set(s, p.interfaces);
+
+    const input = desiredInput(snap, node);
+    const desired = input
+      ? desiredRoutes(input)
+      : { routes: new Map<string, DesiredRoute[]>(), problems: [] };
+    for (const p of desired.problems)
+      await this.events.record(
+        this.configRef(p.kind, p.name),
+        "Warning",
+        "InvalidConfiguration",
+        p.message,
+      );
+    await this.opts.bgp.apply(
+      snap.bgpPeers.map((p) => ({ name: p.metadata?.name ?? "", spec: p.spec })),
+      desired.routes,
+    );
+    const bgpByService = new Map<string, string[]>();
+    for (const [peer, routes] of desired.routes)
+      for (const r of routes)
+        for (const s of r.services) bgpByService.set(s, [...(bgpByService.get(s) ?? []), peer]);
+
+    await this.announceEvents(snap, l2ByService, bgpByService);
+    await this.writeStatuses(
+      "servicel2statuses",
+      "ServiceL2Status",
+      this.written.l2,
+      l2Statuses(node, l2ByService),
+    );
+    await this.writeStatuses(
+      "servicebgpstatuses",
+      "ServiceBGPStatus",
+      this.written.bgp,
+      bgpStatuses(node, bgpByService),
+    );
+  }
+
+  private configRef(kind: string, name: string): ObjectRef {
+    return { apiVersion: `${GROUP}/v1beta1`, kind, namespace: this.opts.namespace, name };
+  }
+
+  /** `nodeAssigned` when this node starts announcing a Service. */
+  private async announceEvents(
+    snap: ClusterSnapshot,
+    l2: Map<string, string[]>,
+    bgp: Map<string, string[]>,
+  ): Promise<void> {
+    const byKey = new Map(
+      snap.services.map((s) => [`${s.metadata?.namespace}/${s.metadata?.name}`, s]),
+    );
+    for (const [protocol, now, before] of [
+      ["layer2", l2, this.announcedL2],
+      ["bgp", bgp, this.announcedBgp],
+    ] as const) {
+      for (const key of now.keys()) {
+        if (before.has(key)) continue;
+        const svc = byKey.get(key);
+        if (!svc) continue;
+        await this.events.record(
+          {
+            apiVersion: "v1",
+            kind: "Service",
+            namespace: svc.metadata?.namespace ?? "",
+            name: svc.metadata?.name ?? "",
+            ...(svc.metadata?.uid ? { uid: svc.metadata.uid } : {}),
+          },
+          "Normal",
+          "nodeAssigned",
+          `announcing from node "${this.opts.node}" with protocol "${protocol}"`,
+        );
+      }
+    }
+    this.announcedL2 = new Set(l2.keys());
+    this.announcedBgp = new Set(bgp.keys());
+  }
+
+  private async loadWrittenStatuses(): Promise<void> {
+    const { namespace, node } = this.opts;
+    for (const [plural, map] of [
+      ["servicel2statuses", this.written.l2],
+      ["servicebgpstatuses", this.written.bgp],
+    ] as const) {
+      const list = (await this.custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: "v1beta1",
+        namespace,
+        plural,
+        labelSelector: `${STATUS_LABELS.node}=${node}`,
+      })) as { items: { metadata: { name: string }; status?: Record<string, unknown> }[] };
+      for (const o of list.items) map.set(o.metadata.name, o.status);
+    }
+  }
+
+  private async writeStatuses(
+    plural: string,
+    kind: string,
+    written: Map<string, Record<string, unknown> | undefined>,
+    wanted: StatusObject[],
+  ): Promise<void> {
+    const { namespace } = this.opts;
+    const target = { group: GROUP, version: "v1beta1", namespace, plural };
+    const plan = planStatuses(wanted, written);
+    for (const o of plan.put) {
+      try {
+        if (!written.has(o.name))
+          await this.custom
+            .createNamespacedCustomObject({
+              ...target,
+              body: {
+                apiVersion: `${GROUP}/v1beta1`,
+                kind,
+                metadata: { name: o.name, labels: o.labels },
+                spec: {},
+              },
+            })
+            .catch((err: unknown) => {
+              if ((err as { code?: number }).code !== 409) throw err;
+            });
+        await this.custom.patchNamespacedCustomObjectStatus(
+          { ...target, name: o.name, body: { status: o.status } },
+          mergePatch,
+        );
+        written.set(o.name, o.status);
+      } catch (err) {
+        this.opts.log.warn(`could not write ${kind}`, { name: o.name, error: String(err) });
+      }
+    }
+    for (const name of plan.remove) {
+      try {
+        await this.custom.deleteNamespacedCustomObject({ ...target, name });
+      } catch (err) {
+        if ((err as { code?: number }).code !== 404) {
+          this.opts.log.warn(`could not delete ${kind}`, { name, error: String(err) });
+          continue;
+        }
+      }
+      written.delete(name);
+    }
+  }
+}

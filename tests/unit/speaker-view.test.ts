@@ -1,0 +1,155 @@
+import type { V1EndpointSlice, V1Service } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import {
+  desiredInput,
+  electionInput,
+  nodeFacts,
+  readyNodesByService,
+  type ClusterSnapshot,
+} from "../../src/runtime/speaker/cluster-view.js";
+import { leaseFacts, liveFromLeases } from "../../src/runtime/speaker/node-lease.js";
+import { l2Statuses, planStatuses, statusName } from "../../src/runtime/speaker/status-plan.js";
+
+const slice = (svc: string, endpoints: V1EndpointSlice["endpoints"]): V1EndpointSlice => ({
+  addressType: "IPv4",
+  metadata: { namespace: "ns", labels: { "kubernetes.io/service-name": svc } },
+  endpoints,
+});
+
+const lb = (name: string, over: Partial<V1Service> = {}): V1Service => ({
+  metadata: {
+    namespace: "ns",
+    name,
+    annotations: { "metallb.io/ip-allocated-from-pool": "p" },
+  },
+  spec: { type: "LoadBalancer", externalTrafficPolicy: "Local" },
+  status: { loadBalancer: { ingress: [{ ip: "2001:db8:0:0::5" }] } },
+  ...over,
+});
+
+function snapshot(over: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
+  return {
+    nodes: [
+      {
+        metadata: { name: "n1", labels: { zone: "a" } },
+        status: { conditions: [{ type: "NetworkUnavailable", status: "False" }] },
+      },
+    ],
+    services: [lb("a")],
+    endpointSlices: [slice("a", [{ addresses: ["192.0.2.9"], nodeName: "n1" }])],
+    pools: [
+      { metadata: { name: "p", labels: { tier: "gold" } }, spec: { addresses: ["2001:db8::/64"] } },
+    ],
+    l2Advertisements: [{ metadata: { name: "l2" }, spec: {} }],
+    bgpAdvertisements: [],
+    bgpPeers: [],
+    communities: [],
+    ...over,
+  };
+}
+
+describe("speaker cluster view", () => {
+  it("counts ready (or unset) endpoints by node, never terminating ones", () => {
+    const ready = readyNodesByService([
+      slice("a", [
+        { addresses: ["192.0.2.1"], nodeName: "n1", conditions: { ready: true } },
+        { addresses: ["192.0.2.2"], nodeName: "n2" },
+        { addresses: ["192.0.2.3"], nodeName: "n3", conditions: { ready: false } },
+        {
+          addresses: ["192.0.2.4"],
+          nodeName: "n4",
+          conditions: { ready: true, terminating: true },
+        },
+      ]),
+      slice("a", [{ addresses: ["192.0.2.5"], nodeName: "n0" }]),
+    ]);
+    expect(ready.get("ns/a")).toEqual(["n0", "n1", "n2"]);
+  });
+
+  it("reads NetworkUnavailable from the node's conditions", () => {
+    expect(
+      nodeFacts({
+        metadata: { name: "x" },
+        status: { conditions: [{ type: "NetworkUnavailable", status: "True" }] },
+      }).networkUnavailable,
+    ).toBe(true);
+  });
+
+  it("announces only assigned LoadBalancers of our class, with canonical addresses", () => {
+    const input = electionInput(
+      snapshot({
+        services: [
+          lb("a"),
+          lb("no-pool", { metadata: { namespace: "ns", name: "no-pool" } }),
+          lb("other-class", { spec: { type: "LoadBalancer", loadBalancerClass: "x/y" } }),
+          lb("pending", { status: {} }),
+        ],
+      }),
+      new Set(["n1"]),
+    );
+    expect(input.services).toEqual([
+      {
+        key: "ns/a",
+        ips: ["2001:db8::5"],
+        pool: "p",
+        poolLabels: { tier: "gold" },
+        trafficPolicy: "Local",
+        readyNodes: ["n1"],
+      },
+    ]);
+  });
+
+  it("builds the BGP input for a known node only", () => {
+    expect(desiredInput(snapshot(), "n1")?.node.name).toBe("n1");
+    expect(desiredInput(snapshot(), "ghost")).toBeUndefined();
+  });
+});
+
+describe("speaker liveness from Leases", () => {
+  it("a Lease is live until renewTime + duration", () => {
+    const facts = leaseFacts({
+      metadata: { name: "metallb-speaker-n1" },
+      spec: { holderIdentity: "n1", leaseDurationSeconds: 10, renewTime: new Date(1000_000) },
+    });
+    expect(facts).toMatchObject({ node: "n1", renewedAt: 1000_000 });
+    expect(liveFromLeases([facts!], 1000_000 + 9_999)).toEqual(new Set(["n1"]));
+    expect(liveFromLeases([facts!], 1000_000 + 10_000)).toEqual(new Set());
+    expect(leaseFacts({ metadata: { name: "metallb-ts-controller" } })).toBeUndefined();
+  });
+});
+
+describe("status plan", () => {
+  it("creates what is missing, rewrites what changed, deletes what is no longer announced", () => {
+    const wanted = l2Statuses(
+      "n1",
+      new Map([
+        ["ns/a", ["eth0"]],
+        ["ns/b", []],
+      ]),
+    );
+    const a = wanted[0]!;
+    const b = wanted[1]!;
+    expect(a.name).toBe(statusName("l2", "ns/a", "n1"));
+    expect(a.status).toEqual({
+      node: "n1",
+      serviceName: "a",
+      serviceNamespace: "ns",
+      interfaces: [{ name: "eth0" }],
+    });
+    // as the API server returns it: keys sorted
+    const stored = {
+      interfaces: [{ name: "eth0" }],
+      node: "n1",
+      serviceName: "a",
+      serviceNamespace: "ns",
+    };
+    const plan = planStatuses(
+      wanted,
+      new Map<string, Record<string, unknown> | undefined>([
+        [a.name, stored],
+        ["l2-gone", { node: "n1" }],
+      ]),
+    );
+    expect(plan).toEqual({ put: [b], remove: ["l2-gone"] });
+  });
+});
