@@ -1,6 +1,7 @@
 // Child processes owned by the lab: started with their output in a log file, stopped by PID.
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { openSync, closeSync, readFileSync } from "node:fs";
+import type { Readable, Writable } from "node:stream";
 import { promisify } from "node:util";
 
 const execFileP = promisify(execFile);
@@ -63,10 +64,34 @@ export interface Managed {
 
 /** Starts a long-running process with stdout+stderr appended to logFile. */
 export function startProcess(name: string, argv: string[], logFile: string): Managed {
+  return manage(name, argv, logFile, false).managed;
+}
+
+/** A process that talks over stdin/stdout (stderr goes to its log file). */
+export interface PipedProcess extends Managed {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+}
+
+export function startPipedProcess(name: string, argv: string[], logFile: string): PipedProcess {
+  const { managed, child } = manage(name, argv, logFile, true);
+  if (!child.stdin || !child.stdout) throw new Error(`could not open the pipes of ${name}`);
+  return Object.assign(managed, { stdin: child.stdin, stdout: child.stdout });
+}
+
+function manage(
+  name: string,
+  argv: string[],
+  logFile: string,
+  piped: boolean,
+): { managed: Managed; child: ChildProcess } {
   const [file, ...args] = argv;
   if (!file) throw new Error(`startProcess ${name}: empty command`);
   const fd = openSync(logFile, "a");
-  const child: ChildProcess = spawn(file, args, { stdio: ["ignore", fd, fd], detached: false });
+  const child: ChildProcess = spawn(file, args, {
+    stdio: piped ? ["pipe", "pipe", fd] : ["ignore", fd, fd],
+    detached: false,
+  });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${name}: ${argv.join(" ")}`);
   const pid = child.pid;
@@ -76,7 +101,7 @@ export function startProcess(name: string, argv: string[], logFile: string): Man
   });
   let done = false;
   void exited.then(() => (done = true));
-  return {
+  const managed: Managed = {
     name,
     pid,
     logFile,
@@ -90,6 +115,7 @@ export function startProcess(name: string, argv: string[], logFile: string): Man
       clearTimeout(timer);
     },
   };
+  return { managed, child };
 }
 
 /** True when a PID is alive and its executable is `exe` (guards against PID reuse). */

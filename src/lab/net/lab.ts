@@ -2,7 +2,14 @@
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isAlive, run, startProcess, type Managed } from "../proc.js";
+import {
+  isAlive,
+  run,
+  startPipedProcess,
+  startProcess,
+  type Managed,
+  type PipedProcess,
+} from "../proc.js";
 import {
   LAB_PREFIX,
   buildPlan,
@@ -97,6 +104,17 @@ export class Lab {
   /** Starts a long-running process inside a host's namespace; stopped by destroy(). */
   spawn(host: string, name: string, argv: string[]): Managed {
     const proc = startProcess(
+      name,
+      ["ip", "netns", "exec", this.ns(host), ...argv],
+      join(this.dir, `${name}.log`),
+    );
+    this.procs.push(proc);
+    return proc;
+  }
+
+  /** Like spawn, with stdin/stdout as pipes (stderr goes to the log file). */
+  spawnPiped(host: string, name: string, argv: string[]): PipedProcess {
+    const proc = startPipedProcess(
       name,
       ["ip", "netns", "exec", this.ns(host), ...argv],
       join(this.dir, `${name}.log`),

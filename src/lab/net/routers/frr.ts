@@ -1,7 +1,7 @@
 // FRR (zebra + bgpd from Debian) in a lab namespace, configured from a file, read with vtysh JSON.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run } from "../../proc.js";
+import { run, waitFor } from "../../proc.js";
 import { systemTool } from "../../tools.js";
 import type { Lab } from "../lab.js";
 import {
@@ -100,30 +100,40 @@ export async function startFrr(lab: Lab, spec: BgpRouterSpec): Promise<BgpRouter
     "-f",
     join(dir, `${name}.conf`),
   ];
-  const procs = [
-    lab.spawn(spec.host, `frr-zebra-${spec.host}`, daemon("zebra")),
-    lab.spawn(spec.host, `frr-bgpd-${spec.host}`, daemon("bgpd")),
-  ];
-  const vtysh = async (cmd: string): Promise<unknown> => {
-    const out = await run([systemTool("vtysh"), "--vty_socket", dir, "-c", cmd]);
+  const vtysh = async (cmd: string, only?: string): Promise<unknown> => {
+    const out = await run([
+      systemTool("vtysh"),
+      "--vty_socket",
+      dir,
+      ...(only ? ["-d", only] : []),
+      "-c",
+      cmd,
+    ]);
     return JSON.parse(out) as unknown;
   };
+  // A restarted FRR finds its predecessor's sockets; they must not answer for the new daemons.
+  for (const f of ["zebra.vty", "bgpd.vty", "zserv.api"]) rmSync(join(dir, f), { force: true });
+  // bgpd must find zebra ready: without zebra's interface data it rejects link-local next hops
+  // of sessions that come up meanwhile, for good.
+  const procs = [lab.spawn(spec.host, `frr-zebra-${spec.host}`, daemon("zebra"))];
+  await waitFor(`zebra in ${spec.host}`, () => vtysh("show interface json", "zebra"), 20_000);
+  procs.push(lab.spawn(spec.host, `frr-bgpd-${spec.host}`, daemon("bgpd")));
+  await waitFor(`bgpd in ${spec.host}`, () => vtysh("show bgp summary json", "bgpd"), 20_000);
   return {
     kind: "frr",
     host: spec.host,
     async rib(family) {
       const afi = family === 4 ? "ipv4" : "ipv6";
-      const table = (await vtysh(`show bgp ${afi} unicast json`)) as {
-        routes?: Record<string, unknown>;
+      // One call for the whole table: each prefix maps to a header object, then its paths.
+      const table = (await vtysh(`show bgp ${afi} unicast json detail`)) as {
+        routes?: Record<string, (FrrPath & { nexthops?: unknown })[]>;
       };
-      const out: RibPath[] = [];
-      for (const prefix of Object.keys(table.routes ?? {})) {
-        const detail = (await vtysh(`show bgp ${afi} unicast ${prefix} json`)) as {
-          paths?: FrrPath[];
-        };
-        out.push(...parseFrrRoute(prefix, detail.paths ?? []));
-      }
-      return out;
+      return Object.entries(table.routes ?? {}).flatMap(([prefix, entries]) =>
+        parseFrrRoute(
+          prefix,
+          entries.filter((e) => e.nexthops !== undefined),
+        ),
+      );
     },
     async sessions() {
       const out: Record<string, string> = {};

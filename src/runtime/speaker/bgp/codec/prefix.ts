@@ -1,0 +1,90 @@
+// IP prefixes as carried in NLRI fields (RFC 4271 §4.3, RFC 4760 §5): a length octet, then the
+// fewest octets that hold that many bits. Trailing bits are irrelevant on receipt (masked off).
+import { bitsOf, formatIp, parseIp, type Family } from "../../../ip/ip.js";
+import type { BgpError } from "../errors.js";
+import type { Reader, Writer } from "./bytes.js";
+
+export interface Prefix {
+  family: Family;
+  /** The network address, host bits zero. */
+  addr: bigint;
+  length: number;
+}
+
+/** AFI (RFC 4760 / IANA address family numbers) of each IP family. */
+export const AFI = { 4: 1, 6: 2 } as const;
+export const SAFI_UNICAST = 1;
+
+export const familyOfAfi = (afi: number): Family | undefined =>
+  afi === 1 ? 4 : afi === 2 ? 6 : undefined;
+
+/** Parses "203.0.113.10/32"; undefined when it is not a prefix or has host bits set. */
+export function parsePrefix(text: string): Prefix | undefined {
+  const [addrText, lenText, extra] = text.split("/");
+  if (extra !== undefined || !addrText || !lenText || !/^\d{1,3}$/.test(lenText)) return undefined;
+  const ip = parseIp(addrText);
+  const length = Number(lenText);
+  if (!ip || length > bitsOf(ip.family)) return undefined;
+  if (ip.value !== maskTo(ip.value, ip.family, length)) return undefined;
+  return { family: ip.family, addr: ip.value, length };
+}
+
+export const formatPrefix = (p: Prefix): string =>
+  `${formatIp({ family: p.family, value: p.addr })}/${p.length}`;
+
+function maskTo(value: bigint, family: Family, length: number): bigint {
+  const host = BigInt(bitsOf(family) - length);
+  return (value >> host) << host;
+}
+
+export const prefixWireLength = (p: Prefix): number => 1 + Math.ceil(p.length / 8);
+
+export function writePrefix(w: Writer, p: Prefix): void {
+  const octets = Math.ceil(p.length / 8);
+  const shift = BigInt(bitsOf(p.family) - octets * 8);
+  const v = p.addr >> shift;
+  w.u8(p.length);
+  for (let i = octets - 1; i >= 0; i--) w.u8(Number((v >> BigInt(i * 8)) & 0xffn));
+}
+
+/** Decodes prefixes until the reader is exhausted; a bad length or a short field is `err`. */
+export function readPrefixes(
+  r: Reader,
+  family: Family,
+  err: (detail: string) => BgpError,
+): Prefix[] {
+  const out: Prefix[] = [];
+  const bits = bitsOf(family);
+  while (r.remaining > 0) {
+    const length = r.u8("prefix length");
+    if (length > bits) throw err(`IPv${family} prefix length ${length} exceeds ${bits}`);
+    const octets = Math.ceil(length / 8);
+    if (octets > r.remaining) {
+      throw err(`IPv${family} prefix /${length} needs ${octets} octets, ${r.remaining} remain`);
+    }
+    const bytes = r.bytes(octets, "prefix");
+    let v = 0n;
+    for (const b of bytes) v = (v << 8n) | BigInt(b);
+    v <<= BigInt(bits - octets * 8);
+    out.push({ family, addr: maskTo(v, family, length), length });
+  }
+  return out;
+}
+
+/** IPv4 address as 4 octets / IPv6 as 16. */
+export function writeAddress(w: Writer, text: string, family: Family): void {
+  const ip = parseIp(text);
+  if (!ip || ip.family !== family) throw new Error(`"${text}" is not an IPv${family} address`);
+  if (family === 4) {
+    w.u32(Number(ip.value));
+    return;
+  }
+  for (let i = 3; i >= 0; i--) w.u32(Number((ip.value >> BigInt(i * 32)) & 0xffffffffn));
+}
+
+export function readAddress(r: Reader, family: Family, what: string): string {
+  if (family === 4) return formatIp({ family, value: BigInt(r.u32(what)) });
+  let v = 0n;
+  for (let i = 0; i < 4; i++) v = (v << 32n) | BigInt(r.u32(what));
+  return formatIp({ family, value: v });
+}

@@ -1,0 +1,121 @@
+// A BGP speaker: a set of sessions keyed by peer address, and an optional listener that hands
+// each incoming connection to the session of the address it comes from.
+import { createServer, type Server, type Socket } from "node:net";
+import type { Logger } from "../../log.js";
+import { plainAddress } from "./next-hops.js";
+import type { Route } from "./route.js";
+import { BgpSession, type PeerConfig, type SessionListener, type SessionStats } from "./session.js";
+
+export interface SpeakerOptions {
+  /** Accept connections from configured peers on this port (179 needs CAP_NET_BIND_SERVICE). */
+  listen?: { port: number; host?: string };
+  log?: Logger;
+  /** Backoff jitter source (tests pass a seeded one). */
+  random?: () => number;
+}
+
+export class BgpSpeaker {
+  private readonly sessions = new Map<string, BgpSession>();
+  private readonly listeners = new Set<SessionListener>();
+  private server?: Server;
+
+  constructor(private readonly opts: SpeakerOptions = {}) {}
+
+  /** Starts the listener, if one is configured. */
+  async start(): Promise<void> {
+    const listen = this.opts.listen;
+    if (!listen || this.server) return;
+    const server = createServer((socket) => this.incoming(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (err) =>
+        reject(
+          new Error(
+            `BGP listener on port ${listen.port} could not start: ${err.message}` +
+              " (port 179 needs root or CAP_NET_BIND_SERVICE; is another BGP daemon listening?)",
+          ),
+        ),
+      );
+      server.listen({ port: listen.port, ...(listen.host ? { host: listen.host } : {}) }, resolve);
+    });
+    server.on("error", (err) => this.opts.log?.error("BGP listener error", { error: err.message }));
+    this.server = server;
+  }
+
+  /** The port the listener is bound to (useful with port 0). */
+  listeningPort(): number | undefined {
+    const a = this.server?.address();
+    return a && typeof a === "object" ? a.port : undefined;
+  }
+
+  private incoming(socket: Socket): void {
+    const from = plainAddress(socket.remoteAddress ?? "");
+    const session = this.sessions.get(from);
+    if (!session) {
+      this.opts.log?.info("BGP connection from an unknown peer refused", { from });
+      socket.destroy();
+      return;
+    }
+    session.acceptIncoming(socket);
+  }
+
+  /** Adds and starts a session; throws when the configuration is invalid or the peer exists. */
+  addPeer(config: PeerConfig): BgpSession {
+    const session = new BgpSession(config, {
+      ...(this.opts.log ? { log: this.opts.log } : {}),
+      ...(this.opts.random ? { random: this.opts.random } : {}),
+    });
+    if (this.sessions.has(session.peer)) {
+      throw new Error(`BGP peer ${session.peer} is already configured; remove it first`);
+    }
+    this.sessions.set(session.peer, session);
+    session.onEvent((e) => {
+      for (const l of this.listeners) l(e);
+    });
+    session.start();
+    return session;
+  }
+
+  /** Stops (Cease/Peer De-configured is implied by the shutdown message) and forgets a peer. */
+  async removePeer(
+    address: string,
+    message = "peer removed from the configuration",
+  ): Promise<void> {
+    const key = plainAddress(address);
+    const session = this.sessions.get(key);
+    if (!session) return;
+    this.sessions.delete(key);
+    await session.stop(message);
+  }
+
+  peer(address: string): BgpSession | undefined {
+    return this.sessions.get(plainAddress(address));
+  }
+
+  peers(): BgpSession[] {
+    return [...this.sessions.values()];
+  }
+
+  /** The same routes to every peer (per-peer routes: `peer(address).setRoutes`). */
+  setRoutes(routes: readonly Route[]): void {
+    for (const s of this.sessions.values()) s.setRoutes(routes);
+  }
+
+  stats(): SessionStats[] {
+    return this.peers().map((s) => s.stats());
+  }
+
+  /** Events of every session. */
+  onEvent(listener: SessionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async stop(message = "speaker shutting down"): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    const closed = server ? new Promise<void>((r) => server.close(() => r())) : undefined;
+    await Promise.all(this.peers().map((s) => s.stop(message)));
+    this.sessions.clear();
+    await closed;
+  }
+}
