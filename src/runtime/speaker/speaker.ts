@@ -25,6 +25,7 @@ import type { CommunitySpec } from "../../api/kinds/community.js";
 import type { IPAddressPoolSpec } from "../../api/kinds/ipaddresspool.js";
 import type { L2AdvertisementSpec } from "../../api/kinds/l2advertisement.js";
 import { EventRecorder, type ObjectRef } from "../kube/events.js";
+import { parseIp } from "../ip/ip.js";
 import type { Logger } from "../log.js";
 import { desiredRoutes, type DesiredRoute, type Named } from "./bgp/desired-routes.js";
 import {
@@ -50,7 +51,12 @@ export interface L2Driver {
 
 /** Keeps one session per peer and announces exactly the given routes to each. */
 export interface BgpDriver {
-  apply(peers: Named<BGPPeerSpec>[], routes: Map<string, DesiredRoute[]>): Promise<void>;
+  /** `node.ipv4` (its InternalIP) is the default router ID, as upstream. */
+  apply(
+    peers: Named<BGPPeerSpec>[],
+    routes: Map<string, DesiredRoute[]>,
+    node: { name: string; ipv4?: string },
+  ): Promise<void>;
 }
 
 export interface SpeakerOptions {
@@ -72,6 +78,14 @@ type Config<S> = KubernetesObject & ConfigObject<S>;
 
 const GROUP = "metallb.io";
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+function nodeIpv4(snap: ClusterSnapshot, node: string): { ipv4?: string } {
+  const me = snap.nodes.find((n) => n.metadata?.name === node);
+  const ip = me?.status?.addresses?.find(
+    (a) => a.type === "InternalIP" && parseIp(a.address)?.family === 4,
+  )?.address;
+  return ip ? { ipv4: ip } : {};
+}
 
 export class Speaker {
   private readonly informers: Watched<KubernetesObject>[] = [];
@@ -275,6 +289,7 @@ export class Speaker {
     await this.opts.bgp.apply(
       snap.bgpPeers.map((p) => ({ name: p.metadata?.name ?? "", spec: p.spec })),
       desired.routes,
+      { name: node, ...nodeIpv4(snap, node) },
     );
     const bgpByService = new Map<string, string[]>();
     for (const [peer, routes] of desired.routes)

@@ -1,0 +1,99 @@
+// The BGP driver of the speaker: one native session per BGPPeer this node has, each told exactly
+// the routes the pure desired-routes computation gives it. Sessions are replaced only when their
+// configuration changes, so a Service change never resets a session.
+import type { BGPPeerSpec } from "../../api/kinds/bgppeer.js";
+import type { Logger } from "../log.js";
+import type { DesiredRoute, Named } from "./bgp/desired-routes.js";
+import type { PeerConfig, SessionEvent } from "./bgp/session.js";
+import { BgpSpeaker } from "./bgp/speaker.js";
+import { peerConfig } from "./bgp-peer-config.js";
+import type { BgpDriver } from "./speaker.js";
+
+export interface PeerProblem {
+  peer: string;
+  message: string;
+}
+
+export class NativeBgpDriver implements BgpDriver {
+  private readonly speaker: BgpSpeaker;
+  /** BGPPeer name → its running configuration. */
+  private readonly running = new Map<string, PeerConfig>();
+
+  constructor(
+    private readonly opts: {
+      log: Logger;
+      /** Told about every configuration problem on each apply (the shell dedupes events). */
+      onProblem: (p: PeerProblem) => void;
+      onEvent?: (peerName: string, e: SessionEvent) => void;
+    },
+  ) {
+    this.speaker = new BgpSpeaker({ log: opts.log });
+    this.speaker.onEvent((e) => {
+      const name = [...this.running].find(([, c]) => c.address === e.peer)?.[0] ?? e.peer;
+      opts.onEvent?.(name, e);
+    });
+  }
+
+  apply(
+    peers: Named<BGPPeerSpec>[],
+    routes: Map<string, DesiredRoute[]>,
+    node: { name: string; ipv4?: string },
+  ): Promise<void> {
+    const wanted = new Map<string, PeerConfig>();
+    for (const peer of peers) {
+      if (!routes.has(peer.name)) continue; // not a peer of this node
+      const v = peerConfig(peer, node);
+      for (const message of v.problems) this.opts.onProblem({ peer: peer.name, message });
+      if (v.config) wanted.set(peer.name, v.config);
+    }
+    return this.reconcile(wanted, routes);
+  }
+
+  private async reconcile(
+    wanted: Map<string, PeerConfig>,
+    routes: Map<string, DesiredRoute[]>,
+  ): Promise<void> {
+    for (const [name, cfg] of this.running) {
+      const next = wanted.get(name);
+      if (next && JSON.stringify(next) === JSON.stringify(cfg)) continue;
+      await this.speaker.removePeer(cfg.address, "peer configuration changed or removed");
+      this.running.delete(name);
+    }
+    for (const [name, cfg] of wanted) {
+      if (!this.running.has(name)) {
+        try {
+          this.speaker.addPeer(cfg);
+          this.running.set(name, cfg);
+        } catch (err) {
+          this.opts.onProblem({ peer: name, message: (err as Error).message });
+          continue;
+        }
+      }
+      this.speaker.peer(cfg.address)?.setRoutes(
+        (routes.get(name) ?? []).map((r) => ({
+          prefix: r.prefix,
+          communities: r.communities,
+          largeCommunities: r.largeCommunities,
+          ...(r.localPref !== undefined ? { localPref: r.localPref } : {}),
+        })),
+      );
+    }
+  }
+
+  /** Session facts by BGPPeer name, for metrics. */
+  stats(): { peer: string; up: boolean; prefixes: number; updates: number }[] {
+    return [...this.running].map(([name, cfg]) => {
+      const s = this.speaker.peer(cfg.address)?.stats();
+      return {
+        peer: name,
+        up: s?.state === "Established",
+        prefixes: s?.prefixesAnnounced ?? 0,
+        updates: s?.updatesSent ?? 0,
+      };
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.speaker.stop();
+  }
+}

@@ -1,0 +1,90 @@
+// BGPPeer (metallb.io) → the native session's configuration (pure). What the native speaker
+// cannot do yet is returned as problems, so the BGPPeer gets a condition instead of silence.
+import type { BGPPeerSpec } from "../../api/kinds/bgppeer.js";
+import { parseIp } from "../ip/ip.js";
+import type { Named } from "./bgp/desired-routes.js";
+import type { PeerConfig } from "./bgp/session.js";
+
+export interface PeerVerdict {
+  name: string;
+  /** Undefined when the peer cannot be served in native mode at all. */
+  config?: PeerConfig;
+  problems: string[];
+}
+
+/** Go duration text ("90s", "1m30s", "500ms") → seconds. */
+export function durationSeconds(text: string): number {
+  const unit: Record<string, number> = {
+    ns: 1e-9,
+    us: 1e-6,
+    µs: 1e-6,
+    ms: 1e-3,
+    s: 1,
+    m: 60,
+    h: 3600,
+  };
+  let total = 0;
+  for (const [, n, u] of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g))
+    total += Number(n) * (unit[u ?? "s"] ?? 1);
+  return total;
+}
+
+/** A stable non-zero IPv4-shaped identifier from a name, for nodes without an IPv4 address. */
+function hashedRouterId(name: string): string {
+  let h = 2166136261;
+  for (const c of Buffer.from(name)) h = Math.imul(h ^ c, 16777619) >>> 0;
+  h = h || 1;
+  return [h >>> 24, (h >>> 16) & 255, (h >>> 8) & 255, h & 255].join(".");
+}
+
+/**
+ * The router ID: the BGPPeer's routerID, else (as upstream) the node's IPv4 address, else a
+ * hash of the node name (an IPv6-only node still needs a 32-bit identifier, RFC 6286).
+ */
+export function routerIdFor(spec: BGPPeerSpec, node: { name: string; ipv4?: string }): string {
+  return spec.routerID ?? node.ipv4 ?? hashedRouterId(node.name);
+}
+
+function backoff(connectTime: string): { initialMs: number; maxMs: number } {
+  const initialMs = Math.max(100, durationSeconds(connectTime) * 1000);
+  return { initialMs, maxMs: Math.max(120_000, initialMs) };
+}
+
+export function peerConfig(
+  peer: Named<BGPPeerSpec>,
+  node: { name: string; ipv4?: string },
+): PeerVerdict {
+  const s = peer.spec;
+  const problems: string[] = [];
+  const unsupported = (what: string, fix: string) =>
+    problems.push(`${what} is not available in the native BGP speaker; ${fix}`);
+  if (s.vrf) unsupported(`vrf "${s.vrf}"`, "remove it or run the speaker in FRR mode");
+  if (s.interface)
+    unsupported(`interface "${s.interface}" (unnumbered BGP)`, "set peerAddress instead");
+  if (s.password || s.passwordSecret)
+    unsupported("TCP MD5 (password)", "remove the password or run the speaker in FRR mode");
+  if (s.bfdProfile)
+    problems.push(
+      `bfdProfile "${s.bfdProfile}" is ignored: BFD needs FRR mode; the session runs without BFD`,
+    );
+  if (s.ebgpMultiHop)
+    problems.push("ebgpMultiHop is ignored: the native speaker sends with the system's TTL");
+  const blocking = s.vrf || s.interface || s.password || s.passwordSecret || !s.peerAddress;
+  if (!s.peerAddress && !s.interface) problems.push("peerAddress is required");
+  if (blocking || !s.peerAddress) return { name: peer.name, problems };
+  const family = parseIp(s.peerAddress)?.family ?? 4;
+  const config: PeerConfig = {
+    address: s.peerAddress,
+    localAsn: s.myASN,
+    peerAsn: s.peerASN ?? (s.dynamicASN === "internal" ? "internal" : "external"),
+    routerId: routerIdFor(s, node),
+    families: s.disableMP ? [family] : [4, 6],
+    ...(s.peerPort !== undefined ? { port: s.peerPort } : {}),
+    ...(s.holdTime !== undefined ? { holdTime: durationSeconds(s.holdTime) } : {}),
+    ...(s.keepaliveTime !== undefined ? { keepaliveTime: durationSeconds(s.keepaliveTime) } : {}),
+    ...(s.connectTime !== undefined ? { connectRetry: backoff(s.connectTime) } : {}),
+    ...(s.sourceAddress ? { sourceAddress: s.sourceAddress } : {}),
+    ...(s.enableGracefulRestart ? { gracefulRestart: { restartTime: 120 } } : {}),
+  };
+  return { name: peer.name, config, problems };
+}
