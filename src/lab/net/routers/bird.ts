@@ -10,6 +10,7 @@ import {
   type BgpRouter,
   type BgpRouterSpec,
   type RibPath,
+  rejectUnsupported,
 } from "./router.js";
 
 export function birdConfig(spec: BgpRouterSpec, logFile: string): string {
@@ -82,6 +83,7 @@ export function parseBirdRoutes(text: string): RibPath[] {
 }
 
 export async function startBird(lab: Lab, spec: BgpRouterSpec): Promise<BgpRouter> {
+  rejectUnsupported("bird", spec);
   const conf = join(lab.dir, `bird-${spec.host}.conf`);
   const sock = join(lab.dir, `bird-${spec.host}.ctl`);
   writeFileSync(conf, birdConfig(spec, join(lab.dir, `bird-${spec.host}.daemon.log`)));

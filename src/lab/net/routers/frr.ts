@@ -42,6 +42,12 @@ export function frrBgpdConfig(spec: BgpRouterSpec, logFile: string): string {
     for (const n of spec.neighbors) {
       if (familiesOf(n).includes(family)) lines.push(`  neighbor ${n.address} activate`);
     }
+    if (spec.maximumPaths !== undefined) {
+      lines.push(
+        `  maximum-paths ${spec.maximumPaths}`,
+        `  maximum-paths ibgp ${spec.maximumPaths}`,
+      );
+    }
     lines.push(" exit-address-family");
   }
   lines.push("!", "");
@@ -56,6 +62,8 @@ interface FrrPath {
   locPrf?: number;
   community?: { list?: string[] };
   largeCommunity?: { list?: string[] };
+  stale?: boolean;
+  multipath?: boolean;
 }
 
 /** FRR prints well-known communities (RFC 1997, 7999, 8326, …) by name; the lab compares numbers. */
@@ -81,6 +89,7 @@ export function parseFrrRoute(prefix: string, paths: FrrPath[]): RibPath[] {
       communities: (p.community?.list ?? []).map((c) => WELL_KNOWN[c] ?? c),
       largeCommunities: p.largeCommunity?.list ?? [],
       best: p.bestpath?.overall === true,
+      ...(p.stale ? { stale: true } : {}),
     }));
 }
 
@@ -95,6 +104,7 @@ export async function startFrr(lab: Lab, spec: BgpRouterSpec): Promise<BgpRouter
   const daemon = (name: string) => [
     systemTool(name, FRR_LIBEXEC),
     ...common,
+    ...(name === "bgpd" && spec.listenPort !== undefined ? ["-p", String(spec.listenPort)] : []),
     "-i",
     join(dir, `${name}.pid`),
     "-f",

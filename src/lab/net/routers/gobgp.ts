@@ -10,6 +10,7 @@ import {
   type BgpRouter,
   type BgpRouterSpec,
   type RibPath,
+  rejectUnsupported,
 } from "./router.js";
 
 export function gobgpConfig(spec: BgpRouterSpec): string {
@@ -88,6 +89,7 @@ export interface GobgpRouter extends BgpRouter {
 }
 
 export async function startGobgp(lab: Lab, spec: BgpRouterSpec): Promise<GobgpRouter> {
+  rejectUnsupported("gobgp", spec);
   const conf = join(lab.dir, `gobgp-${spec.host}.toml`);
   writeFileSync(conf, gobgpConfig(spec));
   const proc = lab.spawn(spec.host, `gobgpd-${spec.host}`, [

@@ -21,6 +21,22 @@ export interface BgpRouterSpec {
   neighbors: BgpNeighbor[];
   /** Prefixes this router originates. */
   originate?: string[];
+  /** ECMP: install up to this many equal paths per prefix (FRR only). */
+  maximumPaths?: number;
+  /** TCP port the router listens on instead of 179 (FRR only). */
+  listenPort?: number;
+}
+
+/** Rejects spec options a router kind does not implement (rather than ignoring them). */
+export function rejectUnsupported(kind: string, spec: BgpRouterSpec): void {
+  const unsupported = (["maximumPaths", "listenPort"] as const).filter(
+    (k) => spec[k] !== undefined,
+  );
+  if (unsupported.length) {
+    throw new Error(
+      `the lab's ${kind} router does not implement ${unsupported.join(", ")}; use FRR`,
+    );
+  }
 }
 
 export interface RibPath {
@@ -33,6 +49,8 @@ export interface RibPath {
   /** "global:local1:local2" strings. */
   largeCommunities: string[];
   best: boolean;
+  /** Kept by graceful restart after its session went down (FRR only reports it). */
+  stale?: boolean;
 }
 
 /** "Established" when the session is up; otherwise the router's own name for the state. */

@@ -69,7 +69,14 @@ export interface PeerConfig {
 
 export type SessionEvent =
   | { type: "state"; peer: string; from: BgpState; to: BgpState }
-  | { type: "up"; peer: string; negotiated: Negotiated; localAddress: string }
+  | {
+      type: "up";
+      peer: string;
+      negotiated: Negotiated;
+      localAddress: string;
+      /** The peer opened the TCP connection (we were listening). */
+      inbound: boolean;
+    }
   | { type: "down"; peer: string; reason: string }
   /** A connection attempt or an OPEN exchange failed (before Established). */
   | { type: "attemptFailed"; peer: string; reason: string }
@@ -440,7 +447,8 @@ export class BgpSession {
     this.counters.establishedCount++;
     this.establishedAt = Date.now();
     this.opts.log?.info("BGP session established", { peer: this.peer, local, ...negotiated });
-    this.emit({ type: "up", peer: this.peer, negotiated, localAddress: local });
+    const inbound = this.fsm.conns.find((c) => c.id === id)?.inbound ?? false;
+    this.emit({ type: "up", peer: this.peer, negotiated, localAddress: local, inbound });
     this.sync();
     // RFC 4724 §2: after the initial routes, one End-of-RIB per family.
     this.sendUpdates(negotiated.families.map(endOfRib));

@@ -185,7 +185,8 @@ function readMp(code: number, flags: number, value: Buffer): PathAttribute {
   const afi = r.u16("AFI");
   const safi = r.u8("SAFI");
   const family = prefixFamily(afi, safi);
-  if (family === undefined) return { type: "unknown", code, flags, value };
+  if (family === undefined)
+    return { type: "unknown", code, flags: flags & 0xe0, value: Buffer.from(value) };
   const nlriError = (detail: string) => mpError(code, detail);
   if (code === AttrCode.MpUnreach) {
     return { type: "mpUnreach", afi, safi, withdrawn: readPrefixes(r, family, nlriError) };
@@ -239,7 +240,8 @@ export function readAttribute(
       );
     }
     if (!(flags & Flag.Transitive)) return undefined;
-    return { attr: { type: "unknown", code, flags, value: Buffer.from(value) } };
+    // The extended-length bit and the low bits are wire details, not the attribute's.
+    return { attr: { type: "unknown", code, flags: flags & 0xe0, value: Buffer.from(value) } };
   }
   if ((flags & BLANK_FLAGS_MASK) !== expected) {
     if (code === AttrCode.MpReach || code === AttrCode.MpUnreach) {

@@ -1,7 +1,7 @@
 // Every BGP message kind behind one decode and one encode.
 import { BgpError, ErrorCode, HeaderError } from "../errors.js";
 import type { CodecContext } from "./attributes.js";
-import { MessageType, checkHeader, sealMessage, startMessage } from "./header.js";
+import { HEADER_LENGTH, MessageType, checkHeader, sealMessage, startMessage } from "./header.js";
 import {
   decodeNotification,
   encodeNotification,
@@ -30,6 +30,14 @@ export type DecodedMessage = Exclude<BgpMessage, UpdateMessage> | DecodedUpdate;
  * NOTIFICATION to send.
  */
 export function decodeMessage(msg: Buffer, ctx: CodecContext): DecodedMessage {
+  if (msg.length < HEADER_LENGTH) {
+    throw new BgpError(
+      ErrorCode.MessageHeader,
+      HeaderError.BadMessageLength,
+      `${msg.length} octets cannot hold a message header`,
+      Uint8Array.of(msg.length >> 8, msg.length & 0xff),
+    );
+  }
   const { type, length } = checkHeader(msg);
   if (length !== msg.length) {
     throw new BgpError(
