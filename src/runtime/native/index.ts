@@ -2,6 +2,7 @@
 // raw Ethernet frames on one interface, interface facts, TCP MD5 signatures.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { isIPv4, Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 
 /** One interface as rtnetlink reports it. `flags` are the kernel's IFF_* bits. */
@@ -68,6 +69,7 @@ interface NativeAddon {
   PacketSocket: new (ifname: string, onFrame: FrameHandler) => PacketSocket;
   links(): LinkFacts[];
   setTcpMd5(fd: number, peer: string, key: string): void;
+  tcpSocket(family: 4 | 6): number;
 }
 
 export class NativeAddonMissingError extends Error {
@@ -122,4 +124,20 @@ export function links(): LinkFacts[] {
  */
 export function setTcpMd5(fd: number, peer: string, key: string): void {
   addon().setTcpMd5(fd, peer, key);
+}
+
+/**
+ * Connects to `host:port` with an RFC 2385 key for the peer set before the SYN leaves (Node's own
+ * sockets create their descriptor inside connect(), too late for the key).
+ */
+export function connectTcpMd5(opts: { host: string; port: number; key: string }): Socket {
+  const fd = addon().tcpSocket(isIPv4(opts.host) ? 4 : 6);
+  const socket = new Socket({ fd, readable: true, writable: true });
+  try {
+    setTcpMd5(fd, opts.host, opts.key);
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+  return socket.connect(opts.port, opts.host);
 }

@@ -12,6 +12,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "links", fn);
   napi_create_function(env, "setTcpMd5", NAPI_AUTO_LENGTH, set_tcp_md5, NULL, &fn);
   napi_set_named_property(env, exports, "setTcpMd5", fn);
+  napi_create_function(env, "tcpSocket", NAPI_AUTO_LENGTH, tcp_socket, NULL, &fn);
+  napi_set_named_property(env, exports, "tcpSocket", fn);
   return exports;
 }
 

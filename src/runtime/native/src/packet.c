@@ -69,7 +69,7 @@ static void deliver(PacketSocket *s, napi_value *argv) {
   napi_env env = s->env;
   napi_value fn, recv, result;
   napi_get_reference_value(env, s->on_frame, &fn);
-  napi_get_undefined(env, &recv);
+  napi_get_global(env, &recv);  // MakeCallback needs an object receiver
   if (napi_make_callback(env, s->async, recv, fn, 4, argv, &result) != napi_ok) {
     bool pending = false;
     napi_is_exception_pending(env, &pending);
