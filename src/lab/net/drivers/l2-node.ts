@@ -11,6 +11,7 @@ import {
 } from "../../../runtime/speaker/heartbeat/transport.js";
 import { L2Announcer } from "../../../runtime/speaker/l2/announcer.js";
 import { serveRpc } from "../../rpc.js";
+import { arpLoad } from "../arp-load.js";
 
 const rpcPath = process.argv[process.argv.indexOf("--rpc") + 1];
 if (!rpcPath || process.argv.indexOf("--rpc") < 0) {
@@ -81,6 +82,14 @@ await serveRpc(rpcPath, {
           else resolve();
         },
       );
+    }),
+  arpLoad: (p) =>
+    arpLoad({
+      interface: str(p, "interface"),
+      mac: str(p, "mac"),
+      target: str(p, "target"),
+      rate: opt<number>(p, "rate") ?? 1000,
+      durationMs: opt<number>(p, "durationMs") ?? 5000,
     }),
   heartbeatStart: async (p) => {
     heartbeat = await HeartbeatTransport.start({
