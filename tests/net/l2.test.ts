@@ -58,7 +58,7 @@ describe("ARP and NDP responders", () => {
   it("the client's kernel resolves each VIP to the owner's MAC, and only the owner answers", async () => {
     await setOwned("n1", [VIP4, VIP6]);
     const cap = client.capture(lab, "client", "eth0", "arp or icmp6");
-    await new Promise((r) => setTimeout(r, 500)); // tcpdump attaches
+    await cap.ready();
     // The first answer may take a while on a loaded machine (drivers still warming up).
     const first = (resolve: typeof client.arpResolve, ip: string) =>
       waitFor(`an answer for ${ip}`, () => resolve(lab, "client", "eth0", ip), 15_000, 100);
@@ -86,7 +86,7 @@ describe("ARP and NDP responders", () => {
     // The client holds entries for both VIPs pointing at n1 (previous test).
     expect(await client.neighbourMac(lab, "client", VIP4)).toBe(mac.n1);
     const cap = client.capture(lab, "client", "eth0", "arp or icmp6");
-    await new Promise((r) => setTimeout(r, 500));
+    await cap.ready();
     await setOwned("n1", []);
     await setOwned("n2", [VIP4, VIP6]);
     await waitFor(

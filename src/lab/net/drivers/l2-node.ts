@@ -25,6 +25,9 @@ const raw = new Map<string, PacketSocket>();
 const events: { t: number; node: string; state: string }[] = [];
 const claims: { t: number; interface: string; ip: string; mac: string }[] = [];
 let heartbeat: HeartbeatTransport | undefined;
+// A stand-in for owner election in failover measurements: when a watched peer dies or leaves,
+// this node takes the addresses over on the interface.
+let takeover: { interface: string; watch: string[]; ips: string[] } | undefined;
 
 function str(p: Record<string, unknown>, key: string): string {
   const v = p[key];
@@ -99,8 +102,22 @@ await serveRpc(rpcPath, {
       intervalMs: opt<number>(p, "intervalMs"),
       missed: opt<number>(p, "missed"),
       log,
-      onPeer: (e) => events.push({ t: Date.now(), ...e }),
+      onPeer: (e) => {
+        events.push({ t: Date.now(), ...e });
+        if (takeover && e.state !== "alive" && takeover.watch.includes(e.node)) {
+          const { interface: name, ips } = takeover;
+          takeover = undefined;
+          announcers.get(name)?.setOwned(ips.map(ip));
+        }
+      },
     });
+  },
+  takeOverWhenGone: (p) => {
+    takeover = {
+      interface: str(p, "interface"),
+      watch: opt<string[]>(p, "watch") ?? [],
+      ips: opt<string[]>(p, "ips") ?? [],
+    };
   },
   heartbeatPeers: (p) => heartbeat?.setPeers(opt<HeartbeatPeer[]>(p, "peers") ?? []),
   heartbeatEvents: () => events,
