@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run before the tests (npm's pretest) and the lab: installs the npm packages when the lockfile
-# changed since the last install, then the Debian packages and Go-built binaries.
+# changed since the last install, then the Debian packages and Go-built binaries, then the native
+# addon (rebuilt only when its sources or the Node version changed).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -18,3 +19,4 @@ else
   echo "[bootstrap] npm packages present" >&2
 fi
 bash tools/provision.sh >/dev/null
+bash tools/build-native.sh

@@ -24,7 +24,14 @@ debs=(
   ndisc6 tcpdump ethtool                  # NDP client, captures
   openssl                                 # test PKI for the API server
   buildah mmdebstrap skopeo               # OCI images without a Docker engine
+  gcc make libc6-dev python3              # the native addon (node-gyp, tools/build-native.sh)
 )
+# The addon builds against the running Node's headers; Debian's own nodejs keeps them in
+# libnode-dev (official and nodesource builds ship them beside the binary).
+node_prefix=$(dirname "$(dirname "$(command -v node)")")
+if [ ! -f "$node_prefix/include/node/node_api.h" ] && [ ! -f /usr/include/node/node_api.h ]; then
+  debs+=(libnode-dev)
+fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

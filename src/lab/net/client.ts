@@ -2,7 +2,7 @@
 // table, and packet captures.
 import { join } from "node:path";
 import { systemTool } from "../tools.js";
-import { run } from "../proc.js";
+import { run, waitFor } from "../proc.js";
 import type { Lab } from "./lab.js";
 
 export interface Neighbour {
@@ -53,6 +53,8 @@ export async function ndpResolve(
 }
 
 export interface Capture {
+  /** Resolves once tcpdump listens (it can take a while to start on a loaded machine). */
+  ready(): Promise<void>;
   /** Stops the capture and returns tcpdump's decoding of it, one packet a line (-e -nn). */
   stop(): Promise<string[]>;
 }
@@ -64,11 +66,21 @@ export function capture(lab: Lab, host: string, dev: string, filter: string): Ca
     "-i",
     dev,
     "-U",
+    // Without it libpcap hands packets over in blocks, up to a second late, and a capture
+    // stopped within that second loses them.
+    "--immediate-mode",
     "-w",
     file,
     filter,
   ]);
   return {
+    ready: () =>
+      waitFor(
+        `tcpdump on ${host}/${dev} to listen (log: ${proc.logFile})`,
+        () => Promise.resolve(/listening on/.test(proc.log()) ? true : undefined),
+        20_000,
+        20,
+      ).then(() => undefined),
     async stop() {
       await proc.stop();
       const text = await run([systemTool("tcpdump"), "-r", file, "-e", "-nn"]);

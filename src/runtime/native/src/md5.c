@@ -1,0 +1,91 @@
+// TCP MD5 signatures (RFC 2385) for BGP sessions: one key per peer address on a socket.
+#include "md5.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "jsutil.h"
+
+napi_value set_tcp_md5(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), NULL);
+  int fd;
+  char peer[INET6_ADDRSTRLEN + 1];
+  char key[TCP_MD5SIG_MAXKEYLEN + 1];
+  if (!arg_int(env, argv[0], &fd, "fd")) return NULL;
+  if (!arg_string(env, argv[1], peer, sizeof peer, "peer address")) return NULL;
+  if (!arg_string(env, argv[2], key, sizeof key, "TCP MD5 key (at most 80 bytes)")) return NULL;
+
+  // The address first: a malformed one is the caller's bug whatever the descriptor is.
+  struct in_addr v4;
+  struct in6_addr v6;
+  int family = inet_pton(AF_INET, peer, &v4) == 1 ? AF_INET
+               : inet_pton(AF_INET6, peer, &v6) == 1 ? AF_INET6
+                                                     : 0;
+  if (!family) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "peer address \"%s\" is not an IPv4 or IPv6 address", peer);
+    throw_arg(env, msg);
+    return NULL;
+  }
+  int domain = 0;
+  socklen_t dlen = sizeof domain;
+  if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0) {
+    throw_errno(env, errno, "getsockopt(SO_DOMAIN)", peer);
+    return NULL;
+  }
+  struct tcp_md5sig sig;
+  memset(&sig, 0, sizeof sig);
+  if (family == AF_INET && domain == AF_INET6) {
+    // An IPv6 socket sees IPv4 peers as v4-mapped addresses; the key must be filed that way.
+    struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&sig.tcpm_addr;
+    sa->sin6_family = AF_INET6;
+    sa->sin6_addr.s6_addr[10] = 0xff;
+    sa->sin6_addr.s6_addr[11] = 0xff;
+    memcpy(&sa->sin6_addr.s6_addr[12], &v4, 4);
+  } else if (family == AF_INET) {
+    struct sockaddr_in *sa = (struct sockaddr_in *)&sig.tcpm_addr;
+    sa->sin_family = AF_INET;
+    sa->sin_addr = v4;
+  } else if (domain == AF_INET6) {
+    struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&sig.tcpm_addr;
+    sa->sin6_family = AF_INET6;
+    sa->sin6_addr = v6;
+  } else {
+    throw_errno(env, EAFNOSUPPORT, "setsockopt(TCP_MD5SIG) IPv6 peer on an IPv4 socket", peer);
+    return NULL;
+  }
+  // An empty key removes the peer's key.
+  sig.tcpm_keylen = (unsigned short)strlen(key);
+  memcpy(sig.tcpm_key, key, sig.tcpm_keylen);
+  if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &sig, sizeof sig) < 0)
+    throw_errno(env, errno, "setsockopt(TCP_MD5SIG)", peer);
+  return NULL;
+}
+
+// tcpSocket(family): a new unconnected TCP socket's fd, so a key can be set before connect().
+napi_value tcp_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), NULL);
+  int family;
+  if (!arg_int(env, argv[0], &family, "family")) return NULL;
+  if (family != 4 && family != 6) {
+    throw_arg(env, "family must be 4 or 6");
+    return NULL;
+  }
+  int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    throw_errno(env, errno, "socket(SOCK_STREAM)", family == 4 ? "IPv4" : "IPv6");
+    return NULL;
+  }
+  napi_value out;
+  napi_create_int32(env, fd, &out);
+  return out;
+}

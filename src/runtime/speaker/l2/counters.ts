@@ -1,0 +1,68 @@
+// Counters of one interface's responder, per owned address and per drop reason, for metrics
+// (metallb_layer2_requests_received, _responses_sent, _gratuitous_sent) and debugging.
+import type { DropReason } from "./drop.js";
+
+export interface IpCounters {
+  requestsReceived: number;
+  responsesSent: number;
+  gratuitousSent: number;
+  /** ARP/NA packets from another MAC asserting this address while we own it. */
+  foreignClaims: number;
+}
+
+export interface L2CountersSnapshot {
+  interface: string;
+  framesReceived: number;
+  dropped: Record<DropReason, number>;
+  receiveErrors: number;
+  sendErrors: number;
+  perIp: Record<string, IpCounters>;
+}
+
+export class L2Counters {
+  private framesReceived = 0;
+  private receiveErrors = 0;
+  private sendErrors = 0;
+  private readonly dropped: Record<DropReason, number> = {
+    truncated: 0,
+    oversized: 0,
+    malformed: 0,
+    unsupported: 0,
+  };
+  private readonly perIp = new Map<string, IpCounters>();
+
+  constructor(readonly iface: string) {}
+
+  frame(): void {
+    this.framesReceived++;
+  }
+  drop(reason: DropReason): void {
+    this.dropped[reason]++;
+  }
+  receiveError(): void {
+    this.receiveErrors++;
+  }
+  sendError(): void {
+    this.sendErrors++;
+  }
+
+  ip(ip: string, field: keyof IpCounters): void {
+    let c = this.perIp.get(ip);
+    if (!c) {
+      c = { requestsReceived: 0, responsesSent: 0, gratuitousSent: 0, foreignClaims: 0 };
+      this.perIp.set(ip, c);
+    }
+    c[field]++;
+  }
+
+  snapshot(): L2CountersSnapshot {
+    return {
+      interface: this.iface,
+      framesReceived: this.framesReceived,
+      dropped: { ...this.dropped },
+      receiveErrors: this.receiveErrors,
+      sendErrors: this.sendErrors,
+      perIp: Object.fromEntries([...this.perIp].map(([ip, c]) => [ip, { ...c }])),
+    };
+  }
+}
