@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// Three suites: pure units, tests against a real kube-apiserver (started once per run by the
-// global setup), and network tests in lab namespaces with real routers (root required).
+// Four suites: pure units, tests against a real kube-apiserver (started once per run by the
+// global setup), network tests in lab namespaces with real routers (root required), and the OCI
+// images (built by their global setup, reused while the inputs are unchanged; root required).
 export default defineConfig({
   test: {
     reporters: ["default"],
@@ -22,6 +23,15 @@ export default defineConfig({
           include: ["tests/net/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "images",
+          include: ["tests/images/**/*.test.ts"],
+          globalSetup: ["tests/images/global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
         },
       },
     ],

@@ -3,7 +3,6 @@
 import { stringify } from "yaml";
 import { KINDS } from "../api/kinds/index.js";
 import { crdFor } from "../api/generate/crd.js";
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { isLogLevel, makeLogger } from "./log.js";
@@ -12,6 +11,8 @@ import { LeaderElector } from "./kube/leader-election.js";
 import { hostname } from "node:os";
 import { controllerMetrics } from "./metrics/controller-metrics.js";
 import { portFlag, serveOperations } from "./http/operations.js";
+// Imported (not read at run time) so that the bundle in the images carries its own version.
+import pkg from "../../package.json" with { type: "json" };
 
 const USAGE = `usage: metallb-ts <command>
 
@@ -29,13 +30,6 @@ commands:
   version    print the version
   help       print this text
 `;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
-}
 
 async function controller(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -132,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case "version":
     case "--version":
-      process.stdout.write(`metallb-ts ${version()}\n`);
+      process.stdout.write(`metallb-ts ${pkg.version}\n`);
       return 0;
     case "help":
     case "--help":

