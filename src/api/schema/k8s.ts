@@ -1,7 +1,7 @@
 // Building blocks shared by every metallb.io kind: Kubernetes extension keywords, label selectors,
 // durations, names. TypeBox options carry the `x-kubernetes-*` keywords so that one schema yields
 // the CRD (structural + CEL), the JSON Schema and the TypeScript type.
-import { Type, type TSchema, type SchemaOptions } from "@sinclair/typebox";
+import { Type, type TArray, type TString, type SchemaOptions } from "@sinclair/typebox";
 
 /** One CEL rule as the API server evaluates it (`x-kubernetes-validations`). */
 export interface CelRule {
@@ -18,7 +18,7 @@ export function cel(...rules: CelRule[]): SchemaOptions {
 }
 
 /** RFC 1123 subdomain, the shape of a Kubernetes object name (what references point at). */
-export const ObjectName = (description: string): TSchema =>
+export const ObjectName = (description: string): TString =>
   Type.String({
     description,
     minLength: 1,
@@ -27,7 +27,7 @@ export const ObjectName = (description: string): TSchema =>
   });
 
 /** A list of object names: unique, bounded so that CEL rules over it have a bounded cost. */
-export const ObjectNames = (description: string): TSchema =>
+export const ObjectNames = (description: string): TArray<TString> =>
   Type.Array(ObjectName("Name of a referenced object."), {
     description,
     maxItems: 256,
@@ -89,13 +89,13 @@ export const LabelSelector = Type.Object(
   { additionalProperties: false, "x-kubernetes-map-type": "atomic" },
 );
 
-export const LabelSelectors = (description: string): TSchema =>
+export const LabelSelectors = (description: string): TArray<typeof LabelSelector> =>
   Type.Array(LabelSelector, { description, maxItems: 64 });
 
 /** Go duration syntax as metav1.Duration serialises it ("90s", "1m30s", "300ms"). */
 export const DURATION_PATTERN = "^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$";
 
-export const Duration = (description: string): TSchema =>
+export const Duration = (description: string): TString =>
   Type.String({ description, pattern: DURATION_PATTERN, maxLength: 32 });
 
 /** A status condition (metav1.Condition). */

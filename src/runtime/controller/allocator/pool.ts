@@ -48,8 +48,8 @@ export function parsePool(
             allocation: {
               ...(sa.priority !== undefined ? { priority: sa.priority } : {}),
               namespaces: sa.namespaces ?? [],
-              namespaceSelectors: (sa.namespaceSelectors ?? []) as LabelSelector[],
-              serviceSelectors: (sa.serviceSelectors ?? []) as LabelSelector[],
+              namespaceSelectors: sa.namespaceSelectors ?? [],
+              serviceSelectors: sa.serviceSelectors ?? [],
             },
           }
         : {}),
