@@ -1,0 +1,59 @@
+// Renders charts/metallb-ts like Flux will (hardened base values, then a cluster's override) and
+// hands the objects to the kube tests.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { packageVersion } from "../../src/api/generate/render.js";
+import { hardenedValues } from "../../src/api/values/hardened.js";
+import { helmTemplate, type KubeObject } from "../../src/synth/tools/helm.js";
+
+export const ROOT = join(import.meta.dirname, "../..");
+export const CHART = join(ROOT, "charts/metallb-ts");
+export const overrideOf = (cluster: string): string =>
+  join(ROOT, "overlays", cluster, "services/metallb/override-values.yaml");
+
+let hardenedFile: string | undefined;
+export function hardenedValuesFile(): string {
+  if (!hardenedFile) {
+    hardenedFile = join(mkdtempSync(join(tmpdir(), "metallb-ts-dist-")), "hardened-values.yaml");
+    writeFileSync(hardenedFile, stringify(hardenedValues(packageVersion())));
+  }
+  return hardenedFile;
+}
+
+export function render(namespace: string, extraValues: string[] = []): Promise<KubeObject[]> {
+  return helmTemplate({
+    chartDir: CHART,
+    release: namespace,
+    namespace,
+    valuesFiles: [hardenedValuesFile(), ...extraValues],
+  });
+}
+
+export type PodSpec = {
+  hostNetwork?: boolean;
+  securityContext?: Record<string, unknown>;
+  containers: {
+    name: string;
+    securityContext?: {
+      privileged?: boolean;
+      allowPrivilegeEscalation?: boolean;
+      readOnlyRootFilesystem?: boolean;
+      runAsNonRoot?: boolean;
+      capabilities?: { add?: string[]; drop?: string[] };
+      seccompProfile?: { type: string };
+    };
+    resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
+  }[];
+};
+
+/** Pod templates of the workloads, by kind. */
+export function podSpecs(objects: KubeObject[]): { kind: string; spec: PodSpec }[] {
+  return objects
+    .filter((o) => o.kind === "Deployment" || o.kind === "DaemonSet")
+    .map((o) => ({
+      kind: o.kind,
+      spec: (o.spec as { template: { spec: PodSpec } }).template.spec,
+    }));
+}
