@@ -101,7 +101,7 @@ beforeAll(async () => {
     o.apiVersion.startsWith("rbac.authorization.k8s.io/"),
   );
   await objects.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
-  for (const o of rbacObjects) await objects.create(o as KubernetesObject);
+  for (const o of rbacObjects) await objects.create(o);
 });
 
 afterAll(async () => {

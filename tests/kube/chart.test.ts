@@ -1,12 +1,7 @@
 // charts/metallb-ts as Flux renders it for each example cluster: helm lint passes, the hardening
 // is on every container, and the real API server accepts every object (server-side apply, dry
 // run) with the metallb.io CRDs installed; Pod Security admission agrees with the namespace labels.
-import {
-  CoreV1Api,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubernetesObject,
-} from "@kubernetes/client-node";
+import { CoreV1Api, KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeApiError } from "../../src/lab/kube/crds.js";
 import { helmLint, type KubeObject } from "../../src/synth/tools/helm.js";
@@ -27,7 +22,7 @@ const PSA = {
 async function dryRunApply(o: KubeObject): Promise<string | undefined> {
   try {
     await objects.patch(
-      o as KubernetesObject,
+      o,
       undefined,
       "All",
       "metallb-ts-dist-test",
