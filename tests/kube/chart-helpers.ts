@@ -1,11 +1,6 @@
 // Renders charts/metallb-ts like Flux will (hardened base values, then a cluster's override) and
 // hands the objects to the kube tests.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
-import { packageVersion } from "../../src/api/generate/render.js";
-import { hardenedValues } from "../../src/api/values/hardened.js";
 import { helmTemplate, type KubeObject } from "../../src/synth/tools/helm.js";
 
 export const ROOT = join(import.meta.dirname, "../..");
@@ -13,14 +8,9 @@ export const CHART = join(ROOT, "charts/metallb-ts");
 export const overrideOf = (cluster: string): string =>
   join(ROOT, "overlays", cluster, "services/metallb/override-values.yaml");
 
-let hardenedFile: string | undefined;
-export function hardenedValuesFile(): string {
-  if (!hardenedFile) {
-    hardenedFile = join(mkdtempSync(join(tmpdir(), "metallb-ts-dist-")), "hardened-values.yaml");
-    writeFileSync(hardenedFile, stringify(hardenedValues(packageVersion())));
-  }
-  return hardenedFile;
-}
+/** The base values every cluster's HelmRelease reads first (synthesized, committed). */
+export const hardenedValuesFile = (): string =>
+  join(ROOT, "base/services/metallb/helm-values/hardened-values.yaml");
 
 export function render(namespace: string, extraValues: string[] = []): Promise<KubeObject[]> {
   return helmTemplate({
