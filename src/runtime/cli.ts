@@ -10,6 +10,7 @@ import { isLogLevel, makeLogger } from "./log.js";
 import { ServiceController } from "./controller/reconciler.js";
 import { LeaderElector } from "./kube/leader-election.js";
 import { hostname } from "node:os";
+import { validateCommand } from "../synth/validate/command.js";
 
 const USAGE = `usage: metallb-ts <command>
 
@@ -21,6 +22,8 @@ commands:
              --log-level LEVEL   debug|info|warn|error (default info)
              --lease-duration S  leader Lease duration in seconds (default 15)
              --identity ID       leader election identity (default $POD_NAME or host-pid)
+  validate [PATH]  check every overlay's override-values.yaml, kustomize and helm output
+             (PATH: repository root, default ".", or overlays/<cluster>/services/metallb)
   crds       print the metallb.io CustomResourceDefinitions (kubectl apply -f -)
   version    print the version
   help       print this text
@@ -109,6 +112,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "controller":
       return controller(rest);
+    case "validate":
+      return validateCommand(rest);
     case "crds":
       process.stdout.write(KINDS.map((k) => stringify(crdFor(k), { lineWidth: 0 })).join("---\n"));
       return 0;

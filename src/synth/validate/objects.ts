@@ -69,6 +69,18 @@ function metallbSchemas(): Map<string, ValidateFunction> {
   return metallb;
 }
 
+/** What the API server reads: base64 in Secret data may be wrapped (Go's decoder skips newlines). */
+function normalized(o: KubeObject): KubeObject {
+  if (o.kind !== "Secret" || typeof o.data !== "object" || o.data === null) return o;
+  const data = Object.fromEntries(
+    Object.entries(o.data as Record<string, unknown>).map(([k, v]) => [
+      k,
+      typeof v === "string" ? v.replace(/[\r\n]/g, "") : v,
+    ]),
+  );
+  return { ...o, data };
+}
+
 interface ModelError {
   instancePath?: string;
   message?: string;
@@ -90,7 +102,7 @@ export function objectProblems(o: KubeObject): Problem[] {
       ),
     ];
   try {
-    new Model(o as never).validate();
+    new Model(normalized(o) as never).validate();
     return [];
   } catch (err) {
     const details = (err as { errors?: ModelError[] }).errors;

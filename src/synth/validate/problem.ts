@@ -30,7 +30,11 @@ export function formatPath(path: readonly PathSegment[]): string {
   let out = "";
   for (const seg of path) {
     if (typeof seg === "number") out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else if (
+      /^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg) ||
+      (!out && /^[A-Za-z]+\/[a-z0-9.-]+$/.test(seg))
+    )
+      out += out ? `.${seg}` : seg;
     else out += `[${JSON.stringify(seg)}]`;
   }
   return out || "(document)";
