@@ -10,7 +10,6 @@ import { isLogLevel, makeLogger } from "./log.js";
 import { ServiceController } from "./controller/reconciler.js";
 import { LeaderElector } from "./kube/leader-election.js";
 import { hostname } from "node:os";
-import { validateCommand } from "../synth/validate/command.js";
 
 const USAGE = `usage: metallb-ts <command>
 
@@ -113,7 +112,8 @@ export async function main(argv: string[]): Promise<number> {
     case "controller":
       return controller(rest);
     case "validate":
-      return validateCommand(rest);
+      // Loaded on demand: the schema libraries it needs would slow every other command's start.
+      return (await import("../synth/validate/command.js")).validateCommand(rest);
     case "crds":
       process.stdout.write(KINDS.map((k) => stringify(crdFor(k), { lineWidth: 0 })).join("---\n"));
       return 0;
