@@ -49,87 +49,68 @@ export function locate(path: string): { root: string; clusters: string[] } {
 
 const readYaml = (file: string): unknown => parse(readFileSync(file, "utf8")) as unknown;
 
-function objectLines(where: string, objects: KubeObject[]): Problem[][] {
-  return objects.map((o) =>
+/** Lines for a tool's output: its failure, or every object's schema problems. */
+async function built(
+  file: string,
+  build: () => Promise<KubeObject[]>,
+  more: (objects: KubeObject[]) => Problem[] = () => [],
+): Promise<string[]> {
+  let objects: KubeObject[];
+  try {
+    objects = await build();
+  } catch (err) {
+    if (!(err instanceof ToolError)) throw err;
+    return [formatProblem(file, undefined, error([], err.message, "fix the file the tool names"))];
+  }
+  const problems = objects.flatMap((o) =>
     objectProblems(o).map((p) => ({
       ...p,
       path: [`${o.kind}/${o.metadata?.name ?? "?"}`, ...p.path],
     })),
   );
+  return [...more(objects), ...problems].map((p) => formatProblem(file, undefined, p));
 }
 
-async function tool<T>(
-  what: () => Promise<T>,
-  file: string,
-  lines: string[],
-): Promise<T | undefined> {
-  try {
-    return await what();
-  } catch (err) {
-    if (!(err instanceof ToolError)) throw err;
-    lines.push(
-      formatProblem(file, undefined, error([], err.message, "fix the file the tool names")),
-    );
-    return undefined;
-  }
-}
+const overrideSecretMissing = (objects: KubeObject[]): Problem[] =>
+  objects.some((o) => o.kind === "Secret" && o.metadata.name === OVERRIDE_SECRET)
+    ? []
+    : [
+        error(
+          [],
+          `builds no Secret ${OVERRIDE_SECRET}, so the HelmRelease never sees the override`,
+          "run `npm run synth` to restore the generated kustomization.yaml",
+        ),
+      ];
 
 async function checkCluster(root: string, cluster: string, base: Values): Promise<string[]> {
-  const lines: string[] = [];
   const overlay = overlayDir(cluster);
   const overrideFile = `${overlay}/override-values.yaml`;
   const report = checkOverride(readFileSync(join(root, overrideFile), "utf8"), base, NAMESPACE);
-  lines.push(...reportLines(overrideFile, report));
-
-  const built = await tool(
-    () => kustomizeBuild(join(root, overlay)),
-    `${overlay}/kustomization.yaml`,
-    lines,
-  );
-  if (built) {
-    const secret = built.find((o) => o.kind === "Secret" && o.metadata.name === OVERRIDE_SECRET);
-    if (!secret)
-      lines.push(
-        formatProblem(
-          `${overlay}/kustomization.yaml`,
-          undefined,
-          error(
-            [],
-            `builds no Secret ${OVERRIDE_SECRET}, so the HelmRelease never sees the override`,
-            "run `npm run synth` to restore the generated kustomization.yaml",
-          ),
-        ),
-      );
-    for (const ps of objectLines(overlay, built))
-      for (const p of ps) lines.push(formatProblem(`${overlay}/kustomization.yaml`, undefined, p));
-  }
-  if (existsSync(join(root, fluxDir(cluster)))) {
-    const flux = await tool(
-      () => kustomizeBuild(join(root, fluxDir(cluster))),
-      `${fluxDir(cluster)}/kustomization.yaml`,
-      lines,
-    );
-    for (const ps of objectLines(fluxDir(cluster), flux ?? []))
-      for (const p of ps)
-        lines.push(formatProblem(`${fluxDir(cluster)}/kustomization.yaml`, undefined, p));
-  }
-  if (report.merged && !report.problems.some((p) => p.severity === "error")) {
-    const where = `${CHART} (${cluster})`;
-    const rendered = await tool(
-      () =>
-        helmTemplate({
-          chartDir: join(root, CHART),
-          release: RELEASE,
-          namespace: NAMESPACE,
-          valuesFiles: [join(root, HARDENED), join(root, overrideFile)],
-        }),
-      where,
-      lines,
-    );
-    for (const ps of objectLines(where, rendered ?? []))
-      for (const p of ps) lines.push(formatProblem(where, undefined, p));
-  }
-  return lines;
+  const renders = report.merged && !report.problems.some((p) => p.severity === "error");
+  // The tools are independent: run them side by side.
+  const outputs = await Promise.all([
+    built(
+      `${overlay}/kustomization.yaml`,
+      () => kustomizeBuild(join(root, overlay)),
+      overrideSecretMissing,
+    ),
+    existsSync(join(root, fluxDir(cluster)))
+      ? built(`${fluxDir(cluster)}/kustomization.yaml`, () =>
+          kustomizeBuild(join(root, fluxDir(cluster))),
+        )
+      : [],
+    renders
+      ? built(`${CHART} (${cluster})`, () =>
+          helmTemplate({
+            chartDir: join(root, CHART),
+            release: RELEASE,
+            namespace: NAMESPACE,
+            valuesFiles: [join(root, HARDENED), join(root, overrideFile)],
+          }),
+        )
+      : [],
+  ]);
+  return [...reportLines(overrideFile, report), ...outputs.flat()];
 }
 
 /** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
@@ -187,13 +168,11 @@ export async function validateTree(path: string, concurrency = 2): Promise<Valid
     );
     lines.push(...reportLines(HARDENED, hardenedReport));
     const base = mergeValues(defaults, readYaml(join(root, HARDENED))) as Values;
-    const baseBuilt = await tool(
-      () => kustomizeBuild(join(root, BASE_DIR)),
-      `${BASE_DIR}/kustomization.yaml`,
-      lines,
+    lines.push(
+      ...(await built(`${BASE_DIR}/kustomization.yaml`, () =>
+        kustomizeBuild(join(root, BASE_DIR)),
+      )),
     );
-    for (const ps of objectLines(BASE_DIR, baseBuilt ?? []))
-      for (const p of ps) lines.push(formatProblem(`${BASE_DIR}/kustomization.yaml`, undefined, p));
     for (const clusterLines of await pooled(clusters, concurrency, (c) =>
       checkCluster(root, c, base),
     ))
