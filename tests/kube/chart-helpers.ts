@@ -1,6 +1,9 @@
 // Renders charts/metallb-ts like Flux will (hardened base values, then a cluster's override) and
 // hands the objects to the kube tests.
+import type { KubernetesObjectApi } from "@kubernetes/client-node";
+import { PatchStrategy } from "@kubernetes/client-node";
 import { join } from "node:path";
+import { describeApiError } from "../../src/lab/kube/crds.js";
 import { helmTemplate, type KubeObject } from "../../src/synth/tools/helm.js";
 
 export const ROOT = join(import.meta.dirname, "../..");
@@ -46,4 +49,24 @@ export function podSpecs(objects: KubeObject[]): { kind: string; spec: PodSpec }
       kind: o.kind,
       spec: (o.spec as { template: { spec: PodSpec } }).template.spec,
     }));
+}
+
+/** Undefined when the API server accepts the object (server-side apply, dry run), else why not. */
+export async function dryRunApply(
+  api: KubernetesObjectApi,
+  o: KubeObject,
+): Promise<string | undefined> {
+  try {
+    await api.patch(
+      o,
+      undefined,
+      "All",
+      "metallb-ts-dist-test",
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+    return undefined;
+  } catch (err) {
+    return `${o.kind}/${o.metadata.name}: ${describeApiError(err)}`;
+  }
 }

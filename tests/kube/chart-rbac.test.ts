@@ -13,6 +13,7 @@ import {
   CONTROLLER_NAMESPACE_RULES,
 } from "../../src/runtime/controller/rbac.js";
 import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../../src/runtime/speaker/rbac.js";
+import { KINDS } from "../../src/api/kinds/index.js";
 import type { KubeObject } from "../../src/synth/tools/helm.js";
 import { render } from "./chart-helpers.js";
 import { kubeConfigFor } from "./client.js";
@@ -33,17 +34,7 @@ const RUNTIME: Record<
   speaker: { cluster: SPEAKER_CLUSTER_RULES, namespace: SPEAKER_NAMESPACE_RULES },
 };
 
-const METALLB = [
-  "ipaddresspools",
-  "l2advertisements",
-  "bgpadvertisements",
-  "bgppeers",
-  "bfdprofiles",
-  "communities",
-  "servicel2statuses",
-  "servicebgpstatuses",
-  "configurationstates",
-];
+const METALLB = KINDS.map((k) => k.plural);
 const RESOURCES: [string, string][] = [
   ["", "services"],
   ["", "services/status"],

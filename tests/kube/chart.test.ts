@@ -1,11 +1,18 @@
 // charts/metallb-ts as Flux renders it for each example cluster: helm lint passes, the hardening
 // is on every container, and the real API server accepts every object (server-side apply, dry
 // run) with the metallb.io CRDs installed; Pod Security admission agrees with the namespace labels.
-import { CoreV1Api, KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
+import { CoreV1Api, KubernetesObjectApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeApiError } from "../../src/lab/kube/crds.js";
 import { helmLint, type KubeObject } from "../../src/synth/tools/helm.js";
-import { CHART, hardenedValuesFile, overrideOf, podSpecs, render } from "./chart-helpers.js";
+import {
+  CHART,
+  dryRunApply,
+  hardenedValuesFile,
+  overrideOf,
+  podSpecs,
+  render,
+} from "./chart-helpers.js";
 import { kubeConfigFor } from "./client.js";
 
 const admin = kubeConfigFor("admin");
@@ -18,22 +25,6 @@ const PSA = {
   baseline: "dist-psa-baseline",
   privileged: "dist-psa-privileged",
 };
-
-async function dryRunApply(o: KubeObject): Promise<string | undefined> {
-  try {
-    await objects.patch(
-      o,
-      undefined,
-      "All",
-      "metallb-ts-dist-test",
-      true,
-      PatchStrategy.ServerSideApply,
-    );
-    return undefined;
-  } catch (err) {
-    return `${o.kind}/${o.metadata.name}: ${describeApiError(err)}`;
-  }
-}
 
 async function dryRunPod(
   namespace: string,
@@ -138,7 +129,7 @@ describe.each(CLUSTERS)("chart for %s", (cluster) => {
   });
 
   it("every rendered object is accepted by the API server (server-side apply, dry run)", async () => {
-    const verdicts = await Promise.all(objs().map(dryRunApply));
+    const verdicts = await Promise.all(objs().map((o) => dryRunApply(objects, o)));
     expect(verdicts.filter(Boolean)).toEqual([]);
   });
 });
@@ -165,6 +156,8 @@ describe("a weakened chart is refused by the API server too", () => {
     const [peer] = (rendered.get("lab-bgp") ?? []).filter((o) => o.kind === "BGPPeer");
     expect(peer).toBeDefined();
     const bad = { ...peer!, spec: { ...(peer!.spec as object), peerAddress: "192.0.2.300" } };
-    expect(await dryRunApply(bad as KubeObject)).toMatch(/must be an IPv4 or IPv6 address/);
+    expect(await dryRunApply(objects, bad as KubeObject)).toMatch(
+      /must be an IPv4 or IPv6 address/,
+    );
   });
 });

@@ -32,6 +32,18 @@ export const Resources = Type.Object(
   { ...closed, description: "Container resource requests and limits." },
 );
 
+const SeccompProfile = Type.Object(
+  {
+    type: Type.Union([
+      Type.Literal("RuntimeDefault"),
+      Type.Literal("Localhost"),
+      Type.Literal("Unconfined"),
+    ]),
+    localhostProfile: Type.Optional(Type.String({ maxLength: 253 })),
+  },
+  closed,
+);
+
 const Capability = Type.String({ pattern: "^[A-Z_]+$", maxLength: 32 });
 
 export const ContainerSecurityContext = Type.Object(
@@ -51,19 +63,7 @@ export const ContainerSecurityContext = Type.Object(
         closed,
       ),
     ),
-    seccompProfile: Type.Optional(
-      Type.Object(
-        {
-          type: Type.Union([
-            Type.Literal("RuntimeDefault"),
-            Type.Literal("Localhost"),
-            Type.Literal("Unconfined"),
-          ]),
-          localhostProfile: Type.Optional(Type.String({ maxLength: 253 })),
-        },
-        closed,
-      ),
-    ),
+    seccompProfile: Type.Optional(SeccompProfile),
   },
   { ...closed, description: "The container's securityContext." },
 );
@@ -74,19 +74,7 @@ export const PodSecurityContext = Type.Object(
     runAsUser: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
     runAsGroup: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
     fsGroup: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
-    seccompProfile: Type.Optional(
-      Type.Object(
-        {
-          type: Type.Union([
-            Type.Literal("RuntimeDefault"),
-            Type.Literal("Localhost"),
-            Type.Literal("Unconfined"),
-          ]),
-          localhostProfile: Type.Optional(Type.String({ maxLength: 253 })),
-        },
-        closed,
-      ),
-    ),
+    seccompProfile: Type.Optional(SeccompProfile),
   },
   { ...closed, description: "The pod's securityContext." },
 );

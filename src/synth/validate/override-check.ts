@@ -9,7 +9,7 @@ import { makeAjv } from "../../api/validate/ajv.js";
 import { configProblems } from "./config-check.js";
 import { mergeValues } from "./merge.js";
 import { error, formatProblem, type PathSegment, type Problem } from "./problem.js";
-import { schemaProblems } from "./schema-check.js";
+import { schemaProblems, valueAt } from "./schema-check.js";
 import { parseYamlSource } from "./yaml-source.js";
 
 interface Compiled {
@@ -31,15 +31,6 @@ function validators(): Compiled {
 
 const startsWith = (path: readonly PathSegment[], prefix: readonly PathSegment[]) =>
   prefix.every((p, i) => path[i] === p);
-
-function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
-  let v = root;
-  for (const seg of path) {
-    if (typeof v !== "object" || v === null) return undefined;
-    v = (v as Record<string | number, unknown>)[seg];
-  }
-  return v;
-}
 
 function hardeningProblems(doc: unknown): Problem[] {
   return validators().rules.flatMap(({ rule, validate }) => {

@@ -102,7 +102,7 @@ function describe(
   }
 }
 
-function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
+export function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   let v = root;
   for (const seg of path) {
     if (typeof v !== "object" || v === null) return undefined;
