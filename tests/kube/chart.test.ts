@@ -4,7 +4,9 @@
 import { CoreV1Api, KubernetesObjectApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeApiError } from "../../src/lab/kube/crds.js";
+import { join } from "node:path";
 import { helmLint, type KubeObject } from "../../src/synth/tools/helm.js";
+import { objectProblems } from "../../src/synth/validate/objects.js";
 import {
   CHART,
   dryRunApply,
@@ -12,6 +14,7 @@ import {
   overrideOf,
   podSpecs,
   render,
+  ROOT,
 } from "./chart-helpers.js";
 import { kubeConfigFor } from "./client.js";
 
@@ -148,6 +151,34 @@ describe("Pod Security admission", () => {
     expect(refusal).toMatch(/host namespaces \(hostNetwork=true\)/);
     expect(refusal).toMatch(/must not include "NET_RAW"/);
     expect(await dryRunPod(PSA.privileged, "dist-speaker", spec("DaemonSet"))).toBeUndefined();
+  });
+});
+
+describe("optional monitoring objects", () => {
+  it("render when enabled and match the Prometheus operator's schemas (its CRDs are not installed here)", async () => {
+    const good = join(ROOT, "tests/fixtures/overrides/good/monitoring-and-passive-bgp.yaml");
+    const objs = await render(nsOf("lab-l2"), [good]);
+    const monitoring = objs.filter((o) => o.apiVersion === "monitoring.coreos.com/v1");
+    expect(monitoring.map((o) => o.kind).sort()).toEqual(["PrometheusRule", "ServiceMonitor"]);
+    for (const o of monitoring) expect(objectProblems(o)).toEqual([]);
+    const rules = (
+      monitoring.find((o) => o.kind === "PrometheusRule")?.spec as {
+        groups: { rules: { alert: string; expr: string }[] }[];
+      }
+    ).groups[0]?.rules;
+    expect(rules?.map((r) => r.alert)).toEqual([
+      "MetalLBAddressPoolHighUsage",
+      "MetalLBAddressPoolExhausted",
+      "MetalLBBGPSessionDown",
+      "MetalLBStaleConfig",
+    ]);
+    expect(rules?.[0]?.expr).toContain(">= 80");
+  });
+
+  it("are absent by default", () => {
+    expect(
+      (rendered.get("lab-l2") ?? []).filter((o) => o.apiVersion.startsWith("monitoring.")),
+    ).toEqual([]);
   });
 });
 
