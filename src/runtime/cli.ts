@@ -26,6 +26,8 @@ commands:
              --identity ID       leader election identity (default $POD_NAME or host-pid)
              --metrics-port N    Prometheus /metrics (default 7472; 0 turns it off)
              --health-port N     /healthz and /readyz (default 7473; 0 turns it off)
+  validate [PATH]  check every overlay's override-values.yaml, kustomize and helm output
+             (PATH: repository root, default ".", or overlays/<cluster>/services/metallb)
   crds       print the metallb.io CustomResourceDefinitions (kubectl apply -f -)
   version    print the version
   help       print this text
@@ -121,6 +123,9 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "controller":
       return controller(rest);
+    case "validate":
+      // Loaded on demand: the schema libraries it needs would slow every other command's start.
+      return (await import("../synth/validate/command.js")).validateCommand(rest);
     case "crds":
       process.stdout.write(KINDS.map((k) => stringify(crdFor(k), { lineWidth: 0 })).join("---\n"));
       return 0;

@@ -2,12 +2,12 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CRD_DIR, SCHEMA_DIR, renderGenerated } from "./render.js";
+import { GENERATED_DIRS, renderGenerated } from "./render.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 function existing(): string[] {
-  return [CRD_DIR, SCHEMA_DIR].flatMap((dir) => {
+  return GENERATED_DIRS.flatMap((dir) => {
     try {
       return readdirSync(join(root, dir)).map((f) => `${dir}/${f}`);
     } catch {

@@ -1,6 +1,6 @@
 // One ajv instance that knows the Kubernetes schema extensions, for offline checks of manifests
 // and values files against schemas generated from src/api.
-import { Ajv, type Plugin, type ValidateFunction } from "ajv";
+import { Ajv, type Options, type Plugin, type ValidateFunction } from "ajv";
 import formatsModule from "ajv-formats";
 
 const KUBERNETES_KEYWORDS = [
@@ -14,8 +14,9 @@ const KUBERNETES_KEYWORDS = [
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module namespace.
 const addFormats = (formatsModule as unknown as { default: Plugin<unknown> }).default;
 
-export function makeAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false });
+/** `verbose` adds the failing schema to each error (for messages that quote its description). */
+export function makeAjv(options: Pick<Options, "verbose"> = {}): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, ...options });
   addFormats(ajv);
   for (const keyword of KUBERNETES_KEYWORDS) ajv.addKeyword(keyword);
   return ajv;

@@ -1,0 +1,47 @@
+// Files of charts/metallb-ts and helm-values/ that come from TypeScript: the CRDs, the values
+// (defaults and schemas), Chart.yaml's versions and the RBAC rules. Pure: path → content.
+import { stringify } from "yaml";
+import {
+  CONTROLLER_CLUSTER_RULES,
+  CONTROLLER_NAMESPACE_RULES,
+} from "../../runtime/controller/rbac.js";
+import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../../runtime/speaker/rbac.js";
+import { defaultValues } from "../values/defaults.js";
+import { chartValuesSchema, overrideSchema } from "../values/override.js";
+
+export const CHART_DIR = "charts/metallb-ts";
+export const CHART_CRD_DIR = `${CHART_DIR}/crds`;
+export const OVERRIDE_SCHEMA_PATH = "helm-values/override-values.schema.json";
+
+const YAML_HEADER = "# Generated from src/api by `npm run generate`. Do not edit.\n";
+const json = (value: unknown) => JSON.stringify(value, null, 2) + "\n";
+const yaml = (value: unknown) =>
+  YAML_HEADER + stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+
+export function chartFiles(version: string): Map<string, string> {
+  return new Map([
+    [
+      `${CHART_DIR}/Chart.yaml`,
+      yaml({
+        apiVersion: "v2",
+        name: "metallb-ts",
+        description:
+          "Bare-metal LoadBalancer for Kubernetes (controller + speaker, L2 and BGP), configuration-compatible with MetalLB.",
+        type: "application",
+        version,
+        appVersion: version,
+        keywords: ["loadbalancer", "bgp", "arp", "ndp", "metallb", "bare-metal"],
+      }),
+    ],
+    [`${CHART_DIR}/values.yaml`, yaml(defaultValues(version))],
+    [`${CHART_DIR}/values.schema.json`, json(chartValuesSchema())],
+    [
+      `${CHART_DIR}/files/rbac.yaml`,
+      yaml({
+        controller: { cluster: CONTROLLER_CLUSTER_RULES, namespace: CONTROLLER_NAMESPACE_RULES },
+        speaker: { cluster: SPEAKER_CLUSTER_RULES, namespace: SPEAKER_NAMESPACE_RULES },
+      }),
+    ],
+    [OVERRIDE_SCHEMA_PATH, json(overrideSchema())],
+  ]);
+}

@@ -1,0 +1,46 @@
+// The speaker's least-privilege permissions, as data: the chart renders them (one source) and the
+// RBAC tests ask the API server what they allow. The speaker reads cluster state to decide what
+// to announce; it writes only its own status objects, Leases and events.
+import type { V1PolicyRule } from "@kubernetes/client-node";
+
+/** Cluster-wide: which nodes exist and may announce, which Services need announcing. */
+export const SPEAKER_CLUSTER_RULES: V1PolicyRule[] = [
+  { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+  { apiGroups: [""], resources: ["services"], verbs: ["list", "watch"] },
+  { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+  { apiGroups: [""], resources: ["namespaces"], verbs: ["list", "watch"] },
+  { apiGroups: [""], resources: ["events"], verbs: ["create"] },
+];
+
+/** In the runtime namespace: configuration, announcement status, node liveness, keys. */
+export const SPEAKER_NAMESPACE_RULES: V1PolicyRule[] = [
+  {
+    apiGroups: ["metallb.io"],
+    resources: [
+      "ipaddresspools",
+      "l2advertisements",
+      "bgpadvertisements",
+      "bgppeers",
+      "bfdprofiles",
+      "communities",
+    ],
+    verbs: ["get", "list", "watch"],
+  },
+  {
+    apiGroups: ["metallb.io"],
+    resources: ["servicel2statuses", "servicebgpstatuses"],
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+  },
+  {
+    apiGroups: ["metallb.io"],
+    resources: ["servicel2statuses/status", "servicebgpstatuses/status"],
+    verbs: ["update", "patch"],
+  },
+  {
+    apiGroups: ["coordination.k8s.io"],
+    resources: ["leases"],
+    verbs: ["get", "list", "watch", "create", "update"],
+  },
+  // The heartbeat key and BGP passwords (Secret names are the user's, so no resourceNames).
+  { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
+];
