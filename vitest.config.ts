@@ -13,7 +13,7 @@ export default defineConfig({
           name: "kube",
           include: ["tests/kube/**/*.test.ts"],
           globalSetup: ["tests/kube/global-setup.ts"],
-          testTimeout: 60_000,
+          testTimeout: 180_000,
           hookTimeout: 180_000,
         },
       },

@@ -10,6 +10,7 @@ import { ServiceController } from "./controller/reconciler.js";
 import { LeaderElector } from "./kube/leader-election.js";
 import { hostname } from "node:os";
 import { controllerMetrics } from "./metrics/controller-metrics.js";
+import { SPEAKER_USAGE, speakerCommand } from "./speaker/command.js";
 import { portFlag, serveOperations } from "./http/operations.js";
 // Imported (not read at run time) so that the bundle in the images carries its own version.
 import pkg from "../../package.json" with { type: "json" };
@@ -28,7 +29,7 @@ commands:
              --health-port N     /healthz and /readyz (default 7473; 0 turns it off)
   validate [PATH]  check every overlay's override-values.yaml, kustomize and helm output
              (PATH: repository root, default ".", or overlays/<cluster>/services/metallb)
-  crds       print the metallb.io CustomResourceDefinitions (kubectl apply -f -)
+${SPEAKER_USAGE}  crds       print the metallb.io CustomResourceDefinitions (kubectl apply -f -)
   version    print the version
   help       print this text
 `;
@@ -123,6 +124,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "controller":
       return controller(rest);
+    case "speaker":
+      return speakerCommand(rest);
     case "validate":
       // Loaded on demand: the schema libraries it needs would slow every other command's start.
       return (await import("../synth/validate/command.js")).validateCommand(rest);

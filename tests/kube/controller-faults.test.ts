@@ -117,7 +117,7 @@ describe("controller faults (own API server)", () => {
     await waitFor(
       "standby campaigning",
       () => Promise.resolve(standby.log().includes("campaigning") || undefined),
-      10_000,
+      60_000,
     );
     const creating = burst("failover", 30);
     await waitFor(

@@ -167,7 +167,7 @@ export function makeHarness(admin: KubeConfig, controllerKubeconfig: string): Ha
         const ips = await ingress(namespace, name);
         return ok(ips) ? ips : undefined;
       },
-      20_000,
+      60_000,
     );
 
   async function events(namespace: string, name: string): Promise<CoreV1Event[]> {
@@ -180,7 +180,7 @@ export function makeHarness(admin: KubeConfig, controllerKubeconfig: string): Ha
     waitFor(
       `${reason} event for ${namespace}/${name}`,
       async () => (await events(namespace, name)).find((e) => e.reason === reason),
-      20_000,
+      60_000,
     );
 
   return {

@@ -155,7 +155,7 @@ const SCENARIOS: Scenario[] = [
         async () =>
           (await core.readNamespacedService({ name: "a", namespace: t.ns })).metadata
             ?.annotations?.["metallb.io/ip-allocated-from-pool"] === pool || undefined,
-        10_000,
+        60_000,
       );
     },
   },
@@ -716,7 +716,7 @@ describe("controller conformance table (real API server, controller RBAC identit
           ? m
           : undefined;
       },
-      10_000,
+      60_000,
     );
     expect(metrics.text).toContain(`metallb_allocator_addresses_total{pool="${pool}"} 8`);
     expect(metrics.text).toContain("metallb_k8s_client_config_loaded_bool 1");

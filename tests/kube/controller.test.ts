@@ -51,7 +51,7 @@ describe("controller conformance (real API server, controller RBAC identity)", (
           ?.annotations?.["metallb.io/ip-allocated-from-pool"] === "ctl-main"
           ? true
           : undefined,
-      10_000,
+      60_000,
     );
     expect(svc.status?.loadBalancer?.ingress).toHaveLength(1);
     expect((await waitEvent("first", "IPAllocated")).message).toContain("203.0.113.0");
@@ -143,7 +143,7 @@ describe("controller conformance (real API server, controller RBAC identity)", (
         })) as { status?: Record<string, number> };
         return pool.status?.assignedIPv4 === 8 ? pool.status : undefined;
       },
-      20_000,
+      60_000,
     );
     expect(status).toMatchObject({
       assignedIPv4: 8,
@@ -176,7 +176,7 @@ describe("controller conformance (real API server, controller RBAC identity)", (
       "ctl-overlap Valid=False",
       async () =>
         (await validOf("ctl-overlap"))?.status === "False" ? validOf("ctl-overlap") : undefined,
-      20_000,
+      60_000,
     );
     expect(cond?.message).toContain(
       "203.0.113.4-203.0.113.7 overlaps 203.0.113.0-203.0.113.7 of IPAddressPool ctl-main",
@@ -208,7 +208,7 @@ describe("controller conformance (real API server, controller RBAC identity)", (
         (await getObj("configurationstates", "controller")).status?.result === "Valid"
           ? true
           : undefined,
-      20_000,
+      60_000,
     );
     expect((await validOf("ctl-main"))?.status).toBe("True");
   });
@@ -243,7 +243,7 @@ describe("controller conformance (real API server, controller RBAC identity)", (
       await waitFor(
         "standby campaigning",
         () => Promise.resolve(standby.log().includes("campaigning") ? true : undefined),
-        10_000,
+        60_000,
       );
       await new Promise((r) => setTimeout(r, 2000));
       expect(standby.log()).not.toContain("became leader");
@@ -252,7 +252,7 @@ describe("controller conformance (real API server, controller RBAC identity)", (
       await waitFor(
         "standby becomes leader",
         () => Promise.resolve(standby.log().includes("became leader") ? true : undefined),
-        15_000,
+        60_000,
       );
       const manual = { annotations: { "metallb.io/address-pool": "ctl-manual" } }; // ctl-main is full
       await lbService("after-failover", manual);
@@ -262,13 +262,13 @@ describe("controller conformance (real API server, controller RBAC identity)", (
       await waitFor(
         "successor campaigning",
         () => Promise.resolve(controller.log().includes("campaigning") ? true : undefined),
-        10_000,
+        60_000,
       );
       await standby.stop();
       await waitFor(
         "successor becomes leader",
         () => Promise.resolve(controller.log().includes("became leader") ? true : undefined),
-        10_000,
+        60_000,
       );
       await lbService("after-handover", manual);
       expect(await waitIngress("after-handover")).toHaveLength(1);

@@ -10,13 +10,13 @@ const cli = (...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
 
 describe("metallb-ts CLI", () => {
-  it("prints its version", () => {
+  it("prints its version", { timeout: 60_000 }, () => {
     const r = cli("version");
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^metallb-ts \d+\.\d+\.\d+\n$/);
   });
 
-  it("prints every CRD", () => {
+  it("prints every CRD", { timeout: 60_000 }, () => {
     const r = cli("crds");
     expect(r.status).toBe(0);
     const names = parseAllDocuments(r.stdout).map(
@@ -25,7 +25,7 @@ describe("metallb-ts CLI", () => {
     expect(names).toEqual(KINDS.map((k) => `${k.plural}.metallb.io`));
   });
 
-  it("refuses an unknown command with usage and exit status 2", () => {
+  it("refuses an unknown command with usage and exit status 2", { timeout: 60_000 }, () => {
     const r = cli("frobnicate");
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('unknown command "frobnicate"');

@@ -35,7 +35,7 @@ import {
   type ConfigObject,
 } from "./cluster-view.js";
 import { electOwners, type Placement } from "./election/l2-owners.js";
-import { leaseFacts, liveFromLeases, NodeLease } from "./node-lease.js";
+import { leaseFacts, liveFromLeases, NodeLease, type LeaseFacts } from "./node-lease.js";
 import {
   bgpStatuses,
   l2Statuses,
@@ -46,7 +46,8 @@ import {
 
 /** Makes this node's share of the L2 placements reachable (ARP/NDP). */
 export interface L2Driver {
-  apply(owned: Placement[]): Promise<void>;
+  /** `placedBefore`: addresses some node owned in the previous pass (takeovers, not new). */
+  apply(owned: Placement[], placedBefore: ReadonlySet<string>): Promise<void>;
 }
 
 /** Keeps one session per peer and announces exactly the given routes to each. */
@@ -66,8 +67,13 @@ export interface SpeakerOptions {
   lbClass?: string;
   leaseSeconds: number;
   heartbeatAddress?: string;
-  /** Nodes whose heartbeats are fresh; undefined when heartbeats are off (Leases alone). */
-  heartbeatLive?: () => ReadonlySet<string> | undefined;
+  /**
+   * What the heartbeats say of a node; undefined when never heard (then its Lease decides, so a
+   * starting speaker does not claim every address before the first heartbeats arrive).
+   */
+  heartbeatState?: (node: string) => "alive" | "dead" | "left" | undefined;
+  /** Told the speakers found through Leases on every pass (heartbeat peers). */
+  onSpeakers?: (speakers: LeaseFacts[]) => void;
   l2: L2Driver;
   bgp: BgpDriver;
   log: Logger;
@@ -108,6 +114,7 @@ export class Speaker {
     bgp: new Map<string, Record<string, unknown> | undefined>(),
   };
   private announcedL2 = new Set<string>();
+  private placed = new Set<string>();
   private announcedBgp = new Set<string>();
   private pending: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -235,13 +242,22 @@ export class Speaker {
   }
 
   private live(): Set<string> {
-    const facts = this.leases.list().flatMap((l) => leaseFacts(l) ?? []);
+    const facts = this.speakers();
     const byLease = liveFromLeases(facts, Date.now());
     byLease.add(this.opts.node);
-    const beats = this.opts.heartbeatLive?.();
-    return beats
-      ? new Set([...byLease].filter((n) => n === this.opts.node || beats.has(n)))
-      : byLease;
+    const state = this.opts.heartbeatState;
+    if (!state) return byLease;
+    return new Set(
+      [...byLease].filter((n) => {
+        if (n === this.opts.node) return true;
+        const st = state(n);
+        return st !== "dead" && st !== "left";
+      }),
+    );
+  }
+
+  private speakers(): LeaseFacts[] {
+    return this.leases.list().flatMap((l) => leaseFacts(l) ?? []);
   }
 
   private liveKey(): string {
@@ -265,13 +281,16 @@ export class Speaker {
 
   private async reconcile(): Promise<void> {
     const snap = this.snapshot();
+    this.opts.onSpeakers?.(this.speakers());
     const live = this.live();
     this.lastLive = [...live].sort().join(",");
     const { node } = this.opts;
 
     const election = electOwners(electionInput(snap, live));
     const owned = election.placements.filter((p) => p.owner === node);
-    await this.opts.l2.apply(owned);
+    const before = this.placed;
+    this.placed = new Set(election.placements.map((p) => p.ip));
+    await this.opts.l2.apply(owned, before);
     const l2ByService = new Map<string, string[]>();
     for (const p of owned) for (const s of p.services) l2ByService.set(s, p.interfaces);
 
@@ -309,6 +328,21 @@ export class Speaker {
       this.written.bgp,
       bgpStatuses(node, bgpByService),
     );
+  }
+
+  /** A Warning event on a Service ("namespace/name") or a configuration object. */
+  async warn(
+    target: { service: string } | { kind: string; name: string },
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    let ref: ObjectRef;
+    if ("service" in target) {
+      const [namespace = "", name = ""] = target.service.split("/");
+      const uid = this.services.get(name, namespace)?.metadata?.uid;
+      ref = { apiVersion: "v1", kind: "Service", namespace, name, ...(uid ? { uid } : {}) };
+    } else ref = this.configRef(target.kind, target.name);
+    await this.events.record(ref, "Warning", reason, message);
   }
 
   private configRef(kind: string, name: string): ObjectRef {
