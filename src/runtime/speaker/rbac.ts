@@ -5,10 +5,9 @@ import type { V1PolicyRule } from "@kubernetes/client-node";
 
 /** Cluster-wide: which nodes exist and may announce, which Services need announcing. */
 export const SPEAKER_CLUSTER_RULES: V1PolicyRule[] = [
-  { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+  { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
   { apiGroups: [""], resources: ["services"], verbs: ["list", "watch"] },
   { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
-  { apiGroups: [""], resources: ["namespaces"], verbs: ["list", "watch"] },
   { apiGroups: [""], resources: ["events"], verbs: ["create"] },
 ];
 
@@ -29,18 +28,16 @@ export const SPEAKER_NAMESPACE_RULES: V1PolicyRule[] = [
   {
     apiGroups: ["metallb.io"],
     resources: ["servicel2statuses", "servicebgpstatuses"],
-    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+    verbs: ["list", "create", "delete"],
   },
   {
     apiGroups: ["metallb.io"],
     resources: ["servicel2statuses/status", "servicebgpstatuses/status"],
-    verbs: ["update", "patch"],
+    verbs: ["patch"],
   },
   {
     apiGroups: ["coordination.k8s.io"],
     resources: ["leases"],
-    verbs: ["get", "list", "watch", "create", "update"],
+    verbs: ["list", "watch", "create", "patch", "delete"],
   },
-  // The heartbeat key and BGP passwords (Secret names are the user's, so no resourceNames).
-  { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
 ];
