@@ -79,4 +79,12 @@ describe("L2Announcers", () => {
     expect(await client.arpResolve(lab, "cb", "eth0", B)).toBeUndefined();
     expect(await resolve("ca", A)).toBe(s.macs.eth0);
   });
+
+  it("reopens an interface whose MAC changed, and answers with the new MAC", async () => {
+    const fresh = "02:00:00:00:aa:01";
+    await lab.exec("node", ["ip", "link", "set", "eth0", "address", fresh]);
+    expect(await apply({ eth0: [A] })).toEqual([]);
+    expect((await state()).macs.eth0).toBe(fresh);
+    expect(await resolve("ca", A)).toBe(fresh);
+  });
 });

@@ -42,8 +42,12 @@ export class L2Announcers {
    */
   apply(assignment: ReadonlyMap<string, readonly Ip[]>): InterfaceFailure[] {
     const failures: InterfaceFailure[] = [];
+    const now = new Map(currentInterfaces().map((f) => [f.name, f]));
     for (const [name, announcer] of this.open) {
-      if (!assignment.get(name)?.length) this.retire(name, announcer);
+      // A re-created interface (new index) or a changed MAC needs a new socket and new replies.
+      const f = now.get(name);
+      const stale = !f || f.index !== announcer.ifindex || f.mac !== announcer.mac;
+      if (stale || !assignment.get(name)?.length) this.retire(name, announcer);
     }
     for (const [name, ips] of assignment) {
       if (!ips.length) continue;
