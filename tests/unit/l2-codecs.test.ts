@@ -64,25 +64,20 @@ describe("ARP", () => {
         ip4,
         ip4,
         (op, sha, tha, spa, tpa) => {
-          const frame = buildArp({
-            op,
+          const fields = {
             ethDst: tha,
             ethSrc: sha,
             senderMac: sha,
             senderIp: spa,
             targetMac: tha,
             targetIp: tpa,
-          });
+          };
+          const frame = buildArp({ op, ...fields });
           expect(frame.length).toBe(ARP_FRAME);
           expect(ok(parseArp(frame))).toEqual({
             kind: "arp",
             op: op === 1 ? "request" : "reply",
-            ethDst: tha,
-            ethSrc: sha,
-            senderMac: sha,
-            senderIp: spa,
-            targetMac: tha,
-            targetIp: tpa,
+            ...fields,
           });
         },
       ),

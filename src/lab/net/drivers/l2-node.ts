@@ -10,6 +10,7 @@ import {
   type HeartbeatPeer,
 } from "../../../runtime/speaker/heartbeat/transport.js";
 import { L2Announcer } from "../../../runtime/speaker/l2/announcer.js";
+import { L2Announcers } from "../../../runtime/speaker/l2/announcers.js";
 import { serveRpc } from "../../rpc.js";
 import { arpLoad } from "../arp-load.js";
 
@@ -21,6 +22,8 @@ if (!rpcPath || process.argv.indexOf("--rpc") < 0) {
 
 const log = makeLogger("l2-driver", "info");
 const announcers = new Map<string, L2Announcer>();
+// The speaker-facing manager; use it or open/setOwned on a host, not both on one interface.
+const managed = new L2Announcers({}, log);
 const raw = new Map<string, PacketSocket>();
 const events: { t: number; node: string; state: string }[] = [];
 const claims: { t: number; interface: string; ip: string; mac: string }[] = [];
@@ -65,6 +68,20 @@ await serveRpc(rpcPath, {
       ignoreMacs: opt<string[]>(p, "ignoreMacs"),
     }),
   counters: (p) => announcer(p).counters(),
+  apply: (p) =>
+    managed.apply(
+      new Map(
+        Object.entries(opt<Record<string, string[]>>(p, "assignment") ?? {}).map(([name, ips]) => [
+          name,
+          ips.map(ip),
+        ]),
+      ),
+    ),
+  managedState: () => ({
+    interfaces: managed.interfaces(),
+    macs: Object.fromEntries(managed.interfaces().map((n) => [n, managed.get(n)?.mac])),
+    byIp: managed.countersByIp(),
+  }),
   claims: () => claims,
   sendFrames: (p) => {
     const name = str(p, "interface");

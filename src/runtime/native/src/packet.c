@@ -128,6 +128,17 @@ static PacketSocket *unwrap(napi_env env, napi_callback_info info, size_t *argc,
   return s;
 }
 
+// The socket behind `this` and its single Buffer argument (of want_len bytes unless 0); NULL with
+// an exception pending when either is wrong.
+static PacketSocket *unwrap_bytes(napi_env env, napi_callback_info info, size_t want_len,
+                                  const char *what, const unsigned char **data, size_t *len) {
+  size_t argc = 1;
+  napi_value argv[1];
+  PacketSocket *s = unwrap(env, info, &argc, argv);
+  if (!s || !arg_bytes(env, argv[0], data, len, want_len, what)) return NULL;
+  return s;
+}
+
 static void finalize(napi_env env, void *data, void *hint) {
   PacketSocket *s = data;
   if (s->open) {
@@ -230,25 +241,19 @@ static napi_value construct(napi_env env, napi_callback_info info) {
 
 // send(frame: Buffer): void — the frame goes out of the bound interface as given.
 static napi_value send_frame(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  PacketSocket *s = unwrap(env, info, &argc, argv);
-  if (!s) return NULL;
   const unsigned char *data;
   size_t len;
-  if (!arg_bytes(env, argv[0], &data, &len, 0, "frame")) return NULL;
+  PacketSocket *s = unwrap_bytes(env, info, 0, "frame", &data, &len);
+  if (!s) return NULL;
   if (send(s->fd, data, len, MSG_DONTWAIT) < 0) throw_errno(env, errno, "send", s->ifname);
   return NULL;
 }
 
 static napi_value multicast_mac(napi_env env, napi_callback_info info, int opt, const char *call) {
-  size_t argc = 1;
-  napi_value argv[1];
-  PacketSocket *s = unwrap(env, info, &argc, argv);
-  if (!s) return NULL;
   const unsigned char *mac;
   size_t len;
-  if (!arg_bytes(env, argv[0], &mac, &len, 6, "multicast MAC")) return NULL;
+  PacketSocket *s = unwrap_bytes(env, info, 6, "multicast MAC", &mac, &len);
+  if (!s) return NULL;
   struct packet_mreq mr = {.mr_ifindex = s->ifindex, .mr_type = PACKET_MR_MULTICAST, .mr_alen = 6};
   memcpy(mr.mr_address, mac, 6);
   if (setsockopt(s->fd, SOL_PACKET, opt, &mr, sizeof mr) < 0) throw_errno(env, errno, call, s->ifname);
@@ -265,13 +270,10 @@ static napi_value drop_mac(napi_env env, napi_callback_info info) {
 }
 
 static napi_value ipv6_group(napi_env env, napi_callback_info info, int opt, const char *call) {
-  size_t argc = 1;
-  napi_value argv[1];
-  PacketSocket *s = unwrap(env, info, &argc, argv);
-  if (!s) return NULL;
   const unsigned char *group;
   size_t len;
-  if (!arg_bytes(env, argv[0], &group, &len, 16, "IPv6 group")) return NULL;
+  PacketSocket *s = unwrap_bytes(env, info, 16, "IPv6 group", &group, &len);
+  if (!s) return NULL;
   if (s->group_fd < 0) {
     s->group_fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s->group_fd < 0) {

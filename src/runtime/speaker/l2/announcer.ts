@@ -65,6 +65,8 @@ interface GroupMembership {
 export class L2Announcer {
   readonly interfaceName: string;
   readonly mac: string;
+  /** The interface's index when opened: a deleted and re-created interface gets a new one. */
+  readonly ifindex: number;
   private readonly socket: PacketSocket;
   private readonly counters_: L2Counters;
   private readonly ownedSet = new Set<string>();
@@ -85,6 +87,7 @@ export class L2Announcer {
     this.socket = openPacketSocket(name, (err, frame, pktType, wireLength) =>
       this.receive(err, frame, pktType, wireLength),
     );
+    this.ifindex = this.socket.ifindex;
   }
 
   /** Opens the interface's packet socket (needs CAP_NET_RAW). Throws ENODEV-coded errors. */

@@ -10,6 +10,18 @@ export interface IpCounters {
   foreignClaims: number;
 }
 
+export const zeroIpCounters = (): IpCounters => ({
+  requestsReceived: 0,
+  responsesSent: 0,
+  gratuitousSent: 0,
+  foreignClaims: 0,
+});
+
+/** Adds `c` into `into`, field by field. */
+export function addIpCounters(into: IpCounters, c: IpCounters): void {
+  for (const k of Object.keys(into) as (keyof IpCounters)[]) into[k] += c[k];
+}
+
 export interface L2CountersSnapshot {
   interface: string;
   framesReceived: number;
@@ -48,10 +60,7 @@ export class L2Counters {
 
   ip(ip: string, field: keyof IpCounters): void {
     let c = this.perIp.get(ip);
-    if (!c) {
-      c = { requestsReceived: 0, responsesSent: 0, gratuitousSent: 0, foreignClaims: 0 };
-      this.perIp.set(ip, c);
-    }
+    if (!c) this.perIp.set(ip, (c = zeroIpCounters()));
     c[field]++;
   }
 

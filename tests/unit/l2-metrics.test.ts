@@ -1,0 +1,36 @@
+// L2 metrics under upstream names, and per-address sums over interfaces.
+import { describe, expect, it } from "vitest";
+import { Registry } from "../../src/runtime/metrics/registry.js";
+import { sumByIp } from "../../src/runtime/speaker/l2/announcers.js";
+import { L2Counters } from "../../src/runtime/speaker/l2/counters.js";
+import { l2Metrics } from "../../src/runtime/speaker/l2/metrics.js";
+
+describe("L2 metrics", () => {
+  it("sums per-address counters over interfaces and renders them with upstream names", () => {
+    const a = new L2Counters("eth0");
+    const b = new L2Counters("eth1");
+    a.ip("192.0.2.100", "requestsReceived");
+    a.ip("192.0.2.100", "responsesSent");
+    b.ip("192.0.2.100", "requestsReceived");
+    b.ip("2001:db8::100", "gratuitousSent");
+    b.drop("malformed");
+    const snaps = [a.snapshot(), b.snapshot()];
+    const byIp = sumByIp(snaps);
+    expect(byIp["192.0.2.100"]).toEqual({
+      requestsReceived: 2,
+      responsesSent: 1,
+      gratuitousSent: 0,
+      foreignClaims: 0,
+    });
+    const registry = new Registry();
+    l2Metrics(registry).update(byIp, snaps);
+    const text = registry.render();
+    expect(text).toContain('metallb_layer2_requests_received{ip="192.0.2.100"} 2');
+    expect(text).toContain('metallb_layer2_responses_sent{ip="192.0.2.100"} 1');
+    expect(text).toContain('metallb_layer2_gratuitous_sent{ip="2001:db8::100"} 1');
+    expect(text).toContain(
+      'metallb_ts_layer2_frames_dropped_total{interface="eth1",reason="malformed"} 1',
+    );
+    expect(text).toContain("# TYPE metallb_layer2_requests_received counter");
+  });
+});
