@@ -6,7 +6,9 @@ import {
   CustomObjectsApi,
   DiscoveryV1Api,
   KubeConfig,
+  PatchStrategy,
   RbacAuthorizationV1Api,
+  setHeaderOptions,
 } from "@kubernetes/client-node";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -131,7 +133,7 @@ beforeAll(async () => {
         name,
         body: { status: { addresses: [{ type: "InternalIP", address: `192.0.2.${11 + i}` }] } },
       },
-      { headers: { "Content-Type": "application/merge-patch+json" } } as never,
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
     );
   }
 
