@@ -9,9 +9,9 @@ import { pathToFileURL } from "node:url";
 import fc from "fast-check";
 import { decodeMessage, encodeMessage } from "../src/runtime/speaker/bgp/codec/message.js";
 import { encodeUpdate } from "../src/runtime/speaker/bgp/codec/update.js";
-import { planRibOut, type ExportContext } from "../src/runtime/speaker/bgp/rib-out.js";
+import { planRibOut } from "../src/runtime/speaker/bgp/rib-out.js";
 import { canonicalRoutes, type Route } from "../src/runtime/speaker/bgp/route.js";
-import { messageArb } from "../tests/unit/bgp-arbitraries.js";
+import { EBGP_SESSION, messageArb } from "../tests/unit/bgp-arbitraries.js";
 
 interface Measurement {
   name: string;
@@ -25,15 +25,7 @@ interface BenchContext {
   log(message: string): void;
 }
 
-const CTX: ExportContext = {
-  ibgp: false,
-  localAsn: 4200000001,
-  fourOctetAs: true,
-  families: [4, 6],
-  nextHop4: "192.0.2.11",
-  nextHop6: "2001:db8::11",
-  linkLocal6: "fe80::11",
-};
+const CTX = EBGP_SESSION;
 
 /** The n-th /32 of the IPv4 documentation ranges (768 of them), or the n-th /128 of 2001:db8::/32. */
 const hostRoute = (i: number, family: 4 | 6 = 4): Route => ({

@@ -1,6 +1,6 @@
 // IP prefixes as carried in NLRI fields (RFC 4271 §4.3, RFC 4760 §5): a length octet, then the
 // fewest octets that hold that many bits. Trailing bits are irrelevant on receipt (masked off).
-import { bitsOf, formatIp, parseIp, type Family } from "../../../ip/ip.js";
+import { bitsOf, formatIp, parseCidr, parseIp, type Family } from "../../../ip/ip.js";
 import type { BgpError } from "../errors.js";
 import type { Reader, Writer } from "./bytes.js";
 
@@ -20,13 +20,10 @@ export const familyOfAfi = (afi: number): Family | undefined =>
 
 /** Parses "203.0.113.10/32"; undefined when it is not a prefix or has host bits set. */
 export function parsePrefix(text: string): Prefix | undefined {
-  const [addrText, lenText, extra] = text.split("/");
-  if (extra !== undefined || !addrText || !lenText || !/^\d{1,3}$/.test(lenText)) return undefined;
-  const ip = parseIp(addrText);
-  const length = Number(lenText);
-  if (!ip || length > bitsOf(ip.family)) return undefined;
-  if (ip.value !== maskTo(ip.value, ip.family, length)) return undefined;
-  return { family: ip.family, addr: ip.value, length };
+  const range = parseCidr(text);
+  const [addr = "", length = ""] = text.split("/");
+  if (!range || parseIp(addr)?.value !== range.first) return undefined;
+  return { family: range.family, addr: range.first, length: Number(length) };
 }
 
 export const formatPrefix = (p: Prefix): string =>
