@@ -1,6 +1,7 @@
 // FRR with our speaker beyond plain announcements: two speakers on two nodes give FRR an ECMP
 // route; a crashed speaker with graceful restart keeps its routes at FRR until it is back (and
-// without graceful restart it does not); transport options: passive mode, source address, port.
+// without graceful restart it does not); transport options: passive mode, source address, port;
+// an eBGP peer two hops away.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSpeaker, type LabSpeaker } from "../../src/lab/net/bgp-speaker.js";
 import {
@@ -278,5 +279,53 @@ describe("transport: passive speaker, source address, peer port", () => {
     const [p] = await paths(frr, "203.0.113.62/32", 1);
     expect(p?.nextHop).toBe(SECOND);
     expect((await frr.sessions())[SECOND]).toBe("Established");
+  });
+});
+
+describe("eBGP multihop: FRR two hops away, behind a forwarding node", () => {
+  let lab: Lab;
+  let frr: BgpRouter;
+
+  beforeAll(async () => {
+    lab = await Lab.create({
+      segments: ["lan", "far"],
+      hosts: [
+        { name: "frr", links: [{ segment: "lan", addresses: ["192.0.2.1/24"] }] },
+        {
+          name: "gw",
+          links: [
+            { segment: "lan", addresses: ["192.0.2.254/24"] },
+            { segment: "far", addresses: ["198.51.100.254/24"] },
+          ],
+        },
+        { name: "node1", links: [{ segment: "far", addresses: ["198.51.100.10/24"] }] },
+      ],
+    });
+    await lab.exec("gw", ["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+    await lab.exec("frr", ["ip", "route", "add", "198.51.100.0/24", "via", "192.0.2.254"]);
+    await lab.exec("node1", ["ip", "route", "add", "192.0.2.0/24", "via", "198.51.100.254"]);
+    frr = await startFrr(lab, {
+      host: "frr",
+      asn: FRR.asn,
+      routerId: FRR.v4,
+      neighbors: [
+        { address: "198.51.100.10", asn: NODE_ASN, holdTime: 9, families: [4], ebgpMultihop: 2 },
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  it("the session comes up through the hop and the route arrives with our address as next hop", async () => {
+    const s = await startSpeaker(lab, "node1");
+    await s.addPeer(peerOf({ v4: "198.51.100.10" }, { families: [4] }));
+    await s.setRoutes([route("203.0.113.70/32")]);
+    const up = await s.waitForEvent("up", (e) => e.type === "up");
+    expect(up.event).toMatchObject({ localAddress: "198.51.100.10" });
+    const [p] = await paths(frr, "203.0.113.70/32", 1);
+    expect(p?.nextHop).toBe("198.51.100.10");
+    expect(p?.asPath).toEqual([NODE_ASN]);
   });
 });

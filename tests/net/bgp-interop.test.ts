@@ -219,6 +219,18 @@ describe.each(["frr", "bird", "gobgp"] as const)("native speaker ↔ %s", (kind)
     await ribPath(router, EBGP_V6.prefix);
   });
 
+  // GoBGP never asks for a refresh (it keeps what it received), so it has no such case.
+  if (kind !== "gobgp") {
+    it("the router asks for a route refresh (RFC 2918): our routes are sent again", async () => {
+      const mark = ebgp.events.length;
+      const before = (await ebgp.stats())[0]?.updatesSent ?? 0;
+      await router.softResetIn?.(EBGP.v4);
+      await ebgp.waitForEvent("ROUTE-REFRESH", (e) => e.type === "routeRefresh", { since: mark });
+      expect((await ebgp.stats())[0]?.updatesSent).toBeGreaterThan(before);
+      for (const r of [EBGP_V4, EBGP_V6]) await ribPath(router, r.prefix);
+    });
+  }
+
   it("the router restarted: the session comes back and every route is sent again", async () => {
     const mark = ebgp.events.length;
     await router.stop();

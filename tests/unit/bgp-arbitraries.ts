@@ -9,6 +9,18 @@ import type { BgpMessage } from "../../src/runtime/speaker/bgp/codec/message.js"
 import type { OpenMessage } from "../../src/runtime/speaker/bgp/codec/open.js";
 import type { Prefix } from "../../src/runtime/speaker/bgp/codec/prefix.js";
 import type { UpdateMessage } from "../../src/runtime/speaker/bgp/codec/update.js";
+import type { ExportContext } from "../../src/runtime/speaker/bgp/rib-out.js";
+
+/** An eBGP session with a 4-octet AS, both families, our own next hops on a shared link. */
+export const EBGP_SESSION: ExportContext = {
+  ibgp: false,
+  localAsn: 4200000001,
+  fourOctetAs: true,
+  families: [4, 6],
+  nextHop4: "192.0.2.11",
+  nextHop6: "2001:db8::11",
+  linkLocal6: "fe80::11",
+};
 
 const u8 = fc.integer({ min: 0, max: 0xff });
 const u16 = fc.integer({ min: 0, max: 0xffff });

@@ -15,6 +15,7 @@ import { encodeNotification } from "../../src/runtime/speaker/bgp/codec/notifica
 import { BgpError } from "../../src/runtime/speaker/bgp/errors.js";
 import { negotiate, type LocalConfig } from "../../src/runtime/speaker/bgp/negotiate.js";
 import { checkReceivedUpdate } from "../../src/runtime/speaker/bgp/update-check.js";
+import { seededRandom } from "../../src/lab/random.js";
 
 export interface FuzzStats {
   messages: number;
@@ -29,17 +30,6 @@ const ALLOWED: Record<number, number[]> = {
   3: [1, 2, 9, 10],
   7: [1],
 };
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTERESTING = [0, 1, 2, 3, 4, 0x0f, 0x10, 0x3f, 0x40, 0x7f, 0x80, 0xc0, 0xe0, 0xfe, 0xff];
 
@@ -159,7 +149,7 @@ function checkFramer(input: Buffer, rnd: () => number): void {
 }
 
 export function fuzzDecoder(seed: number, count: number): FuzzStats {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   // UPDATEs carry most of the structure (and of the error handling): weight them.
   const arb = (fourOctetAs: boolean): fc.Arbitrary<BgpMessage> =>
     fc.oneof(

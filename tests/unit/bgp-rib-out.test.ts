@@ -14,16 +14,9 @@ import {
   type ExportContext,
 } from "../../src/runtime/speaker/bgp/rib-out.js";
 import { RouteError, canonicalRoutes, type Route } from "../../src/runtime/speaker/bgp/route.js";
+import { EBGP_SESSION } from "./bgp-arbitraries.js";
 
-const EBGP: ExportContext = {
-  ibgp: false,
-  localAsn: 4200000001,
-  fourOctetAs: true,
-  families: [4, 6],
-  nextHop4: "192.0.2.11",
-  nextHop6: "2001:db8::11",
-  linkLocal6: "fe80::11",
-};
+const EBGP = EBGP_SESSION;
 const IBGP: ExportContext = { ...EBGP, ibgp: true, localAsn: 64512 };
 
 const route = (prefix: string, extra: Partial<Route> = {}): Route => ({

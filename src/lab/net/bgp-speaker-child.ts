@@ -5,6 +5,7 @@
 import { createInterface } from "node:readline";
 import { makeLogger } from "../../runtime/log.js";
 import { BgpSpeaker, type PeerConfig, type Route } from "../../runtime/speaker/bgp/index.js";
+import { seededRandom } from "../random.js";
 
 export interface SpeakerInit {
   listen?: { port: number; host?: string };
@@ -19,18 +20,6 @@ export type SpeakerCommand =
   | { id: number; op: "stats" }
   | { id: number; op: "stop"; message?: string };
 
-/** mulberry32: a tiny seeded generator for the jitter. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const write = (line: unknown) => process.stdout.write(JSON.stringify(line) + "\n");
 
 async function main(): Promise<void> {
@@ -38,7 +27,7 @@ async function main(): Promise<void> {
   const speaker = new BgpSpeaker({
     log: makeLogger("bgp-speaker", "debug"),
     ...(init.listen ? { listen: init.listen } : {}),
-    ...(init.seed !== undefined ? { random: seeded(init.seed) } : {}),
+    ...(init.seed !== undefined ? { random: seededRandom(init.seed) } : {}),
   });
   speaker.onEvent((event) => write({ event, at: Date.now() }));
   await speaker.start();

@@ -103,18 +103,21 @@ export class Lab {
 
   /** Starts a long-running process inside a host's namespace; stopped by destroy(). */
   spawn(host: string, name: string, argv: string[]): Managed {
-    const proc = startProcess(
-      name,
-      ["ip", "netns", "exec", this.ns(host), ...argv],
-      join(this.dir, `${name}.log`),
-    );
-    this.procs.push(proc);
-    return proc;
+    return this.start(startProcess, host, name, argv);
   }
 
   /** Like spawn, with stdin/stdout as pipes (stderr goes to the log file). */
   spawnPiped(host: string, name: string, argv: string[]): PipedProcess {
-    const proc = startPipedProcess(
+    return this.start(startPipedProcess, host, name, argv);
+  }
+
+  private start<P extends Managed>(
+    starter: (name: string, argv: string[], logFile: string) => P,
+    host: string,
+    name: string,
+    argv: string[],
+  ): P {
+    const proc = starter(
       name,
       ["ip", "netns", "exec", this.ns(host), ...argv],
       join(this.dir, `${name}.log`),

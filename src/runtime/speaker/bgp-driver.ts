@@ -56,7 +56,7 @@ export class NativeBgpDriver implements BgpDriver {
     for (const [name, cfg] of this.running) {
       const next = wanted.get(name);
       if (next && JSON.stringify(next) === JSON.stringify(cfg)) continue;
-      await this.speaker.removePeer(cfg.address, "peer configuration changed or removed");
+      await this.speaker.removePeer(cfg.address);
       this.running.delete(name);
     }
     for (const [name, cfg] of wanted) {

@@ -108,6 +108,11 @@ export async function startBird(lab: Lab, spec: BgpRouterSpec): Promise<BgpRoute
       const bgpOnly = (await birdc(`show route all table master${family}`)).split("\n");
       return parseBirdRoutes(bgpOnly.join("\n")).filter((p) => p.nextHop !== "");
     },
+    async softResetIn(neighbor) {
+      const i = spec.neighbors.findIndex((n) => n.address === neighbor);
+      if (i < 0) throw new Error(`bird in ${spec.host} has no neighbor ${neighbor}`);
+      await birdc(`reload in n${i}`);
+    },
     async sessions() {
       const out: Record<string, string> = {};
       const text = await birdc("show protocols");

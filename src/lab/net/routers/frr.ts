@@ -35,6 +35,8 @@ export function frrBgpdConfig(spec: BgpRouterSpec, logFile: string): string {
       );
     }
     lines.push(` neighbor ${n.address} timers connect 2`);
+    if (n.ebgpMultihop !== undefined)
+      lines.push(` neighbor ${n.address} ebgp-multihop ${n.ebgpMultihop}`);
   }
   for (const family of [4, 6] as const) {
     lines.push(` address-family ipv${family} unicast`);
@@ -110,17 +112,10 @@ export async function startFrr(lab: Lab, spec: BgpRouterSpec): Promise<BgpRouter
     "-f",
     join(dir, `${name}.conf`),
   ];
-  const vtysh = async (cmd: string, only?: string): Promise<unknown> => {
-    const out = await run([
-      systemTool("vtysh"),
-      "--vty_socket",
-      dir,
-      ...(only ? ["-d", only] : []),
-      "-c",
-      cmd,
-    ]);
-    return JSON.parse(out) as unknown;
-  };
+  const vtyshText = (cmd: string, only?: string): Promise<string> =>
+    run([systemTool("vtysh"), "--vty_socket", dir, ...(only ? ["-d", only] : []), "-c", cmd]);
+  const vtysh = async (cmd: string, only?: string): Promise<unknown> =>
+    JSON.parse(await vtyshText(cmd, only)) as unknown;
   // A restarted FRR finds its predecessor's sockets; they must not answer for the new daemons.
   for (const f of ["zebra.vty", "bgpd.vty", "zserv.api"]) rmSync(join(dir, f), { force: true });
   // bgpd must find zebra ready: without zebra's interface data it rejects link-local next hops
@@ -144,6 +139,9 @@ export async function startFrr(lab: Lab, spec: BgpRouterSpec): Promise<BgpRouter
           entries.filter((e) => e.nexthops !== undefined),
         ),
       );
+    },
+    async softResetIn(neighbor) {
+      await vtyshText(`clear bgp ${neighbor} soft in`);
     },
     async sessions() {
       const out: Record<string, string> = {};

@@ -12,6 +12,8 @@ export interface BgpNeighbor {
   holdTime?: number;
   /** Address families exchanged; the neighbor address's own family when absent. */
   families?: (4 | 6)[];
+  /** eBGP neighbor this many hops away (FRR only). */
+  ebgpMultihop?: number;
 }
 
 export interface BgpRouterSpec {
@@ -62,6 +64,11 @@ export interface BgpRouter {
   rib(family: 4 | 6): Promise<RibPath[]>;
   /** Session state by neighbor address. */
   sessions(): Promise<Record<string, SessionState>>;
+  /**
+   * Asks a neighbor to send its routes again (a ROUTE-REFRESH, RFC 2918). GoBGP has none: it
+   * keeps every received route and its `softresetin` only re-applies local policy.
+   */
+  softResetIn?(neighbor: string): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -19,4 +19,4 @@ export {
 } from "./route.js";
 export type { BgpState } from "./fsm.js";
 export type { Negotiated } from "./negotiate.js";
-export { BgpError, describeNotification } from "./errors.js";
+export { BgpError, CeaseError, describeNotification } from "./errors.js";

@@ -75,6 +75,16 @@ export function exportAttributes(
   return attrs;
 }
 
+/** Everything but the prefix that decides a route's attributes. */
+const routeSignature = (r: CanonicalRoute): string =>
+  [
+    r.prefix.family,
+    r.nextHop ?? "",
+    r.localPref ?? "",
+    r.communities.join(","),
+    r.largeCommunities.map((c) => `${c.global}:${c.local1}:${c.local2}`).join(","),
+  ].join("|");
+
 const comparePrefix = (a: Prefix, b: Prefix): number =>
   a.family - b.family || (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : a.length - b.length);
 
@@ -87,13 +97,23 @@ export function planRibOut(
   const next = new Map<string, { prefix: Prefix; attrKey: string }>();
   const skipped: RibOutPlan["skipped"] = [];
   const groups = new Map<string, { family: Family; attrs: PathAttribute[]; prefixes: Prefix[] }>();
+  // Routes that differ only in their prefix share one attribute set: build each set once.
+  const bySignature = new Map<string, { attrs: PathAttribute[] | string; attrKey: string }>();
   for (const route of desired.values()) {
-    const attrs = exportAttributes(route, ctx);
+    const signature = routeSignature(route);
+    let exported = bySignature.get(signature);
+    if (!exported) {
+      const attrs = exportAttributes(route, ctx);
+      const attrKey =
+        typeof attrs === "string" ? "" : `${route.prefix.family}|${JSON.stringify(attrs)}`;
+      exported = { attrs, attrKey };
+      bySignature.set(signature, exported);
+    }
+    const { attrs, attrKey } = exported;
     if (typeof attrs === "string") {
       skipped.push({ prefix: route.key, reason: attrs });
       continue;
     }
-    const attrKey = `${route.prefix.family}|${JSON.stringify(attrs)}`;
     next.set(route.key, { prefix: route.prefix, attrKey });
     if (adjRibOut.get(route.key)?.attrKey === attrKey) continue;
     const group = groups.get(attrKey) ?? { family: route.prefix.family, attrs, prefixes: [] };

@@ -235,14 +235,13 @@ export class BgpSession {
     this.dispatch({ type: "start" });
   }
 
-  /** Ends the session with Cease/Administrative Shutdown (and the message, RFC 9003). */
-  async stop(message?: string): Promise<void> {
+  /**
+   * Ends the session with a Cease NOTIFICATION: Administrative Shutdown by default (with the
+   * message, RFC 9003), or e.g. Peer De-configured / Other Configuration Change.
+   */
+  async stop(message?: string, subcode: number = CeaseError.AdministrativeShutdown): Promise<void> {
     const sockets = [...this.conns.values()].map((c) => c.socket);
-    this.dispatch({
-      type: "stop",
-      subcode: CeaseError.AdministrativeShutdown,
-      ...(message !== undefined ? { message } : {}),
-    });
+    this.dispatch({ type: "stop", subcode, ...(message !== undefined ? { message } : {}) });
     await Promise.all(
       sockets.map((s) =>
         s.closed ? Promise.resolve() : new Promise<void>((r) => s.once("close", () => r())),

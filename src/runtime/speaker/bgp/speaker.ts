@@ -2,6 +2,7 @@
 // each incoming connection to the session of the address it comes from.
 import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "../../log.js";
+import { CeaseError } from "./errors.js";
 import { plainAddress } from "./next-hops.js";
 import type { Route } from "./route.js";
 import { BgpSession, type PeerConfig, type SessionListener, type SessionStats } from "./session.js";
@@ -75,16 +76,16 @@ export class BgpSpeaker {
     return session;
   }
 
-  /** Stops (Cease/Peer De-configured is implied by the shutdown message) and forgets a peer. */
-  async removePeer(
-    address: string,
-    message = "peer removed from the configuration",
-  ): Promise<void> {
+  /**
+   * Stops and forgets a peer: Cease/Peer De-configured, or another Cease subcode such as
+   * CeaseError.OtherConfigurationChange when the peer is re-added with new settings.
+   */
+  async removePeer(address: string, subcode: number = CeaseError.PeerDeconfigured): Promise<void> {
     const key = plainAddress(address);
     const session = this.sessions.get(key);
     if (!session) return;
     this.sessions.delete(key);
-    await session.stop(message);
+    await session.stop(undefined, subcode);
   }
 
   peer(address: string): BgpSession | undefined {

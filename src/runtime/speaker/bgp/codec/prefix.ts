@@ -1,6 +1,6 @@
 // IP prefixes as carried in NLRI fields (RFC 4271 §4.3, RFC 4760 §5): a length octet, then the
 // fewest octets that hold that many bits. Trailing bits are irrelevant on receipt (masked off).
-import { bitsOf, formatIp, parseIp, type Family } from "../../../ip/ip.js";
+import { bitsOf, formatIp, parseCidr, parseIp, type Family } from "../../../ip/ip.js";
 import type { BgpError } from "../errors.js";
 import type { Reader, Writer } from "./bytes.js";
 
@@ -20,13 +20,10 @@ export const familyOfAfi = (afi: number): Family | undefined =>
 
 /** Parses "203.0.113.10/32"; undefined when it is not a prefix or has host bits set. */
 export function parsePrefix(text: string): Prefix | undefined {
-  const [addrText, lenText, extra] = text.split("/");
-  if (extra !== undefined || !addrText || !lenText || !/^\d{1,3}$/.test(lenText)) return undefined;
-  const ip = parseIp(addrText);
-  const length = Number(lenText);
-  if (!ip || length > bitsOf(ip.family)) return undefined;
-  if (ip.value !== maskTo(ip.value, ip.family, length)) return undefined;
-  return { family: ip.family, addr: ip.value, length };
+  const range = parseCidr(text);
+  const [addr = "", length = ""] = text.split("/");
+  if (!range || parseIp(addr)?.value !== range.first) return undefined;
+  return { family: range.family, addr: range.first, length: Number(length) };
 }
 
 export const formatPrefix = (p: Prefix): string =>
@@ -41,10 +38,11 @@ export const prefixWireLength = (p: Prefix): number => 1 + Math.ceil(p.length / 
 
 export function writePrefix(w: Writer, p: Prefix): void {
   const octets = Math.ceil(p.length / 8);
-  const shift = BigInt(bitsOf(p.family) - octets * 8);
-  const v = p.addr >> shift;
   w.u8(p.length);
-  for (let i = octets - 1; i >= 0; i--) w.u8(Number((v >> BigInt(i * 8)) & 0xffn));
+  if (octets === 0) return;
+  // Through hex: one conversion instead of a BigInt shift per octet.
+  const hex = p.addr.toString(16).padStart(bitsOf(p.family) / 4, "0");
+  w.bytes(Buffer.from(hex.slice(0, octets * 2), "hex"));
 }
 
 /** Decodes prefixes until the reader is exhausted; a bad length or a short field is `err`. */
@@ -63,9 +61,7 @@ export function readPrefixes(
       throw err(`IPv${family} prefix /${length} needs ${octets} octets, ${r.remaining} remain`);
     }
     const bytes = r.bytes(octets, "prefix");
-    let v = 0n;
-    for (const b of bytes) v = (v << 8n) | BigInt(b);
-    v <<= BigInt(bits - octets * 8);
+    const v = octets ? BigInt(`0x${bytes.toString("hex")}`) << BigInt(bits - octets * 8) : 0n;
     out.push({ family, addr: maskTo(v, family, length), length });
   }
   return out;
