@@ -1,6 +1,7 @@
 // Builds the images once for the suite (nothing is rebuilt when the inputs' hash matches the last
 // build), removes working containers left by crashed runs, and starts the API server the
-// controller image is run against (the kube suite's setup, reused).
+// controller image is run against (the kube suite's setup, reused). Afterwards it removes the
+// images the tests imported.
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { buildImages, type ImagesManifest } from "../../src/build/images/build.js";
@@ -19,7 +20,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     repo,
     log: (line) => process.stderr.write(`[images] ${line}\n`),
   });
-  await sweepStaleContainers(imagesBuildah(repo));
+  const buildah = imagesBuildah(repo);
+  await sweepStaleContainers(buildah);
   project.provide("images", { repo, manifest });
-  return kubeSetup(project);
+  const stopKube = await kubeSetup(project);
+  return async () => {
+    await stopKube();
+    // The images the tests imported from the archives (vfs keeps a full copy of each layer);
+    // another run's containers may still use them, and then they stay.
+    for (const image of manifest.images) await buildah.rmiUnused(image.reference);
+  };
 }

@@ -81,17 +81,27 @@ export class Buildah {
     await this.call(["rmi", "--force", image]);
   }
 
-  /**
-   * Removes dangling images: the per-instruction layers a build leaves (vfs copies each). Images
-   * that working containers still use stay; the error saying so is returned, not thrown.
-   */
-  async prune(): Promise<string | undefined> {
+  /** Runs a clean-up command; returns its error instead of throwing (what stays, stays). */
+  private async attempt(args: string[]): Promise<string | undefined> {
     try {
-      await this.call(["rmi", "--prune"]);
+      await this.call(args);
       return undefined;
     } catch (err) {
       return err instanceof Error ? err.message : String(err);
     }
+  }
+
+  /** Removes an image unless a working container uses it; returns why not, or undefined. */
+  rmiUnused(image: string): Promise<string | undefined> {
+    return this.attempt(["rmi", image]);
+  }
+
+  /**
+   * Removes dangling images: the per-instruction layers a build leaves (vfs copies each). Images
+   * that working containers still use stay; the error saying so is returned.
+   */
+  prune(): Promise<string | undefined> {
+    return this.attempt(["rmi", "--prune"]);
   }
 
   /** A working container from an OCI archive; returns its name. */

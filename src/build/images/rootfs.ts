@@ -176,7 +176,11 @@ function finishRootfs(root: string): void {
   for (const entry of readdirSync(join(root, "dev"))) {
     rmSync(join(root, "dev", entry), { recursive: true, force: true });
   }
-  rmSync(join(root, "var/cache/apt/archives/partial"), { recursive: true, force: true });
+  // apt was only the download tool: its configuration and caches (pkgcache.bin differs on
+  // every run) do not belong in an image without apt.
+  for (const path of ["etc/apt", "var/cache/apt", "var/lib/apt", "var/log/apt"]) {
+    rmSync(join(root, path), { recursive: true, force: true });
+  }
   writeFileSync(
     join(root, "etc/passwd"),
     `root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:${NONROOT}:${NONROOT}:nonroot:/home/nonroot:/sbin/nologin\n`,
