@@ -147,11 +147,8 @@ describe("controller faults (own API server)", () => {
     const before = await snapshot();
     await env.restartApiServer();
     await h.core.deleteNamespacedService({ name: "burst-0", namespace: NS });
-    const fresh = await burst("after-restart", 5);
+    await burst("after-restart", 5);
     await expectConverged(before);
-    // burst-0's address was the only free one below the rest: a new Service reuses it.
-    const after = await snapshot();
-    expect(fresh.map((n) => after.get(n))).toContain(before.get("burst-0"));
     expect(survivor.log()).not.toContain("lost leadership");
   });
 });

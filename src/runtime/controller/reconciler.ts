@@ -47,6 +47,22 @@ const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const statusIps = (svc: V1Service): string[] =>
   (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? "").filter(Boolean);
 
+/** API writes in flight at once while draining the queue. */
+const WRITERS = 16;
+
+/** Runs fn over items, at most `limit` at a time, starting them in order. */
+async function bounded<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 const creation = (svc: V1Service): number =>
   new Date(svc.metadata?.creationTimestamp ?? 0).getTime();
 
@@ -237,22 +253,26 @@ export class ServiceController {
     void this.drain();
   }
 
+  /**
+   * Processes the queue in batches: each batch in key order, up to WRITERS Services at a time.
+   * Allocation happens synchronously at the start of each reconcile, so the order of decisions
+   * (and with it every address) stays deterministic while the API writes overlap.
+   */
   private drain(): Promise<void> {
     this.draining ??= (async () => {
       try {
         while (this.queue.size && !this.stopped) {
-          const [key] = [...this.queue].sort();
-          if (key === undefined) break;
-          this.queue.delete(key);
-          try {
-            await this.reconcile(key);
-          } catch (err) {
-            this.opts.log.error("reconcile failed; will retry", {
-              service: key,
-              error: String(err),
-            });
-            setTimeout(() => this.enqueue(key), 1000);
-          }
+          const batch = [...this.queue].sort();
+          this.queue.clear();
+          await bounded(batch, WRITERS, (key) =>
+            this.reconcile(key).catch((err: unknown) => {
+              this.opts.log.error("reconcile failed; will retry", {
+                service: key,
+                error: String(err),
+              });
+              setTimeout(() => this.enqueue(key), 1000);
+            }),
+          );
         }
         if (!this.stopped) await this.writePoolStatuses();
       } finally {
@@ -281,9 +301,10 @@ export class ServiceController {
       return;
     }
     const ref = serviceRef(svc);
+    // Decide before the first await: the order of decisions is the order of the batch.
+    const result = verdict.kind === "invalid" ? undefined : this.alloc.assign(verdict.request);
     for (const w of verdict.warnings)
       await this.events.record(ref, "Warning", "deprecatedAnnotation", w);
-    const result = verdict.kind === "invalid" ? undefined : this.alloc.assign(verdict.request);
     if (result?.ok) {
       const ips = result.assignment.ips.map(formatIp);
       if (ips.join(",") !== statusIps(svc).join(",")) {

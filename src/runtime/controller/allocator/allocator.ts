@@ -137,6 +137,8 @@ export class Allocator {
     4: new SortedValues(),
     6: new SortedValues(),
   };
+  /** The IPv4 addresses in use that end in .0/.255 (held through requests or other pools). */
+  private readonly usedBuggy = new SortedValues();
 
   /**
    * Replaces the pools. Services whose addresses are no longer in a pool that serves them are
@@ -212,6 +214,7 @@ export class Allocator {
       if (set && set.size === 0) {
         this.holders.delete(ipKey(ip));
         this.used[ip.family].remove(ip.value);
+        if (isBuggyIp(ip)) this.usedBuggy.remove(ip.value);
       }
     }
   }
@@ -249,6 +252,7 @@ export class Allocator {
         set = new Set();
         this.holders.set(k, set);
         this.used[ip.family].insert(ip.value);
+        if (isBuggyIp(ip)) this.usedBuggy.insert(ip.value);
       }
       set.add(req.key);
     }
@@ -388,23 +392,38 @@ export class Allocator {
     return best;
   }
 
+  /**
+   * The lowest free address of the pool's ranges of this family, in O(log n) per range: the
+   * number of free addresses in [range start, v] only grows with v, so a binary search over the
+   * addresses in use finds the first one with a free address below it.
+   */
   private lowestFree(pool: Pool, family: Family): Ip | undefined {
     const used = this.used[family];
+    const avoid = pool.avoidBuggyIPs;
     const ranges = pool.ranges
       .filter((r) => r.family === family)
       .sort((a, b) => (a.first < b.first ? -1 : 1));
     for (const r of ranges) {
-      // Walk the addresses in use from the range start; the first gap is the answer.
-      let candidate = r.first;
-      let i = used.lowerBound(candidate);
-      while (candidate <= r.last) {
-        if (pool.avoidBuggyIPs && isBuggyIp({ family, value: candidate })) {
-          candidate += 1n;
-          continue;
-        }
-        let next = used.at(i);
-        while (next !== undefined && next < candidate) next = used.at(++i);
-        if (next !== candidate) return { family, value: candidate };
+      const usable = (a: bigint, b: bigint) => b - a + 1n - (avoid ? buggyCount(family, a, b) : 0n);
+      const usedUsable = (a: bigint, b: bigint) =>
+        BigInt(used.countIn(a, b) - (avoid ? this.usedBuggy.countIn(a, b) : 0));
+      const freeUpTo = (v: bigint) => usable(r.first, v) - usedUsable(r.first, v);
+      const start = used.lowerBound(r.first);
+      const count = used.countIn(r.first, r.last);
+      // first index j whose used value has a free address at or below it
+      let lo = 0;
+      let hi = count;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (freeUpTo(used.at(start + mid) as bigint) > 0n) hi = mid;
+        else lo = mid + 1;
+      }
+      // the gap starts right after the previous used value (or at the range start)
+      let candidate = lo === 0 ? r.first : (used.at(start + lo - 1) as bigint) + 1n;
+      const limit = lo < count ? (used.at(start + lo) as bigint) - 1n : r.last;
+      while (candidate <= limit) {
+        const ip = { family, value: candidate };
+        if (!(avoid && isBuggyIp(ip))) return ip;
         candidate += 1n;
       }
     }
