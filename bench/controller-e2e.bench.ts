@@ -1,0 +1,206 @@
+// End to end on the real API server: N LoadBalancer Services created at once (bounded
+// concurrency), the controller as a real process under its RBAC identity. Measures the time
+// until every Service has an IP, the p50/p99 from each create to its IP (client clock, seen by a
+// watch), and the controller's peak RSS. A fresh cluster and controller for each N.
+import type { CoreV1Api, V1Service } from "@kubernetes/client-node";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startProcess, waitFor, type Managed } from "../src/lab/proc.js";
+import { parseCidr, parseIp, rangeContains } from "../src/runtime/ip/ip.js";
+import type { Benchmark, BenchContext } from "./lib/benchmark.js";
+import { significant } from "./lib/figures.js";
+import { IpWatch } from "./lib/ip-watch.js";
+import { createPool, startCluster, withRetry } from "./lib/kube.js";
+import { Stack } from "./lib/stack.js";
+
+const BIN = join(import.meta.dirname, "../bin/metallb-ts.js");
+const NS = "bench";
+/** IPv6 because the lab API server's IPv4 ClusterIP range is a /25 (SERVICE_CIDRS). */
+const POOL = "2001:db8:100::/64";
+const CONCURRENCY = 50;
+const SIZES = (process.env.BENCH_E2E_SIZES ?? "1000,5000").split(",").map(Number);
+/** Where to write controller CPU profiles (node --cpu-prof), when set. */
+const CPU_PROF_DIR = process.env.BENCH_CONTROLLER_CPU_PROF;
+
+const service = (name: string): V1Service => ({
+  metadata: { name },
+  spec: {
+    type: "LoadBalancer",
+    ipFamilies: ["IPv6"],
+    ipFamilyPolicy: "SingleStack",
+    // 5,000 Services would exhaust the 2,768 NodePorts; node ports play no part here.
+    allocateLoadBalancerNodePorts: false,
+    ports: [{ port: 80, protocol: "TCP" }],
+    selector: { app: name },
+  },
+});
+
+/** A field of /proc/<pid>/status in MiB (VmHWM: peak resident set, VmRSS: current). */
+function procMiB(pid: number, field: "VmHWM" | "VmRSS"): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(
+    readFileSync(`/proc/${pid}/status`, "utf8"),
+  );
+  if (!m?.[1]) throw new Error(`/proc/${pid}/status has no ${field} line`);
+  return Number(m[1]) / 1024;
+}
+
+/** Nearest-rank percentile of sorted values. */
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+
+/** Runs work(0..n-1) with at most `limit` calls in flight. */
+async function bounded(n: number, limit: number, work: (i: number) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) await work(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+}
+
+/** Fails fast with the log's tail if the controller dies while we wait for it. */
+async function whileAlive<T>(controller: Managed, what: Promise<T>): Promise<T> {
+  const died = controller.exited.then((code) => {
+    const tail = controller.log().split("\n").slice(-20).join("\n");
+    throw new Error(`the controller exited (${code}); last log lines:\n${tail}`);
+  });
+  died.catch(() => undefined);
+  return Promise.race([what, died]);
+}
+
+async function ipOf(core: CoreV1Api, name: string): Promise<string | undefined> {
+  const svc = await core.readNamespacedService({ name, namespace: NS });
+  return svc.status?.loadBalancer?.ingress?.[0]?.ip;
+}
+
+async function burst(n: number, ctx: BenchContext): Promise<void> {
+  const stack = new Stack();
+  const logDir = mkdtempSync(join(tmpdir(), "metallb-ts-bench-"));
+  let keepLogs = true;
+  try {
+    const { env, admin, core } = await startCluster(stack);
+    await createPool(admin, "bench", [POOL]);
+    await core.createNamespace({ body: { metadata: { name: NS } } });
+    const prof = CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF_DIR}`] : [];
+    if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
+    const controller = stack.use(
+      "controller",
+      startProcess(
+        "controller",
+        [process.execPath, ...prof, BIN, "controller", "--kubeconfig", env.kubeconfigs.controller],
+        join(logDir, "controller.log"),
+      ),
+      // Long grace: a CPU profile is written on a clean exit only.
+      (c) => c.stop(30_000),
+    );
+    // A canary Service proves the controller leads and has synced before the clock starts.
+    await core.createNamespacedService({ namespace: NS, body: service("canary") });
+    await whileAlive(
+      controller,
+      waitFor("the controller to assign the canary Service", () => ipOf(core, "canary"), 120_000),
+    );
+    const rssBefore = procMiB(controller.pid, "VmRSS");
+
+    const watch = stack.use("Service watch", new IpWatch(admin, NS), (w) => w.stop());
+    await watch.start();
+    const names = Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(5, "0")}`);
+    const createdAt = new Map<string, number>();
+    let retries = 0;
+    ctx.log(`${n} Services: creating, ${CONCURRENCY} in flight`);
+    const t0 = performance.now();
+    await bounded(n, CONCURRENCY, async (i) => {
+      const name = names[i] ?? "";
+      const r = await withRetry(`create Service ${NS}/${name}`, () =>
+        core.createNamespacedService({ namespace: NS, body: service(name) }),
+      );
+      createdAt.set(name, r.startedAt);
+      retries += r.retries;
+    });
+    const createSeconds = (performance.now() - t0) / 1000;
+    ctx.log(`${n} Services: created in ${createSeconds.toFixed(1)} s; waiting for their IPs`);
+    const deadline = Math.max(120_000, n * 200);
+    await whileAlive(
+      controller,
+      waitFor(
+        `all ${n} Services to get an IP`,
+        () => Promise.resolve(names.every((s) => watch.seen.has(s)) ? true : undefined),
+        deadline,
+        100,
+      ).catch((err: Error) => {
+        const done = names.filter((s) => watch.seen.has(s)).length;
+        throw new Error(`${err.message} (${done} of ${n} have one)`);
+      }),
+    );
+    const peakRss = procMiB(controller.pid, "VmHWM");
+
+    const pool = parseCidr(POOL);
+    const ips = new Set<string>();
+    const latencies: number[] = [];
+    let last = 0;
+    for (const name of names) {
+      const seen = watch.seen.get(name);
+      const start = createdAt.get(name);
+      if (!seen || start === undefined) throw new Error(`no record for Service ${NS}/${name}`);
+      const ip = parseIp(seen.ip);
+      if (!pool || !ip || !rangeContains(pool, ip)) {
+        throw new Error(`Service ${NS}/${name} got ${seen.ip}, which is not in pool ${POOL}`);
+      }
+      ips.add(seen.ip);
+      latencies.push(seen.at - start);
+      last = Math.max(last, seen.at);
+    }
+    if (ips.size !== n) throw new Error(`${n} Services got only ${ips.size} distinct IPs`);
+    latencies.sort((a, b) => a - b);
+
+    const params = {
+      services: n,
+      concurrency: CONCURRENCY,
+      pool: POOL,
+      family: "IPv6 SingleStack",
+      createSeconds: significant(createSeconds),
+      createRetries: retries,
+      watchRestarts: watch.restarts,
+      controllerRssBeforeMiB: significant(rssBefore),
+      cpuProfile: Boolean(CPU_PROF_DIR),
+    };
+    const id = `controller-e2e-${n}`;
+    ctx.record({
+      name: `${id}-time-to-all`,
+      unit: "s",
+      value: significant((last - t0) / 1000),
+      params: { ...params, from: "first create sent", to: "last IP seen by the watch" },
+    });
+    for (const p of [50, 99]) {
+      ctx.record({
+        name: `${id}-latency-p${p}`,
+        unit: "ms",
+        value: significant(percentile(latencies, p)),
+        params: { ...params, from: "successful create request sent", to: "IP seen by the watch" },
+      });
+    }
+    ctx.record({
+      name: `${id}-controller-peak-rss`,
+      unit: "MiB",
+      value: significant(peakRss),
+      params: { ...params, source: "/proc/<pid>/status VmHWM" },
+    });
+    keepLogs = false;
+  } finally {
+    await stack.close();
+    if (keepLogs) ctx.log(`controller log kept in ${logDir}`);
+    else rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+const benchmark: Benchmark = {
+  name: "controller-e2e",
+  async run(ctx) {
+    for (const n of SIZES) {
+      if (!Number.isInteger(n) || n < 1) {
+        throw new Error(`BENCH_E2E_SIZES must be positive integers, e.g. 1000,5000; got ${n}`);
+      }
+      await burst(n, ctx);
+    }
+  },
+};
+export default benchmark;

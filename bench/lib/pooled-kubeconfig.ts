@@ -1,0 +1,22 @@
+// client-node 1.x builds a new https.Agent for every API call, so each call pays a TCP + TLS
+// handshake. The benchmark's own client must not be what limits the figures (it shares the
+// machine with the API server and the controller), so it keeps one keep-alive agent.
+import { Agent } from "node:https";
+import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
+
+export class PooledKubeConfig extends KubeConfig {
+  private pooled: Agent | undefined;
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const fresh = context.getAgent();
+    if (!(fresh instanceof Agent)) return;
+    this.pooled ??= new Agent({ ...fresh.options, keepAlive: true });
+    context.setAgent(this.pooled);
+  }
+
+  /** Closes the kept-alive sockets. */
+  close(): void {
+    this.pooled?.destroy();
+  }
+}
