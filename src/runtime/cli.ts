@@ -4,7 +4,7 @@ import { stringify } from "yaml";
 import { KINDS } from "../api/kinds/index.js";
 import { crdFor } from "../api/generate/crd.js";
 import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
+import { PooledKubeConfig as KubeConfig } from "./kube/pooled-kubeconfig.js";
 import { isLogLevel, makeLogger } from "./log.js";
 import { ServiceController } from "./controller/reconciler.js";
 import { LeaderElector } from "./kube/leader-election.js";

@@ -1,6 +1,6 @@
 // `metallb-ts speaker`: wires the speaker shell to the native L2 and BGP drivers, heartbeats,
 // metrics and probes.
-import { KubeConfig } from "@kubernetes/client-node";
+import { PooledKubeConfig as KubeConfig } from "../kube/pooled-kubeconfig.js";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { portFlag, serveOperations } from "../http/operations.js";
