@@ -2,11 +2,11 @@
 // (beside the bundle, in build/Release), and opens a packet socket inside a lab namespace with
 // NET_RAW as its only capability — and cannot without it.
 import { build } from "esbuild";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { APP_DIR } from "../../src/build/images/config.js";
+import { APP_DIR, BUNDLE_FILE } from "../../src/build/images/config.js";
 import { hasNativeSource, NATIVE_DIR } from "../../src/build/images/native.js";
 import { Lab } from "../../src/lab/net/index.js";
 import { builtImage, container, type Container } from "./harness.js";
@@ -62,6 +62,13 @@ describe("speaker image: native addon", () => {
     for (const file of image.nativeAddons) {
       expect(existsSync(join(ctr.root, APP_DIR, "build/Release", file))).toBe(true);
     }
+    // The bundle's copy of the loader resolves the addon beside the bundle: that file is shipped.
+    const bundle = readFileSync(join(ctr.root, APP_DIR, BUNDLE_FILE), "utf8");
+    const wanted = [
+      ...bundle.matchAll(/new URL\("\.\/(build\/Release\/[^"]+\.node)", import\.meta\.url\)/g),
+    ].map((m) => m[1] ?? "");
+    expect(wanted.length).toBeGreaterThan(0);
+    for (const rel of wanted) expect(existsSync(join(ctr.root, APP_DIR, rel)), rel).toBe(true);
     const probe = ["/usr/local/bin/node", `/${APP_DIR}/native-probe.mjs`];
     const netns = lab.ns("speaker");
     const granted = JSON.parse(
