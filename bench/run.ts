@@ -1,5 +1,8 @@
-// `npm run bench [-- filter…]`: runs every bench/*.bench.ts (or those whose name contains one of
-// the filters), writes each figure to bench/results/<name>.json and prints a table at the end.
+// `npm run bench [-- filter…]`: runs every bench/*.bench.ts (or those whose file or benchmark
+// name contains one of the filters), writes each figure to bench/results/<name>.json and prints a
+// table at the end. bench/*.script.ts are standalone benchmarks (they write their own figures);
+// they run as child processes.
+import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -8,9 +11,11 @@ import { table, writeFigure, type Measurement } from "./lib/figures.js";
 import { closeAll } from "./lib/stack.js";
 
 const filters = process.argv.slice(2);
-const files = readdirSync(import.meta.dirname)
-  .filter((f) => f.endsWith(".bench.ts"))
-  .sort();
+const wanted = (...names: string[]) =>
+  !filters.length || filters.some((f) => names.some((n) => n.includes(f)));
+const all = readdirSync(import.meta.dirname).sort();
+const files = all.filter((f) => f.endsWith(".bench.ts"));
+const scripts = all.filter((f) => f.endsWith(".script.ts") && wanted(f));
 
 for (const [signal, code] of [
   ["SIGINT", 130],
@@ -27,6 +32,7 @@ const figures: Measurement[] = [];
 const failed: string[] = [];
 let ran = 0;
 for (const file of files) {
+  if (!wanted(file.replace(/\.bench\.ts$/, ""))) continue;
   const mod = (await import(pathToFileURL(join(import.meta.dirname, file)).href)) as {
     default?: Benchmark;
   };
@@ -36,7 +42,7 @@ for (const file of files) {
       `bench/${file} must export default { name, run(ctx) } (see bench/lib/benchmark.ts)`,
     );
   }
-  if (filters.length && !filters.some((f) => bench.name.includes(f) || file.includes(f))) continue;
+  if (!wanted(bench.name, file)) continue;
   ran++;
   log(`${bench.name}: start`);
   try {
@@ -57,9 +63,18 @@ for (const file of files) {
   }
 }
 
+for (const file of scripts) {
+  ran++;
+  log(`${file}: start (standalone; it writes its own figures)`);
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, file)], {
+    stdio: "inherit",
+  });
+  if (r.status !== 0) failed.push(file);
+}
+
 if (!ran) {
   console.error(
-    `bench: no benchmark matches ${filters.map((f) => `"${f}"`).join(", ")}; files: ${files.join(", ")}`,
+    `bench: no benchmark matches ${filters.map((f) => `"${f}"`).join(", ")}; files: ${[...files, ...scripts].join(", ")}`,
   );
   process.exit(2);
 }

@@ -1,7 +1,7 @@
 // Failover on the wire (heartbeats + announcements; the owner choice is a stand-in: "n2 takes
 // over when n1 is gone"): SIGKILL of the owner → first gratuitous ARP from the new owner seen
 // at the client, and → the client's kernel neighbour entry pointing at the new owner.
-// Run: npx tsx bench/l2-failover.bench.ts [--trials N]
+// Run: npx tsx bench/l2-failover.script.ts [--trials N]
 import { Lab } from "../src/lab/net/index.js";
 import { L2_NODE_DRIVER, startDriver, type Driver } from "../src/lab/net/drivers/launch.js";
 import { client } from "../src/lab/net/index.js";

@@ -1,7 +1,7 @@
 // Benchmark: `metallb-ts validate` over a synthesized tree of 10 clusters (5 like lab-l2, 5 like
 // lab-bgp), wall time of the real command (process start to exit) and of the check itself
 // in-process. Writes bench/results/validate-10-clusters.json ({name, unit, value, params,
-// machine}). Run: npx tsx bench/validate.bench.ts [--runs N]
+// machine}). Run: npx tsx bench/validate.script.ts [--runs N]
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";

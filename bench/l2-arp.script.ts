@@ -1,6 +1,6 @@
 // ARP reply latency of the L2 responder at 1,000 requests/s: a responder namespace owns one
 // IPv4 address, a client namespace sends requests from 250 sender addresses and times each
-// reply. Run: npx tsx bench/l2-arp.bench.ts [--rate N] [--seconds S]
+// reply. Run: npx tsx bench/l2-arp.script.ts [--rate N] [--seconds S]
 import { Lab } from "../src/lab/net/index.js";
 import { L2_NODE_DRIVER, startDriver } from "../src/lab/net/drivers/launch.js";
 import type { ArpLoadResult } from "../src/lab/net/arp-load.js";
