@@ -235,7 +235,13 @@ describe("L2 speakers end to end (API server, controller, three speaker processe
       },
       60_000,
       50,
-    );
+    ).catch((err: Error) => {
+      // What the survivors saw is the only way to tell why after the lab is gone.
+      const logs = NODES.filter((n) => n !== owner)
+        .map((n) => `--- ${n}\n${speakers[n]!.log().split("\n").slice(-40).join("\n")}`)
+        .join("\n");
+      throw new Error(`${err.message}\n${logs}`);
+    });
     const survivors = NODES.filter((n) => n !== owner);
     expect(survivors.map((n) => mac[n])).toContain(moved);
   });
