@@ -14,7 +14,7 @@ import {
   CONTROLLER_CLUSTER_RULES,
   CONTROLLER_NAMESPACE_RULES,
 } from "../../src/runtime/controller/rbac.js";
-import { PooledKubeConfig } from "./pooled-kubeconfig.js";
+import { PooledKubeConfig } from "../../src/runtime/kube/pooled-kubeconfig.js";
 import type { Stack } from "./stack.js";
 
 export const CRD_DIR = join(import.meta.dirname, "../../config/crd");

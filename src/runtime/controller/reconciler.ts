@@ -6,11 +6,9 @@ import {
   PatchStrategy,
   makeInformer,
   setHeaderOptions,
-  type Informer,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
-  type ObjectCache,
   type V1Namespace,
   type V1Service,
 } from "@kubernetes/client-node";
@@ -18,6 +16,7 @@ import type { IPAddressPoolSpec } from "../../api/kinds/ipaddresspool.js";
 import { formatIp, parseIp, type Ip } from "../ip/ip.js";
 import { EventRecorder, serviceRef, type ObjectRef } from "../kube/events.js";
 import type { Logger } from "../log.js";
+import { startWithRetry, type Watched } from "../kube/informers.js";
 import type { ControllerMetrics } from "../metrics/controller-metrics.js";
 import { Allocator, type PoolUsage } from "./allocator/allocator.js";
 import { parsePool, type Pool } from "./allocator/pool.js";
@@ -39,8 +38,6 @@ export interface ControllerOptions {
 interface PoolObject extends KubernetesObject {
   spec: IPAddressPoolSpec;
 }
-
-type Watched<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
@@ -118,7 +115,7 @@ export class ServiceController {
         this.opts.log.warn("watch failed; restarting it", { error: String(err) });
         setTimeout(() => void inf.start().catch(() => undefined), 1000);
       });
-      await this.startInformer(inf);
+      await startWithRetry(inf, this.opts.log, () => this.stopped);
     }
     this.syncPools();
     this.restore();
@@ -141,19 +138,6 @@ export class ServiceController {
   /** Whether the initial sync is done (readiness). */
   isSynced(): boolean {
     return this.synced;
-  }
-
-  /** The first list can fail while the API server warms up (429); retry until it works. */
-  private async startInformer(inf: Watched<KubernetesObject>): Promise<void> {
-    for (let attempt = 1; !this.stopped; attempt++) {
-      try {
-        await inf.start();
-        return;
-      } catch (err) {
-        this.opts.log.warn("initial list failed; retrying", { attempt, error: String(err) });
-        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
-      }
-    }
   }
 
   async stop(): Promise<void> {

@@ -14,4 +14,9 @@ export class PooledKubeConfig extends KubeConfig {
     this.pooled ??= new Agent({ ...fresh.options, keepAlive: true });
     context.setAgent(this.pooled);
   }
+
+  /** Closes the kept-alive sockets (so a process can exit without waiting for them). */
+  close(): void {
+    this.pooled?.destroy();
+  }
 }

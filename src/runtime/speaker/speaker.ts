@@ -9,11 +9,9 @@ import {
   makeInformer,
   PatchStrategy,
   setHeaderOptions,
-  type Informer,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
-  type ObjectCache,
   type V1EndpointSlice,
   type V1Lease,
   type V1Node,
@@ -27,6 +25,7 @@ import type { L2AdvertisementSpec } from "../../api/kinds/l2advertisement.js";
 import { EventRecorder, type ObjectRef } from "../kube/events.js";
 import { parseIp } from "../ip/ip.js";
 import type { Logger } from "../log.js";
+import { startWithRetry, type Watched } from "../kube/informers.js";
 import { desiredRoutes, type DesiredRoute, type Named } from "./bgp/desired-routes.js";
 import {
   desiredInput,
@@ -79,7 +78,6 @@ export interface SpeakerOptions {
   log: Logger;
 }
 
-type Watched<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
 type Config<S> = KubernetesObject & ConfigObject<S>;
 
 const GROUP = "metallb.io";
@@ -183,7 +181,7 @@ export class Speaker {
         setTimeout(() => void inf.start().catch(() => undefined), 1000);
       });
       for (const ev of ["add", "update", "delete"] as const) inf.on(ev, () => this.schedule());
-      await this.startInformer(inf);
+      await startWithRetry(inf, this.opts.log, () => this.stopped);
     }
     // Liveness changes with time (Lease expiry, missed heartbeats), not only with events.
     this.ticker = setInterval(() => {
@@ -199,18 +197,6 @@ export class Speaker {
     for (const inf of this.informers) await inf.stop();
     await this.running;
     await this.lease.stop();
-  }
-
-  private async startInformer(inf: Watched<KubernetesObject>): Promise<void> {
-    for (let attempt = 1; !this.stopped; attempt++) {
-      try {
-        await inf.start();
-        return;
-      } catch (err) {
-        this.opts.log.warn("initial list failed; retrying", { attempt, error: String(err) });
-        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
-      }
-    }
   }
 
   /** Coalesces bursts of events into one pass. */
