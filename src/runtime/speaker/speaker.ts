@@ -113,6 +113,8 @@ export class Speaker {
   };
   private announcedL2 = new Set<string>();
   private placed = new Set<string>();
+  private reporting: Promise<void> | undefined;
+  private nextReport: (() => Promise<void>) | undefined;
   private announcedBgp = new Set<string>();
   private pending: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -196,6 +198,7 @@ export class Speaker {
     clearTimeout(this.pending);
     for (const inf of this.informers) await inf.stop();
     await this.running;
+    await this.reporting;
     await this.lease.stop();
   }
 
@@ -284,13 +287,6 @@ export class Speaker {
     const desired = input
       ? desiredRoutes(input)
       : { routes: new Map<string, DesiredRoute[]>(), problems: [] };
-    for (const p of desired.problems)
-      await this.events.record(
-        this.configRef(p.kind, p.name),
-        "Warning",
-        "InvalidConfiguration",
-        p.message,
-      );
     await this.opts.bgp.apply(
       snap.bgpPeers.map((p) => ({ name: p.metadata?.name ?? "", spec: p.spec })),
       desired.routes,
@@ -301,6 +297,40 @@ export class Speaker {
       for (const r of routes)
         for (const s of r.services) bgpByService.set(s, [...(bgpByService.get(s) ?? []), peer]);
 
+    // Reporting goes through the API server; it must never hold up the next pass (a failover
+    // cannot wait for a slow API server). Only the latest outcome is worth reporting.
+    this.nextReport = () => this.report(snap, desired.problems, l2ByService, bgpByService);
+    this.reporting ??= this.reportLoop();
+  }
+
+  private async reportLoop(): Promise<void> {
+    try {
+      while (this.nextReport) {
+        const report = this.nextReport;
+        this.nextReport = undefined;
+        await report().catch((err: unknown) =>
+          this.opts.log.warn("could not report the announcements", { error: String(err) }),
+        );
+      }
+    } finally {
+      this.reporting = undefined;
+    }
+  }
+
+  private async report(
+    snap: ClusterSnapshot,
+    problems: { kind: string; name: string; message: string }[],
+    l2ByService: Map<string, string[]>,
+    bgpByService: Map<string, string[]>,
+  ): Promise<void> {
+    const { node } = this.opts;
+    for (const p of problems)
+      await this.events.record(
+        this.configRef(p.kind, p.name),
+        "Warning",
+        "InvalidConfiguration",
+        p.message,
+      );
     await this.announceEvents(snap, l2ByService, bgpByService);
     await this.writeStatuses(
       "servicel2statuses",
