@@ -2,6 +2,7 @@
 // `metallb-ts speaker` processes in node namespaces (reaching the API server through a Unix
 // socket bridge), and a client whose own kernel resolves the VIPs. Then the owner is killed.
 import {
+  CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   DiscoveryV1Api,
@@ -52,6 +53,7 @@ let custom: CustomObjectsApi;
 const speakers: Record<string, Managed> = {};
 const mac: Record<string, string> = {};
 let controller: Managed;
+let kubeAdmin: KubeConfig;
 
 async function grantSpeakerRbac(admin: KubeConfig): Promise<void> {
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
@@ -118,6 +120,7 @@ beforeAll(async () => {
   await installCrds(env.kubeconfigs.admin, join(import.meta.dirname, "../../config/crd"));
   const admin = new KubeConfig();
   admin.loadFromFile(env.kubeconfigs.admin);
+  kubeAdmin = admin;
   core = admin.makeApiClient(CoreV1Api);
   custom = admin.makeApiClient(CustomObjectsApi);
   for (const name of [SYSTEM, NS]) await core.createNamespace({ body: { metadata: { name } } });
@@ -222,6 +225,16 @@ describe("L2 speakers end to end (API server, controller, three speaker processe
 
   it("the owner SIGKILLed: another node takes the VIP over and the client's entry moves to it", async () => {
     const owner = (await l2Owner("web4"))!;
+    // every speaker is up (holds its Lease) before the owner goes
+    const coordination = kubeAdmin.makeApiClient(CoordinationV1Api);
+    await waitFor(
+      "three speaker Leases",
+      async () =>
+        (await coordination.listNamespacedLease({ namespace: SYSTEM })).items.filter((l) =>
+          l.metadata?.name?.startsWith("metallb-speaker-"),
+        ).length === 3 || undefined,
+      60_000,
+    );
     // the client holds an entry for the VIP
     await lab.exec("client", ["ping", "-4", "-c1", "-W1", VIP4]).catch(() => "");
     expect(await client.neighbourMac(lab, "client", VIP4)).toBe(mac[owner]);

@@ -175,7 +175,19 @@ export class Speaker {
 
   async start(): Promise<void> {
     await this.lease.start();
-    await this.loadWrittenStatuses();
+    // The API server may still be starting (429 "storage is (re)initializing"): keep trying.
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await this.loadWrittenStatuses();
+        break;
+      } catch (err) {
+        this.opts.log.warn("could not list this node's status objects; retrying", {
+          attempt,
+          error: String(err),
+        });
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+      }
+    }
     for (const inf of this.informers) {
       inf.on("error", (err: unknown) => {
         if (this.stopped) return;
