@@ -1,15 +1,11 @@
 // The real control plane for end-to-end benchmarks: etcd + kube-apiserver with the CRDs, the
 // controller's least-privilege RBAC, and clients that ride out 429s under load.
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  RbacAuthorizationV1Api,
-  type KubeConfig,
-} from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { join } from "node:path";
 import { startKube, type KubeEnv } from "../../src/lab/kube/cluster.js";
 import { installCrds } from "../../src/lab/kube/crds.js";
 import { RUNTIME_NAMESPACE } from "../../src/lab/kube/identities.js";
+import { grantRbac } from "../../src/lab/kube/rbac.js";
 import {
   CONTROLLER_CLUSTER_RULES,
   CONTROLLER_NAMESPACE_RULES,
@@ -68,28 +64,12 @@ export async function startCluster(stack: Stack): Promise<BenchCluster> {
   admin.loadFromFile(env.kubeconfigs.admin);
   const core = admin.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: RUNTIME_NAMESPACE } } });
-  await grantControllerRbac(admin);
+  await grantRbac(admin, {
+    serviceAccount: "controller",
+    clusterRules: CONTROLLER_CLUSTER_RULES,
+    namespaceRules: CONTROLLER_NAMESPACE_RULES,
+  });
   return { env, admin, core };
-}
-
-/** Binds the controller's ServiceAccount identity to exactly the rules the chart grants. */
-async function grantControllerRbac(admin: KubeConfig): Promise<void> {
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  const subjects = [{ kind: "ServiceAccount", name: "controller", namespace: RUNTIME_NAMESPACE }];
-  const name = "metallb-ts:controller";
-  const group = "rbac.authorization.k8s.io";
-  await rbac.createClusterRole({ body: { metadata: { name }, rules: CONTROLLER_CLUSTER_RULES } });
-  await rbac.createClusterRoleBinding({
-    body: { metadata: { name }, roleRef: { apiGroup: group, kind: "ClusterRole", name }, subjects },
-  });
-  await rbac.createNamespacedRole({
-    namespace: RUNTIME_NAMESPACE,
-    body: { metadata: { name }, rules: CONTROLLER_NAMESPACE_RULES },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: RUNTIME_NAMESPACE,
-    body: { metadata: { name }, roleRef: { apiGroup: group, kind: "Role", name }, subjects },
-  });
 }
 
 export async function createPool(

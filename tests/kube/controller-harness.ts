@@ -4,12 +4,12 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
-  RbacAuthorizationV1Api,
   type CoreV1Event,
   type V1Service,
 } from "@kubernetes/client-node";
 import { join } from "node:path";
 import { inject } from "vitest";
+import { grantRbac } from "../../src/lab/kube/rbac.js";
 import { startProcess, waitFor, type Managed } from "../../src/lab/proc.js";
 import {
   CONTROLLER_CLUSTER_RULES,
@@ -18,10 +18,6 @@ import {
 import { kubeConfigFor } from "./client.js";
 
 const bin = join(import.meta.dirname, "../../bin/metallb-ts.js");
-
-const ignoreConflict = (err: unknown): void => {
-  if ((err as { code?: number }).code !== 409) throw err as Error;
-};
 
 export interface ControllerProcess {
   identity: string;
@@ -58,39 +54,14 @@ export function makeHarness(admin: KubeConfig, controllerKubeconfig: string): Ha
   const core = admin.makeApiClient(CoreV1Api);
   const custom = admin.makeApiClient(CustomObjectsApi);
 
-  /**
-   * Binds the controller's rules to its ServiceAccount identity: the ClusterRole once, the Role in
-   * the namespace its configuration lives in.
-   */
-  async function grantControllerRbac(configNamespace: string): Promise<void> {
-    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-    const subjects = [{ kind: "ServiceAccount", name: "controller", namespace: "metallb-system" }];
-    const name = "metallb-ts:controller";
-    await rbac
-      .createClusterRole({ body: { metadata: { name }, rules: CONTROLLER_CLUSTER_RULES } })
-      .catch(ignoreConflict);
-    await rbac
-      .createClusterRoleBinding({
-        body: {
-          metadata: { name },
-          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
-          subjects,
-        },
-      })
-      .catch(ignoreConflict);
-    await rbac.createNamespacedRole({
+  /** Binds the controller's rules to its ServiceAccount identity (Role in `configNamespace`). */
+  const grantControllerRbac = (configNamespace: string): Promise<void> =>
+    grantRbac(admin, {
+      serviceAccount: "controller",
+      clusterRules: CONTROLLER_CLUSTER_RULES,
+      namespaceRules: CONTROLLER_NAMESPACE_RULES,
       namespace: configNamespace,
-      body: { metadata: { name: "controller" }, rules: CONTROLLER_NAMESPACE_RULES },
     });
-    await rbac.createNamespacedRoleBinding({
-      namespace: configNamespace,
-      body: {
-        metadata: { name: "controller" },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "controller" },
-        subjects,
-      },
-    });
-  }
 
   /** A controller process with a short Lease so that failover tests stay quick. */
   function startController(p: ControllerProcess): Managed {

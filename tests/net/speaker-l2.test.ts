@@ -8,7 +8,6 @@ import {
   DiscoveryV1Api,
   KubeConfig,
   PatchStrategy,
-  RbacAuthorizationV1Api,
   setHeaderOptions,
 } from "@kubernetes/client-node";
 import { randomBytes } from "node:crypto";
@@ -21,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveUnixToTcp } from "../../src/lab/kube/api-bridge.js";
 import { startKube, type KubeEnv } from "../../src/lab/kube/cluster.js";
 import { installCrds } from "../../src/lab/kube/crds.js";
+import { grantRbac } from "../../src/lab/kube/rbac.js";
 import { client, Lab, type Topology } from "../../src/lab/net/index.js";
 import { waitFor, type Managed } from "../../src/lab/proc.js";
 import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../../src/runtime/speaker/rbac.js";
@@ -54,32 +54,6 @@ const speakers: Record<string, Managed> = {};
 const mac: Record<string, string> = {};
 let controller: Managed;
 let kubeAdmin: KubeConfig;
-
-async function grantSpeakerRbac(admin: KubeConfig): Promise<void> {
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  const subjects = [{ kind: "ServiceAccount", name: "speaker", namespace: SYSTEM }];
-  const name = "metallb-ts:speaker";
-  await rbac.createClusterRole({ body: { metadata: { name }, rules: SPEAKER_CLUSTER_RULES } });
-  await rbac.createClusterRoleBinding({
-    body: {
-      metadata: { name },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
-      subjects,
-    },
-  });
-  await rbac.createNamespacedRole({
-    namespace: SYSTEM,
-    body: { metadata: { name: "speaker" }, rules: SPEAKER_NAMESPACE_RULES },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: SYSTEM,
-    body: {
-      metadata: { name: "speaker" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "speaker" },
-      subjects,
-    },
-  });
-}
 
 function startSpeaker(node: string, keyFile: string): Managed {
   const n = 11 + NODES.indexOf(node);
@@ -126,7 +100,11 @@ beforeAll(async () => {
   for (const name of [SYSTEM, NS]) await core.createNamespace({ body: { metadata: { name } } });
   h = makeHarness(admin, env.kubeconfigs.controller);
   await h.grantControllerRbac(SYSTEM);
-  await grantSpeakerRbac(admin);
+  await grantRbac(admin, {
+    serviceAccount: "speaker",
+    clusterRules: SPEAKER_CLUSTER_RULES,
+    namespaceRules: SPEAKER_NAMESPACE_RULES,
+  });
   for (const [i, name] of NODES.entries()) {
     await core.createNode({
       body: { metadata: { name, labels: { "kubernetes.io/hostname": name } } },
