@@ -3,7 +3,7 @@
 //   tcp-md5-probe.ts local  <address>            server and clients on one address
 //   tcp-md5-probe.ts remote <host> <port> <key>  one client; reports the first bytes received
 import { createServer, type Socket } from "node:net";
-import { connectTcpMd5, setTcpMd5 } from "../../src/runtime/native/index.js";
+import { connectTcp, setTcpMd5 } from "../../src/runtime/native/index.js";
 
 const [mode, a, b, c] = process.argv.slice(2);
 
@@ -37,7 +37,7 @@ if (mode === "local" && a) {
     ["matching", "right-key"],
     ["mismatched", "wrong-key"],
   ] as const)
-    result[name] = await outcome(connectTcpMd5({ host: a, port: 1790, key }), false);
+    result[name] = await outcome(connectTcp({ host: a, port: 1790, md5Key: key }), false);
   const { connect } = await import("node:net");
   result.unsigned = await outcome(connect(1790, a), false);
   server.close();
@@ -45,7 +45,7 @@ if (mode === "local" && a) {
 } else if (mode === "remote" && a && b && c !== undefined) {
   console.log(
     JSON.stringify({
-      outcome: await outcome(connectTcpMd5({ host: a, port: Number(b), key: c }), true),
+      outcome: await outcome(connectTcp({ host: a, port: Number(b), md5Key: c }), true),
     }),
   );
 } else {

@@ -55,8 +55,11 @@ export async function ndpResolve(
 export interface Capture {
   /** Resolves once tcpdump listens (it can take a while to start on a loaded machine). */
   ready(): Promise<void>;
-  /** Stops the capture and returns tcpdump's decoding of it, one packet a line (-e -nn). */
-  stop(): Promise<string[]>;
+  /**
+   * Stops the capture and returns tcpdump's decoding of it, one packet a line (-e -nn; with
+   * `verbose`, -v adds the IP header's fields such as the TTL, on the same line for IPv4).
+   */
+  stop(opts?: { verbose?: boolean }): Promise<string[]>;
 }
 
 export function capture(lab: Lab, host: string, dev: string, filter: string): Capture {
@@ -81,9 +84,10 @@ export function capture(lab: Lab, host: string, dev: string, filter: string): Ca
         20_000,
         20,
       ).then(() => undefined),
-    async stop() {
+    async stop(opts = {}) {
       await proc.stop();
-      const text = await run([systemTool("tcpdump"), "-r", file, "-e", "-nn"]);
+      const flags = opts.verbose ? ["-e", "-nn", "-v"] : ["-e", "-nn"];
+      const text = await run([systemTool("tcpdump"), "-r", file, ...flags]);
       return text.split("\n").filter(Boolean);
     },
   };

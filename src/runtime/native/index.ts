@@ -1,5 +1,5 @@
 // Typed access to the native addon (src/runtime/native/src/*.c, built by tools/build-native.sh):
-// raw Ethernet frames on one interface, interface facts, TCP MD5 signatures.
+// raw Ethernet frames on one interface, interface facts, TCP MD5 signatures and TTL.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isIPv4, Socket } from "node:net";
@@ -70,6 +70,7 @@ interface NativeAddon {
   links(): LinkFacts[];
   setTcpMd5(fd: number, peer: string, key: string): void;
   tcpSocket(family: 4 | 6): number;
+  setTtl(fd: number, ttl: number): void;
 }
 
 export class NativeAddonMissingError extends Error {
@@ -126,18 +127,39 @@ export function setTcpMd5(fd: number, peer: string, key: string): void {
   addon().setTcpMd5(fd, peer, key);
 }
 
+/** Sets the IP TTL / IPv6 hop limit (1..255) of what a socket sends. */
+export function setTtl(fd: number, ttl: number): void {
+  addon().setTtl(fd, ttl);
+}
+
+export interface TcpConnectOptions {
+  host: string;
+  port: number;
+  localAddress?: string;
+  /** RFC 2385 key for the peer, set before the SYN leaves. */
+  md5Key?: string;
+  /** TTL / hop limit of every packet, the SYN included. */
+  ttl?: number;
+}
+
 /**
- * Connects to `host:port` with an RFC 2385 key for the peer set before the SYN leaves (Node's own
- * sockets create their descriptor inside connect(), too late for the key).
+ * Connects to `host:port` with options Node's own sockets cannot set early enough: they create
+ * their descriptor inside connect(), after which the SYN has already gone without the MD5
+ * signature or with the default TTL.
  */
-export function connectTcpMd5(opts: { host: string; port: number; key: string }): Socket {
+export function connectTcp(opts: TcpConnectOptions): Socket {
   const fd = addon().tcpSocket(isIPv4(opts.host) ? 4 : 6);
   const socket = new Socket({ fd, readable: true, writable: true });
   try {
-    setTcpMd5(fd, opts.host, opts.key);
+    if (opts.md5Key !== undefined) setTcpMd5(fd, opts.host, opts.md5Key);
+    if (opts.ttl !== undefined) setTtl(fd, opts.ttl);
   } catch (err) {
     socket.destroy();
     throw err;
   }
-  return socket.connect(opts.port, opts.host);
+  return socket.connect({
+    port: opts.port,
+    host: opts.host,
+    ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+  });
 }

@@ -68,24 +68,3 @@ napi_value set_tcp_md5(napi_env env, napi_callback_info info) {
     throw_errno(env, errno, "setsockopt(TCP_MD5SIG)", peer);
   return NULL;
 }
-
-// tcpSocket(family): a new unconnected TCP socket's fd, so a key can be set before connect().
-napi_value tcp_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), NULL);
-  int family;
-  if (!arg_int(env, argv[0], &family, "family")) return NULL;
-  if (family != 4 && family != 6) {
-    throw_arg(env, "family must be 4 or 6");
-    return NULL;
-  }
-  int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    throw_errno(env, errno, "socket(SOCK_STREAM)", family == 4 ? "IPv4" : "IPv6");
-    return NULL;
-  }
-  napi_value out;
-  napi_create_int32(env, fd, &out);
-  return out;
-}

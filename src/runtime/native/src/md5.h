@@ -3,6 +3,3 @@
 
 // setTcpMd5(fd, peerAddress, key): RFC 2385 signatures for TCP segments to/from one peer.
 napi_value set_tcp_md5(napi_env env, napi_callback_info info);
-
-// tcpSocket(family: 4|6): fd of a new, unconnected, non-blocking TCP socket.
-napi_value tcp_socket(napi_env env, napi_callback_info info);

@@ -36,6 +36,7 @@ import { canonicalRoutes, type CanonicalRoute, type Route } from "./route.js";
 import { checkReceivedUpdate } from "./update-check.js";
 import type { AttributeProblem } from "./codec/attributes.js";
 import { parseIp } from "../../ip/ip.js";
+import { connectTcp } from "../../native/index.js";
 
 export interface PeerConfig {
   /** The peer's address; identifies the session. */
@@ -57,6 +58,10 @@ export interface PeerConfig {
   openHoldTime?: number;
   /** Local address to connect from. */
   sourceAddress?: string;
+  /** RFC 2385 TCP MD5 key shared with the peer (at most 80 bytes). */
+  password?: string;
+  /** TTL / hop limit of our packets: 1 for single-hop eBGP, 255 for multihop (default: the system's). */
+  ttl?: number;
   /** Wait for the peer to connect; never connect to it. */
   passive?: boolean;
   /** Address families announced (default: the family of `address`). */
@@ -142,6 +147,10 @@ export function checkPeerConfig(cfg: PeerConfig): string[] {
   ) {
     p.push(`${at}: sourceAddress "${cfg.sourceAddress}" must be an address of the peer's family`);
   }
+  if (cfg.password !== undefined && Buffer.byteLength(cfg.password) > 80)
+    p.push(`${at}: password is longer than the 80 bytes TCP MD5 allows`);
+  if (cfg.ttl !== undefined && (!Number.isInteger(cfg.ttl) || cfg.ttl < 1 || cfg.ttl > 255))
+    p.push(`${at}: ttl ${cfg.ttl} must be 1..255`);
   const rt = cfg.gracefulRestart?.restartTime;
   if (rt !== undefined && (!Number.isInteger(rt) || rt < 1 || rt > 4095)) {
     p.push(`${at}: gracefulRestart.restartTime ${rt} must be 1..4095 seconds`);
@@ -368,11 +377,32 @@ export class BgpSession {
   private openConnection(id: number): void {
     this.connectAttempts++;
     this.emit({ type: "connecting", peer: this.peer, attempt: this.connectAttempts });
-    const socket = tcpConnect({
+    const { password, ttl, sourceAddress } = this.config;
+    const target = {
       host: this.peer,
       port: this.config.port ?? DEFAULTS.port,
-      ...(this.config.sourceAddress ? { localAddress: this.config.sourceAddress } : {}),
-    });
+      ...(sourceAddress ? { localAddress: sourceAddress } : {}),
+    };
+    let socket: Socket;
+    try {
+      // Node's sockets cannot carry an MD5 key or a TTL on their SYN: the addon makes those.
+      socket =
+        password !== undefined || ttl !== undefined
+          ? connectTcp({
+              ...target,
+              ...(password !== undefined ? { md5Key: password } : {}),
+              ...(ttl !== undefined ? { ttl } : {}),
+            })
+          : tcpConnect(target);
+    } catch (err) {
+      this.opts.log?.error("BGP connection could not be opened", {
+        peer: this.peer,
+        error: String(err),
+      });
+      const reason = `cannot open a connection: ${(err as Error).message}`;
+      queueMicrotask(() => this.dispatch({ type: "tcpClosed", conn: id, reason }));
+      return;
+    }
     socket.once("connect", () => this.dispatch({ type: "tcpConnected", conn: id }));
     this.attach(id, socket);
   }

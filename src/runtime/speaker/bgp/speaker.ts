@@ -2,6 +2,7 @@
 // each incoming connection to the session of the address it comes from.
 import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "../../log.js";
+import { setTcpMd5 } from "../../native/index.js";
 import { CeaseError } from "./errors.js";
 import { plainAddress } from "./next-hops.js";
 import type { Route } from "./route.js";
@@ -40,6 +41,24 @@ export class BgpSpeaker {
     });
     server.on("error", (err) => this.opts.log?.error("BGP listener error", { error: err.message }));
     this.server = server;
+    for (const s of this.sessions.values()) this.keyListener(s.config);
+  }
+
+  /**
+   * A peer with a TCP MD5 key can only connect to us if the listening socket holds its key
+   * (the kernel drops unsigned or wrongly signed SYNs before they reach accept()).
+   */
+  private keyListener(config: PeerConfig, remove = false): void {
+    if (config.password === undefined || !this.server) return;
+    // net.Server exposes no descriptor; libuv's handle carries it on Linux.
+    const fd = (this.server as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    if (fd === undefined || fd < 0) {
+      this.opts.log?.warn("no listening descriptor for the TCP MD5 key; the peer must be dialled", {
+        peer: config.address,
+      });
+      return;
+    }
+    setTcpMd5(fd, plainAddress(config.address), remove ? "" : config.password);
   }
 
   /** The port the listener is bound to (useful with port 0). */
@@ -68,6 +87,7 @@ export class BgpSpeaker {
     if (this.sessions.has(session.peer)) {
       throw new Error(`BGP peer ${session.peer} is already configured; remove it first`);
     }
+    this.keyListener(config);
     this.sessions.set(session.peer, session);
     session.onEvent((e) => {
       for (const l of this.listeners) l(e);
@@ -86,6 +106,7 @@ export class BgpSpeaker {
     if (!session) return;
     this.sessions.delete(key);
     await session.stop(undefined, subcode);
+    this.keyListener(session.config, true);
   }
 
   peer(address: string): BgpSession | undefined {
