@@ -4,6 +4,8 @@ import {
   durationSeconds,
   peerConfig,
   routerIdFor,
+  type PeerContext,
+  type SecretFacts,
 } from "../../src/runtime/speaker/bgp-peer-config.js";
 import { checkPeerConfig } from "../../src/runtime/speaker/bgp/session.js";
 
@@ -14,6 +16,7 @@ const spec = (over: Partial<BGPPeerSpec> = {}): BGPPeerSpec => ({
   ...over,
 });
 const node = { name: "n1", ipv4: "192.0.2.10" };
+const ctx: PeerContext = { namespace: "metallb-system", secrets: new Map() };
 
 describe("BGPPeer → native session configuration", () => {
   it("maps every supported field, and the result passes the session's own checks", () => {
@@ -31,6 +34,7 @@ describe("BGPPeer → native session configuration", () => {
         }),
       },
       node,
+      ctx,
     );
     expect(v.problems).toEqual([]);
     expect(v.config).toEqual({
@@ -45,6 +49,7 @@ describe("BGPPeer → native session configuration", () => {
       connectRetry: { initialMs: 10_000, maxMs: 120_000 },
       sourceAddress: "2001:db8::10",
       gracefulRestart: { restartTime: 120 },
+      ttl: 1,
     });
     expect(checkPeerConfig(v.config!)).toEqual([]);
   });
@@ -53,6 +58,7 @@ describe("BGPPeer → native session configuration", () => {
     const v = peerConfig(
       { name: "p", spec: spec({ peerASN: undefined, dynamicASN: "internal" }) },
       node,
+      ctx,
     );
     expect(v.config).toMatchObject({ peerAsn: "internal", families: [4, 6] });
     expect(routerIdFor(spec({ routerID: "198.51.100.1" }), node)).toBe("198.51.100.1");
@@ -62,20 +68,70 @@ describe("BGPPeer → native session configuration", () => {
     expect(checkPeerConfig({ ...v.config!, routerId: hashed })).toEqual([]);
   });
 
-  it("refuses what native mode cannot do, with the fix; tolerates BFD and multihop with a note", () => {
+  it("refuses what native mode cannot do, with the fix; tolerates BFD with a note", () => {
     const refused = peerConfig(
-      { name: "p", spec: spec({ passwordSecret: { name: "s" }, vrf: "red" }) },
+      { name: "p", spec: spec({ interface: "eth1", vrf: "red" }) },
       node,
+      ctx,
     );
     expect(refused.config).toBeUndefined();
-    expect(refused.problems.join("\n")).toMatch(/TCP MD5.*FRR mode/);
-    expect(refused.problems.join("\n")).toMatch(/vrf "red"/);
-    const noted = peerConfig(
-      { name: "p", spec: spec({ bfdProfile: "fast", ebgpMultiHop: true }) },
-      node,
-    );
+    expect(refused.problems.join("\n")).toMatch(/unnumbered BGP.*set peerAddress/);
+    expect(refused.problems.join("\n")).toMatch(/vrf "red".*FRR mode/);
+    const noted = peerConfig({ name: "p", spec: spec({ bfdProfile: "fast" }) }, node, ctx);
     expect(noted.config).toBeDefined();
-    expect(noted.problems).toHaveLength(2);
+    expect(noted.problems).toEqual([expect.stringMatching(/bfdProfile "fast" is ignored/)]);
+  });
+
+  it("TTL: 1 for single-hop eBGP, 255 for multihop eBGP and for iBGP", () => {
+    const ttl = (over: Partial<BGPPeerSpec>) =>
+      peerConfig({ name: "p", spec: spec(over) }, node, ctx).config?.ttl;
+    expect(ttl({})).toBe(1);
+    expect(ttl({ ebgpMultiHop: true })).toBe(255);
+    expect(ttl({ peerASN: 64500 })).toBe(255);
+    expect(ttl({ peerASN: undefined, dynamicASN: "external" })).toBe(1);
+    expect(ttl({ peerASN: undefined, dynamicASN: "internal" })).toBe(255);
+  });
+
+  describe("TCP MD5 keys", () => {
+    const withSecrets = (entries: [string, SecretFacts][]): PeerContext => ({
+      namespace: "metallb-system",
+      secrets: new Map(entries),
+    });
+    const basic = { type: "kubernetes.io/basic-auth", password: "s3cret" };
+
+    it("from password, or from a basic-auth Secret's password key", () => {
+      expect(
+        peerConfig({ name: "p", spec: spec({ password: "inline" }) }, node, ctx).config?.password,
+      ).toBe("inline");
+      const v = peerConfig(
+        { name: "p", spec: spec({ passwordSecret: { name: "bgp-key" } }) },
+        node,
+        withSecrets([["bgp-key", basic]]),
+      );
+      expect(v.problems).toEqual([]);
+      expect(v.config?.password).toBe("s3cret");
+      expect(checkPeerConfig(v.config!)).toEqual([]);
+    });
+
+    it.each([
+      [
+        "missing",
+        {},
+        [] as [string, SecretFacts][],
+        /does not exist in namespace "metallb-system"/,
+      ],
+      ["other namespace", { namespace: "x" }, [["bgp-key", basic]], /must be in namespace/],
+      ["wrong type", {}, [["bgp-key", { type: "Opaque", password: "k" }]], /must be kubernetes/],
+      ["no password key", {}, [["bgp-key", { type: basic.type }]], /no "password" key/],
+    ] as const)("a %s Secret: no session, a problem naming the fix", (_, ref, secrets, message) => {
+      const v = peerConfig(
+        { name: "p", spec: spec({ passwordSecret: { name: "bgp-key", ...ref } }) },
+        node,
+        withSecrets(secrets.map(([n, f]): [string, SecretFacts] => [n, f])),
+      );
+      expect(v.config).toBeUndefined();
+      expect(v.problems).toEqual([expect.stringMatching(message)]);
+    });
   });
 
   it("parses Go durations", () => {

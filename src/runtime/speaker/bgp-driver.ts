@@ -6,13 +6,8 @@ import type { Logger } from "../log.js";
 import type { DesiredRoute, Named } from "./bgp/desired-routes.js";
 import type { PeerConfig, SessionEvent } from "./bgp/session.js";
 import { BgpSpeaker } from "./bgp/speaker.js";
-import { peerConfig } from "./bgp-peer-config.js";
+import { peerConfig, type PeerContext, type PeerProblem } from "./bgp-peer-config.js";
 import type { BgpDriver } from "./speaker.js";
-
-export interface PeerProblem {
-  peer: string;
-  message: string;
-}
 
 export class NativeBgpDriver implements BgpDriver {
   private readonly speaker: BgpSpeaker;
@@ -22,8 +17,6 @@ export class NativeBgpDriver implements BgpDriver {
   constructor(
     private readonly opts: {
       log: Logger;
-      /** Told about every configuration problem on each apply (the shell dedupes events). */
-      onProblem: (p: PeerProblem) => void;
       onEvent?: (peerName: string, e: SessionEvent) => void;
     },
   ) {
@@ -34,24 +27,29 @@ export class NativeBgpDriver implements BgpDriver {
     });
   }
 
-  apply(
+  /** Returns every configuration problem of this node's peers (the shell reports them). */
+  async apply(
     peers: Named<BGPPeerSpec>[],
     routes: Map<string, DesiredRoute[]>,
     node: { name: string; ipv4?: string },
-  ): Promise<void> {
+    ctx: PeerContext,
+  ): Promise<PeerProblem[]> {
     const wanted = new Map<string, PeerConfig>();
+    const problems: PeerProblem[] = [];
     for (const peer of peers) {
       if (!routes.has(peer.name)) continue; // not a peer of this node
-      const v = peerConfig(peer, node);
-      for (const message of v.problems) this.opts.onProblem({ peer: peer.name, message });
+      const v = peerConfig(peer, node, ctx);
+      for (const message of v.problems) problems.push({ peer: peer.name, message });
       if (v.config) wanted.set(peer.name, v.config);
     }
-    return this.reconcile(wanted, routes);
+    await this.reconcile(wanted, routes, problems);
+    return problems;
   }
 
   private async reconcile(
     wanted: Map<string, PeerConfig>,
     routes: Map<string, DesiredRoute[]>,
+    problems: PeerProblem[],
   ): Promise<void> {
     for (const [name, cfg] of this.running) {
       const next = wanted.get(name);
@@ -65,7 +63,7 @@ export class NativeBgpDriver implements BgpDriver {
           this.speaker.addPeer(cfg);
           this.running.set(name, cfg);
         } catch (err) {
-          this.opts.onProblem({ peer: name, message: (err as Error).message });
+          problems.push({ peer: name, message: (err as Error).message });
           continue;
         }
       }
@@ -80,12 +78,12 @@ export class NativeBgpDriver implements BgpDriver {
     }
   }
 
-  /** Session facts by BGPPeer name, for metrics. */
+  /** Session facts by peer address (the `peer` label of upstream's metrics), for metrics. */
   stats(): { peer: string; up: boolean; prefixes: number; updates: number }[] {
-    return [...this.running].map(([name, cfg]) => {
+    return [...this.running.values()].map((cfg) => {
       const s = this.speaker.peer(cfg.address)?.stats();
       return {
-        peer: name,
+        peer: cfg.address,
         up: s?.state === "Established",
         prefixes: s?.prefixesAnnounced ?? 0,
         updates: s?.updatesSent ?? 0,

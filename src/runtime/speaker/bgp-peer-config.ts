@@ -50,9 +50,66 @@ function backoff(connectTime: string): { initialMs: number; maxMs: number } {
   return { initialMs, maxMs: Math.max(120_000, initialMs) };
 }
 
+export interface PeerProblem {
+  /** The BGPPeer's name. */
+  peer: string;
+  message: string;
+}
+
+/** A Secret of the runtime namespace as far as a BGPPeer's passwordSecret cares. */
+export interface SecretFacts {
+  type?: string;
+  /** The decoded `password` key, when present. */
+  password?: string;
+}
+
+export interface PeerContext {
+  /** The runtime namespace: passwordSecret must live there (the speaker can read no other). */
+  namespace: string;
+  /** Secrets of that namespace by name. */
+  secrets: ReadonlyMap<string, SecretFacts>;
+}
+
+const BASIC_AUTH = "kubernetes.io/basic-auth";
+
+/** The TCP MD5 key of a peer, or why there is none. */
+function md5Key(s: BGPPeerSpec, ctx: PeerContext): { key?: string; problem?: string } {
+  if (s.password !== undefined) return { key: s.password };
+  const ref = s.passwordSecret;
+  if (!ref) return {};
+  if (ref.namespace && ref.namespace !== ctx.namespace)
+    return {
+      problem: `passwordSecret "${ref.namespace}/${ref.name}" must be in namespace "${ctx.namespace}", where the speaker reads Secrets; move it there`,
+    };
+  const secret = ctx.secrets.get(ref.name);
+  if (!secret)
+    return {
+      problem: `passwordSecret "${ref.name}" does not exist in namespace "${ctx.namespace}" (or is not of type ${BASIC_AUTH}); create it with the key in "password"`,
+    };
+  if (secret.type !== BASIC_AUTH)
+    return {
+      problem: `passwordSecret "${ref.name}" has type "${secret.type ?? ""}"; it must be ${BASIC_AUTH}`,
+    };
+  if (secret.password === undefined)
+    return {
+      problem: `passwordSecret "${ref.name}" has no "password" key; add the TCP MD5 key there`,
+    };
+  return { key: secret.password };
+}
+
+/**
+ * Packets of single-hop eBGP leave with TTL 1, as routers expect of a directly connected
+ * neighbour; multihop eBGP and iBGP (often between loopbacks) with 255.
+ */
+function ttlFor(s: BGPPeerSpec): number {
+  const ebgp = s.peerASN !== undefined ? s.peerASN !== s.myASN : s.dynamicASN === "external";
+  return ebgp && !s.ebgpMultiHop ? 1 : 255;
+}
+
 export function peerConfig(
   peer: Named<BGPPeerSpec>,
   node: { name: string; ipv4?: string },
+  ctx: PeerContext,
 ): PeerVerdict {
   const s = peer.spec;
   const problems: string[] = [];
@@ -61,17 +118,15 @@ export function peerConfig(
   if (s.vrf) unsupported(`vrf "${s.vrf}"`, "remove it or run the speaker in FRR mode");
   if (s.interface)
     unsupported(`interface "${s.interface}" (unnumbered BGP)`, "set peerAddress instead");
-  if (s.password || s.passwordSecret)
-    unsupported("TCP MD5 (password)", "remove the password or run the speaker in FRR mode");
   if (s.bfdProfile)
     problems.push(
       `bfdProfile "${s.bfdProfile}" is ignored: BFD needs FRR mode; the session runs without BFD`,
     );
-  if (s.ebgpMultiHop)
-    problems.push("ebgpMultiHop is ignored: the native speaker sends with the system's TTL");
-  const blocking = s.vrf || s.interface || s.password || s.passwordSecret || !s.peerAddress;
+  const md5 = md5Key(s, ctx);
+  // Without its key the session could never come up: better none than one that flaps.
+  if (md5.problem) problems.push(md5.problem);
   if (!s.peerAddress && !s.interface) problems.push("peerAddress is required");
-  if (blocking || !s.peerAddress) return { name: peer.name, problems };
+  if (s.vrf || s.interface || md5.problem || !s.peerAddress) return { name: peer.name, problems };
   const family = parseIp(s.peerAddress)?.family ?? 4;
   const config: PeerConfig = {
     address: s.peerAddress,
@@ -79,12 +134,14 @@ export function peerConfig(
     peerAsn: s.peerASN ?? (s.dynamicASN === "internal" ? "internal" : "external"),
     routerId: routerIdFor(s, node),
     families: s.disableMP ? [family] : [4, 6],
+    ttl: ttlFor(s),
     ...(s.peerPort !== undefined ? { port: s.peerPort } : {}),
     ...(s.holdTime !== undefined ? { holdTime: durationSeconds(s.holdTime) } : {}),
     ...(s.keepaliveTime !== undefined ? { keepaliveTime: durationSeconds(s.keepaliveTime) } : {}),
     ...(s.connectTime !== undefined ? { connectRetry: backoff(s.connectTime) } : {}),
     ...(s.sourceAddress ? { sourceAddress: s.sourceAddress } : {}),
     ...(s.enableGracefulRestart ? { gracefulRestart: { restartTime: 120 } } : {}),
+    ...(md5.key !== undefined ? { password: md5.key } : {}),
   };
   return { name: peer.name, config, problems };
 }

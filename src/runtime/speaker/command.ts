@@ -109,11 +109,7 @@ export async function speakerCommand(args: string[]): Promise<number> {
         void shell.speaker?.warn({ service: s }, "InterfaceMissing", p.message);
     },
   });
-  const bgp = new NativeBgpDriver({
-    log,
-    onProblem: (p) =>
-      void shell.speaker?.warn({ kind: "BGPPeer", name: p.peer }, "Unsupported", p.message),
-  });
+  const bgp = new NativeBgpDriver({ log });
   const speaker = new Speaker({
     kc,
     node,

@@ -1,6 +1,7 @@
 // The speaker's least-privilege permissions, as data: the chart renders them (one source) and the
 // RBAC tests ask the API server what they allow. The speaker reads cluster state to decide what
-// to announce; it writes only its own status objects, Leases and events.
+// to announce; it writes only its own status objects, Leases and events, and reads Secrets
+// only in its namespace (BGP passwords).
 import type { V1PolicyRule } from "@kubernetes/client-node";
 
 /** Cluster-wide: which nodes exist and may announce, which Services need announcing. */
@@ -30,11 +31,19 @@ export const SPEAKER_NAMESPACE_RULES: V1PolicyRule[] = [
     resources: ["servicel2statuses", "servicebgpstatuses"],
     verbs: ["list", "create", "delete"],
   },
+  // Its own ConfigurationState (speaker-<node>): created once, then its status patched.
+  { apiGroups: ["metallb.io"], resources: ["configurationstates"], verbs: ["create"] },
   {
     apiGroups: ["metallb.io"],
-    resources: ["servicel2statuses/status", "servicebgpstatuses/status"],
+    resources: [
+      "servicel2statuses/status",
+      "servicebgpstatuses/status",
+      "configurationstates/status",
+    ],
     verbs: ["patch"],
   },
+  // BGPPeer passwordSecret (TCP MD5 keys); the speaker watches only basic-auth Secrets.
+  { apiGroups: [""], resources: ["secrets"], verbs: ["list", "watch"] },
   {
     apiGroups: ["coordination.k8s.io"],
     resources: ["leases"],

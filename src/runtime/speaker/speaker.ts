@@ -6,7 +6,9 @@ import {
   CustomObjectsApi,
   DiscoveryV1Api,
   CoordinationV1Api,
+  ListWatch,
   makeInformer,
+  Watch,
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
@@ -15,9 +17,11 @@ import {
   type V1EndpointSlice,
   type V1Lease,
   type V1Node,
+  type V1Secret,
   type V1Service,
 } from "@kubernetes/client-node";
 import type { BGPAdvertisementSpec } from "../../api/kinds/bgpadvertisement.js";
+import type { ConfigurationStateStatus } from "../../api/kinds/status-kinds.js";
 import type { BGPPeerSpec } from "../../api/kinds/bgppeer.js";
 import type { CommunitySpec } from "../../api/kinds/community.js";
 import type { IPAddressPoolSpec } from "../../api/kinds/ipaddresspool.js";
@@ -27,6 +31,8 @@ import { parseIp } from "../ip/ip.js";
 import type { Logger } from "../log.js";
 import { startWithRetry, type Watched } from "../kube/informers.js";
 import { desiredRoutes, type DesiredRoute, type Named } from "./bgp/desired-routes.js";
+import type { PeerContext, PeerProblem, SecretFacts } from "./bgp-peer-config.js";
+import { configurationState, type ConfigProblem } from "./configuration-state.js";
 import {
   desiredInput,
   electionInput,
@@ -51,12 +57,16 @@ export interface L2Driver {
 
 /** Keeps one session per peer and announces exactly the given routes to each. */
 export interface BgpDriver {
-  /** `node.ipv4` (its InternalIP) is the default router ID, as upstream. */
+  /**
+   * `node.ipv4` (its InternalIP) is the default router ID, as upstream. Returns the problems of
+   * the peers' configurations (a peer that cannot run gets none of its routes).
+   */
   apply(
     peers: Named<BGPPeerSpec>[],
     routes: Map<string, DesiredRoute[]>,
     node: { name: string; ipv4?: string },
-  ): Promise<void>;
+    ctx: PeerContext,
+  ): Promise<PeerProblem[]>;
 }
 
 export interface SpeakerOptions {
@@ -81,6 +91,7 @@ export interface SpeakerOptions {
 type Config<S> = KubernetesObject & ConfigObject<S>;
 
 const GROUP = "metallb.io";
+const BASIC_AUTH_ONLY = "type=kubernetes.io/basic-auth";
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 function nodeIpv4(snap: ClusterSnapshot, node: string): { ipv4?: string } {
@@ -97,6 +108,8 @@ export class Speaker {
   private readonly services: Watched<V1Service>;
   private readonly slices: Watched<V1EndpointSlice>;
   private readonly leases: Watched<V1Lease>;
+  /** Only TCP MD5 keys (passwordSecret): basic-auth Secrets of the runtime namespace. */
+  private readonly secrets: Watched<V1Secret>;
   private readonly config: {
     pools: Watched<Config<IPAddressPoolSpec>>;
     l2Advertisements: Watched<Config<L2AdvertisementSpec>>;
@@ -116,6 +129,7 @@ export class Speaker {
   private reporting: Promise<void> | undefined;
   private nextReport: (() => Promise<void>) | undefined;
   private announcedBgp = new Set<string>();
+  private configState: { status: ConfigurationStateStatus; text: string } | undefined;
   private pending: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -153,6 +167,16 @@ export class Speaker {
     this.leases = watch(`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, () =>
       coordination.listNamespacedLease({ namespace }),
     );
+    const secretsPath = `/api/v1/namespaces/${namespace}/secrets`;
+    this.secrets = new ListWatch<V1Secret>(
+      secretsPath,
+      new Watch(kc),
+      () => core.listNamespacedSecret({ namespace, fieldSelector: BASIC_AUTH_ONLY }),
+      false,
+      undefined,
+      BASIC_AUTH_ONLY,
+    );
+    this.informers.push(this.secrets);
     const cfg = <S>(plural: string, version = "v1beta1") =>
       watch<Config<S>>(
         `/apis/${GROUP}/${version}/namespaces/${namespace}/${plural}`,
@@ -299,10 +323,11 @@ export class Speaker {
     const desired = input
       ? desiredRoutes(input)
       : { routes: new Map<string, DesiredRoute[]>(), problems: [] };
-    await this.opts.bgp.apply(
+    const peerProblems = await this.opts.bgp.apply(
       snap.bgpPeers.map((p) => ({ name: p.metadata?.name ?? "", spec: p.spec })),
       desired.routes,
       { name: node, ...nodeIpv4(snap, node) },
+      this.peerContext(),
     );
     const bgpByService = new Map<string, string[]>();
     for (const [peer, routes] of desired.routes)
@@ -311,8 +336,24 @@ export class Speaker {
 
     // Reporting goes through the API server; it must never hold up the next pass (a failover
     // cannot wait for a slow API server). Only the latest outcome is worth reporting.
-    this.nextReport = () => this.report(snap, desired.problems, l2ByService, bgpByService);
+    const problems: ConfigProblem[] = [
+      ...desired.problems,
+      ...peerProblems.map((p) => ({ kind: "BGPPeer", name: p.peer, message: p.message })),
+    ];
+    this.nextReport = () => this.report(snap, problems, l2ByService, bgpByService);
     this.reporting ??= this.reportLoop();
+  }
+
+  private peerContext(): PeerContext {
+    const secrets = new Map<string, SecretFacts>();
+    for (const s of this.secrets.list()) {
+      const password = s.data?.password;
+      secrets.set(s.metadata?.name ?? "", {
+        ...(s.type ? { type: s.type } : {}),
+        ...(password !== undefined ? { password: Buffer.from(password, "base64").toString() } : {}),
+      });
+    }
+    return { namespace: this.opts.namespace, secrets };
   }
 
   private async reportLoop(): Promise<void> {
@@ -331,7 +372,7 @@ export class Speaker {
 
   private async report(
     snap: ClusterSnapshot,
-    problems: { kind: string; name: string; message: string }[],
+    problems: ConfigProblem[],
     l2ByService: Map<string, string[]>,
     bgpByService: Map<string, string[]>,
   ): Promise<void> {
@@ -343,6 +384,7 @@ export class Speaker {
         "InvalidConfiguration",
         p.message,
       );
+    await this.writeConfigurationState(problems);
     await this.announceEvents(snap, l2ByService, bgpByService);
     await this.writeStatuses(
       "servicel2statuses",
@@ -356,6 +398,46 @@ export class Speaker {
       this.written.bgp,
       bgpStatuses(node, bgpByService),
     );
+  }
+
+  /**
+   * ConfigurationState "speaker-<node>": whether this node's speaker could apply the whole
+   * configuration, with every problem listed; written only when it changes.
+   */
+  private async writeConfigurationState(problems: ConfigProblem[]): Promise<void> {
+    const status = configurationState(problems, this.configState?.status, new Date());
+    const text = JSON.stringify(status);
+    if (text === this.configState?.text) return;
+    const target = {
+      group: GROUP,
+      version: "v1beta1",
+      namespace: this.opts.namespace,
+      plural: "configurationstates",
+    };
+    const name = `speaker-${this.opts.node}`;
+    try {
+      if (!this.configState)
+        await this.custom
+          .createNamespacedCustomObject({
+            ...target,
+            body: {
+              apiVersion: `${GROUP}/v1beta1`,
+              kind: "ConfigurationState",
+              metadata: { name, labels: { [STATUS_LABELS.node]: this.opts.node } },
+              spec: {},
+            },
+          })
+          .catch((err: unknown) => {
+            if ((err as { code?: number }).code !== 409) throw err;
+          });
+      await this.custom.patchNamespacedCustomObjectStatus(
+        { ...target, name, body: { status } },
+        mergePatch,
+      );
+      this.configState = { status, text };
+    } catch (err) {
+      this.opts.log.warn("could not write ConfigurationState", { name, error: String(err) });
+    }
   }
 
   /** A Warning event on a Service ("namespace/name") or a configuration object. */

@@ -1,0 +1,382 @@
+// The whole BGP path, real parts only: the API server, the controller as a process, two
+// `metallb-ts speaker` processes in node namespaces and FRR as the upstream router, with a TCP MD5
+// key from a Secret. Routes follow Services, endpoints and node labels; problems become a
+// ConfigurationState and events.
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  DiscoveryV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1EndpointSlice,
+} from "@kubernetes/client-node";
+import type { Server } from "node:net";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveUnixToTcp } from "../../src/lab/kube/api-bridge.js";
+import { startKube, type KubeEnv } from "../../src/lab/kube/cluster.js";
+import { installCrds } from "../../src/lab/kube/crds.js";
+import { grantRbac } from "../../src/lab/kube/rbac.js";
+import { Lab, startFrr, type BgpRouter, type RibPath } from "../../src/lab/net/index.js";
+import { waitFor, type Managed } from "../../src/lab/proc.js";
+import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../../src/runtime/speaker/rbac.js";
+import { makeHarness, type Harness } from "../kube/controller-harness.js";
+
+const SYSTEM = "metallb-system";
+const NS = "bgp-e2e";
+const NODES = ["n1", "n2"] as const;
+const ADDR = { n1: "192.0.2.11", n2: "192.0.2.12" } as const;
+const ADDR6 = { n1: "2001:db8::11", n2: "2001:db8::12" } as const;
+const ROUTER = "192.0.2.1";
+const KEY = "e2e-md5-key";
+const EXCLUDE = "node.kubernetes.io/exclude-from-external-load-balancers";
+const bin = fileURLToPath(new URL("../../bin/metallb-ts.js", import.meta.url));
+const bridgeScript = fileURLToPath(new URL("../../src/lab/kube/api-bridge.ts", import.meta.url));
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+let env: KubeEnv;
+let lab: Lab;
+let h: Harness;
+let bridge: Server;
+let frr: BgpRouter;
+let admin: KubeConfig;
+let core: CoreV1Api;
+let custom: CustomObjectsApi;
+let controller: Managed;
+const ips: Record<string, string> = {};
+
+const config = (plural: string, kind: string, name: string, spec: object, version = "v1beta1") =>
+  custom.createNamespacedCustomObject({
+    group: "metallb.io",
+    version,
+    namespace: SYSTEM,
+    plural,
+    body: { apiVersion: `metallb.io/${version}`, kind, metadata: { name }, spec },
+  });
+
+const slice = (service: string, family: "IPv4" | "IPv6", node: string): V1EndpointSlice => ({
+  metadata: { name: `${service}-1`, labels: { "kubernetes.io/service-name": service } },
+  addressType: family,
+  endpoints: [
+    {
+      addresses: [family === "IPv4" ? "192.0.2.50" : "2001:db8::50"],
+      nodeName: node,
+      conditions: { ready: true },
+    },
+  ],
+  ports: [{ port: 80, protocol: "TCP" }],
+});
+
+/** The next hops FRR holds for `ip`, once they equal `want` (sorted). */
+async function nextHops(ip: string, want: string[]): Promise<RibPath[]> {
+  const family = ip.includes(":") ? 6 : 4;
+  const prefix = `${ip}/${family === 4 ? 32 : 128}`;
+  let last: string[] = [];
+  return waitFor(
+    `FRR to hold ${prefix} via [${want.join(", ")}]`,
+    async () => {
+      const paths = (await frr.rib(family)).filter((p) => p.prefix === prefix);
+      last = paths.map((p) => p.nextHop).sort();
+      return JSON.stringify(last) === JSON.stringify([...want].sort()) ? paths : undefined;
+    },
+    90_000,
+    300,
+  ).catch((err: unknown) => {
+    throw new Error(`${String(err)}; last seen [${last.join(", ")}]`);
+  });
+}
+
+async function configurationState(node: string) {
+  return (await custom
+    .getNamespacedCustomObject({
+      group: "metallb.io",
+      version: "v1beta1",
+      namespace: SYSTEM,
+      plural: "configurationstates",
+      name: `speaker-${node}`,
+    })
+    .catch(() => undefined)) as
+    | { status?: { result?: string; errorSummary?: string; conditions?: { status: string }[] } }
+    | undefined;
+}
+
+async function bgpStatuses(service: string) {
+  const list = (await custom.listNamespacedCustomObject({
+    group: "metallb.io",
+    version: "v1beta1",
+    namespace: SYSTEM,
+    plural: "servicebgpstatuses",
+    labelSelector: `metallb.io/service-name=${service}`,
+  })) as { items: { status?: { node?: string; peers?: string[] } }[] };
+  return list.items
+    .map((i) => i.status ?? {})
+    .sort((a, b) => ((a.node ?? "") < (b.node ?? "") ? -1 : 1));
+}
+
+const metrics = (node: string) => lab.exec(node, ["curl", "-sf", "http://127.0.0.1:7474/metrics"]);
+
+beforeAll(async () => {
+  env = await startKube();
+  await installCrds(env.kubeconfigs.admin, join(import.meta.dirname, "../../config/crd"));
+  admin = new KubeConfig();
+  admin.loadFromFile(env.kubeconfigs.admin);
+  core = admin.makeApiClient(CoreV1Api);
+  custom = admin.makeApiClient(CustomObjectsApi);
+  for (const name of [SYSTEM, NS]) await core.createNamespace({ body: { metadata: { name } } });
+  h = makeHarness(admin, env.kubeconfigs.controller);
+  await h.grantControllerRbac(SYSTEM);
+  await grantRbac(admin, {
+    serviceAccount: "speaker",
+    clusterRules: SPEAKER_CLUSTER_RULES,
+    namespaceRules: SPEAKER_NAMESPACE_RULES,
+  });
+  for (const name of NODES) {
+    await core.createNode({
+      body: { metadata: { name, labels: { "kubernetes.io/hostname": name } } },
+    });
+    await core.patchNodeStatus(
+      { name, body: { status: { addresses: [{ type: "InternalIP", address: ADDR[name] }] } } },
+      mergePatch,
+    );
+  }
+
+  lab = await Lab.create({
+    segments: ["lan"],
+    hosts: [
+      ...NODES.map((n) => ({
+        name: n,
+        links: [{ segment: "lan", addresses: [`${ADDR[n]}/24`, `${ADDR6[n]}/64`] }],
+      })),
+      { name: "frr", links: [{ segment: "lan", addresses: [`${ROUTER}/24`, "2001:db8::1/64"] }] },
+    ],
+  });
+  frr = await startFrr(lab, {
+    host: "frr",
+    asn: 64512,
+    routerId: ROUTER,
+    maximumPaths: 4,
+    neighbors: NODES.map((n) => ({
+      address: ADDR[n],
+      asn: 64513,
+      password: KEY,
+      holdTime: 9,
+      families: [4, 6],
+    })),
+  });
+  const port = Number(new URL(env.server).port);
+  const sock = join(lab.dir, "api.sock");
+  bridge = await serveUnixToTcp(sock, port);
+  for (const node of NODES) {
+    lab.spawn(node, `api-bridge-${node}`, [
+      process.execPath,
+      "--import",
+      tsx,
+      bridgeScript,
+      String(port),
+      sock,
+    ]);
+    lab.spawn(node, `speaker-${node}`, [
+      process.execPath,
+      bin,
+      "speaker",
+      "--node-name",
+      node,
+      "--kubeconfig",
+      env.kubeconfigs.speaker,
+      "--metrics-port",
+      "7474",
+      "--health-port",
+      "0",
+    ]);
+  }
+  controller = h.startController({ identity: "bgp-e2e", configNamespace: SYSTEM, logDir: lab.dir });
+
+  // The peer first, its Secret later: the speakers must pick the key up when it appears.
+  await config(
+    "bgppeers",
+    "BGPPeer",
+    "frr",
+    {
+      myASN: 64513,
+      peerASN: 64512,
+      peerAddress: ROUTER,
+      holdTime: "9s",
+      passwordSecret: { name: "frr-key", namespace: SYSTEM },
+    },
+    "v1beta2",
+  );
+  await h.createPool(SYSTEM, "bgp", { addresses: ["203.0.113.0/28", "2001:db8:ff::/124"] });
+  await config("bgpadvertisements", "BGPAdvertisement", "bgp", {
+    ipAddressPools: ["bgp"],
+    communities: ["64512:100"],
+  });
+  const discovery = admin.makeApiClient(DiscoveryV1Api);
+  for (const [name, family, local] of [
+    ["cluster4", "IPv4", false],
+    ["cluster6", "IPv6", false],
+    ["local4", "IPv4", true],
+  ] as const) {
+    await h.lbService(NS, name, {
+      spec: { ipFamilies: [family], ...(local ? { externalTrafficPolicy: "Local" } : {}) },
+    });
+    await discovery.createNamespacedEndpointSlice({
+      namespace: NS,
+      body: slice(name, family, "n1"),
+    });
+    ips[name] = (await h.waitIngress(NS, name))[0] ?? "";
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await controller?.stop();
+  await frr?.stop().catch(() => undefined);
+  await lab?.destroy();
+  bridge?.close();
+  await env?.stop();
+});
+
+describe("BGP speakers end to end (API server, controller, two speaker processes, FRR)", () => {
+  it("a missing passwordSecret is reported in each speaker's ConfigurationState; no session without it", async () => {
+    const state = await waitFor(
+      "speaker-n1's ConfigurationState to be Invalid",
+      async () => {
+        const s = await configurationState("n1");
+        return s?.status?.result === "Invalid" ? s : undefined;
+      },
+      90_000,
+      300,
+    );
+    expect(state.status?.errorSummary).toMatch(
+      /BGPPeer frr: passwordSecret "frr-key" does not exist/,
+    );
+    expect(state.status?.conditions?.[0]?.status).toBe("False");
+    expect((await frr.sessions())[ADDR.n1]).not.toBe("Established");
+  });
+
+  it("with the Secret, both nodes' signed sessions come up and FRR installs both next hops (ECMP)", async () => {
+    await core.createNamespacedSecret({
+      namespace: SYSTEM,
+      body: {
+        metadata: { name: "frr-key" },
+        type: "kubernetes.io/basic-auth",
+        stringData: { password: KEY },
+      },
+    });
+    const paths = await nextHops(ips.cluster4 ?? "", [ADDR.n1, ADDR.n2]);
+    for (const p of paths) {
+      expect(p.asPath).toEqual([64513]);
+      expect(p.communities).toEqual(["64512:100"]);
+    }
+    // IPv6 over the IPv4 sessions (MP-BGP), with each node's IPv6 address as next hop.
+    await nextHops(ips.cluster6 ?? "", [ADDR6.n1, ADDR6.n2]);
+    await waitFor(
+      "speaker-n1's ConfigurationState to be Valid",
+      async () => ((await configurationState("n1"))?.status?.result === "Valid" ? true : undefined),
+      90_000,
+      300,
+    );
+    expect(await bgpStatuses("cluster4")).toEqual([
+      expect.objectContaining({ node: "n1", peers: ["frr"], serviceName: "cluster4" }),
+      expect.objectContaining({ node: "n2", peers: ["frr"], serviceName: "cluster4" }),
+    ]);
+    // Metrics are refreshed every second; the peer label is the address, as upstream's.
+    const text = await waitFor(
+      "n1's metrics to show the session up",
+      async () => {
+        const t = await metrics("n1");
+        return /metallb_bgp_session_up\{peer="192\.0\.2\.1"\} 1/.test(t) ? t : undefined;
+      },
+      30_000,
+      300,
+    );
+    expect(text).toMatch(/metallb_bgp_announced_prefixes_total\{peer="192\.0\.2\.1"\} [1-9]/);
+    expect(text).toMatch(/metallb_bgp_updates_total\{peer="192\.0\.2\.1"\} [1-9]/);
+  });
+
+  it("traffic policy Local: only the node with a ready endpoint announces, and the route follows the endpoint", async () => {
+    await nextHops(ips.local4 ?? "", [ADDR.n1]);
+    await admin.makeApiClient(DiscoveryV1Api).replaceNamespacedEndpointSlice({
+      namespace: NS,
+      name: "local4-1",
+      body: slice("local4", "IPv4", "n2"),
+    });
+    await nextHops(ips.local4 ?? "", [ADDR.n2]);
+    await waitFor(
+      "local4's ServiceBGPStatus to move to n2",
+      async () => {
+        const s = await bgpStatuses("local4");
+        return s.length === 1 && s[0]?.node === "n2" ? true : undefined;
+      },
+      90_000,
+      300,
+    );
+  });
+
+  it("the exclusion label withdraws every route of that node", async () => {
+    await core.patchNode(
+      { name: "n2", body: { metadata: { labels: { [EXCLUDE]: "" } } } },
+      mergePatch,
+    );
+    await nextHops(ips.cluster4 ?? "", [ADDR.n1]);
+    await nextHops(ips.cluster6 ?? "", [ADDR6.n1]);
+    await nextHops(ips.local4 ?? "", []);
+    await core.patchNode(
+      { name: "n2", body: { metadata: { labels: { [EXCLUDE]: null } } } },
+      mergePatch,
+    );
+    await nextHops(ips.cluster4 ?? "", [ADDR.n1, ADDR.n2]);
+  });
+
+  it("deleting the Service withdraws its prefix from FRR and removes its ServiceBGPStatus objects", async () => {
+    await core.deleteNamespacedService({ namespace: NS, name: "cluster4" });
+    await nextHops(ips.cluster4 ?? "", []);
+    await waitFor(
+      "cluster4's ServiceBGPStatus objects to go",
+      async () => ((await bgpStatuses("cluster4")).length === 0 ? true : undefined),
+      90_000,
+      300,
+    );
+    // The other Services stay announced.
+    await nextHops(ips.cluster6 ?? "", [ADDR6.n1, ADDR6.n2]);
+  });
+
+  it("a BGPPeer the native speaker cannot serve: a Warning event and the ConfigurationState name it", async () => {
+    await config(
+      "bgppeers",
+      "BGPPeer",
+      "vrf-peer",
+      {
+        myASN: 64513,
+        peerASN: 64512,
+        peerAddress: "192.0.2.1",
+        vrf: "red",
+      },
+      "v1beta2",
+    );
+    const state = await waitFor(
+      "speaker-n2's ConfigurationState to name vrf-peer",
+      async () => {
+        const s = await configurationState("n2");
+        return /BGPPeer vrf-peer: vrf "red"/.test(s?.status?.errorSummary ?? "") ? s : undefined;
+      },
+      90_000,
+      300,
+    );
+    expect(state.status?.result).toBe("Invalid");
+    const events = await core.listNamespacedEvent({ namespace: SYSTEM });
+    expect(
+      events.items.some(
+        (e) =>
+          e.reason === "InvalidConfiguration" &&
+          e.involvedObject.name === "vrf-peer" &&
+          /FRR mode/.test(e.message ?? ""),
+      ),
+    ).toBe(true);
+    // The valid peer keeps its session and routes.
+    await nextHops(ips.cluster6 ?? "", [ADDR6.n1, ADDR6.n2]);
+  });
+});
