@@ -379,4 +379,22 @@ describe("BGP speakers end to end (API server, controller, two speaker processes
     // The valid peer keeps its session and routes.
     await nextHops(ips.cluster6 ?? "", [ADDR6.n1, ADDR6.n2]);
   });
+
+  it("aggregation shorter than the pool: named in the ConfigurationState", async () => {
+    // (Conflicting localPref matters on iBGP sessions only: tests/unit covers it.)
+    await config("bgpadvertisements", "BGPAdvertisement", "agg", {
+      ipAddressPools: ["bgp"],
+      aggregationLength: 24,
+    });
+    const summary = await waitFor(
+      "speaker-n1's ConfigurationState to name the aggregation problem",
+      async () => {
+        const s = (await configurationState("n1"))?.status?.errorSummary ?? "";
+        return /BGPAdvertisement agg: /.test(s) ? s : undefined;
+      },
+      90_000,
+      300,
+    );
+    expect(summary).toMatch(/aggregationLength 24 is shorter than \/28 in pool bgp/);
+  });
 });
