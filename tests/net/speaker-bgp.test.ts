@@ -48,6 +48,7 @@ let core: CoreV1Api;
 let custom: CustomObjectsApi;
 let controller: Managed;
 const ips: Record<string, string> = {};
+const speakers: Record<string, Managed> = {};
 
 const config = (plural: string, kind: string, name: string, spec: object, version = "v1beta1") =>
   custom.createNamespacedCustomObject({
@@ -117,6 +118,22 @@ async function bgpStatuses(service: string) {
     .sort((a, b) => ((a.node ?? "") < (b.node ?? "") ? -1 : 1));
 }
 
+function startSpeaker(node: string): Managed {
+  return lab.spawn(node, `speaker-${node}-${Date.now()}`, [
+    process.execPath,
+    bin,
+    "speaker",
+    "--node-name",
+    node,
+    "--kubeconfig",
+    env.kubeconfigs.speaker,
+    "--metrics-port",
+    "7474",
+    "--health-port",
+    "0",
+  ]);
+}
+
 const metrics = (node: string) => lab.exec(node, ["curl", "-sf", "http://127.0.0.1:7474/metrics"]);
 
 beforeAll(async () => {
@@ -179,19 +196,7 @@ beforeAll(async () => {
       String(port),
       sock,
     ]);
-    lab.spawn(node, `speaker-${node}`, [
-      process.execPath,
-      bin,
-      "speaker",
-      "--node-name",
-      node,
-      "--kubeconfig",
-      env.kubeconfigs.speaker,
-      "--metrics-port",
-      "7474",
-      "--health-port",
-      "0",
-    ]);
+    speakers[node] = startSpeaker(node);
   }
   controller = h.startController({ identity: "bgp-e2e", configNamespace: SYSTEM, logDir: lab.dir });
 
@@ -205,6 +210,7 @@ beforeAll(async () => {
       peerASN: 64512,
       peerAddress: ROUTER,
       holdTime: "9s",
+      enableGracefulRestart: true,
       passwordSecret: { name: "frr-key", namespace: SYSTEM },
     },
     "v1beta2",
@@ -295,6 +301,41 @@ describe("BGP speakers end to end (API server, controller, two speaker processes
     );
     expect(text).toMatch(/metallb_bgp_announced_prefixes_total\{peer="192\.0\.2\.1"\} [1-9]/);
     expect(text).toMatch(/metallb_bgp_updates_total\{peer="192\.0\.2\.1"\} [1-9]/);
+  });
+
+  it("SIGTERM with graceful restart: FRR keeps the node's routes (stale) until the new speaker re-sends them", async () => {
+    const prefix = `${ips.cluster6}/128`;
+    const samples: { present: boolean; stale: boolean }[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const rib = await frr.rib(6);
+        const p = rib.find((r) => r.prefix === prefix && r.nextHop === ADDR6.n1);
+        samples.push({ present: !!p, stale: !!p?.stale });
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    const stopped = speakers.n1!.stop(20_000); // SIGTERM
+    await waitFor(
+      "n1's path to be marked stale",
+      async () => (samples.some((x) => x.stale) ? true : undefined),
+      60_000,
+      100,
+    );
+    await stopped;
+    speakers.n1 = startSpeaker("n1");
+    await waitFor(
+      "n1's path to be fresh again",
+      async () => {
+        const last = samples.at(-1);
+        return samples.some((x) => x.stale) && last?.present && !last.stale ? true : undefined;
+      },
+      90_000,
+      100,
+    );
+    sampling = false;
+    await sampler;
+    expect(samples.every((x) => x.present)).toBe(true);
   });
 
   it("traffic policy Local: only the node with a ready endpoint announces, and the route follows the endpoint", async () => {

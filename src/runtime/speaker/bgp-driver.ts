@@ -91,7 +91,11 @@ export class NativeBgpDriver implements BgpDriver {
     });
   }
 
+  /**
+   * On SIGTERM the speaker is most often being restarted (a rolling update): peers with graceful
+   * restart keep its routes meanwhile; the others are told it is going (Cease).
+   */
   stop(): Promise<void> {
-    return this.speaker.stop();
+    return this.speaker.stop("speaker shutting down", { restarting: true });
   }
 }

@@ -259,6 +259,16 @@ export class BgpSession {
   }
 
   /**
+   * Ends the session for a restart of this speaker: the connections drop without a NOTIFICATION,
+   * which tells a peer that negotiated graceful restart (RFC 4724 §4.2) to keep our routes,
+   * marked stale, until we are back; a Cease would make it withdraw them at once.
+   */
+  async stopForRestart(): Promise<void> {
+    for (const c of this.conns.values()) c.socket.destroy();
+    await this.stop("restarting");
+  }
+
+  /**
    * The routes this peer should have. Throws RouteError (and changes nothing) when a route is
    * invalid; otherwise sends only the difference when the session is up.
    */

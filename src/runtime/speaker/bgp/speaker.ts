@@ -132,11 +132,22 @@ export class BgpSpeaker {
     return () => this.listeners.delete(listener);
   }
 
-  async stop(message = "speaker shutting down"): Promise<void> {
+  /**
+   * Stops every session. With `restarting`, sessions that advertise graceful restart just drop
+   * (the peer keeps our routes until we are back, RFC 4724); the others get a Cease.
+   */
+  async stop(
+    message = "speaker shutting down",
+    opts: { restarting?: boolean } = {},
+  ): Promise<void> {
     const server = this.server;
     this.server = undefined;
     const closed = server ? new Promise<void>((r) => server.close(() => r())) : undefined;
-    await Promise.all(this.peers().map((s) => s.stop(message)));
+    await Promise.all(
+      this.peers().map((s) =>
+        opts.restarting && s.config.gracefulRestart ? s.stopForRestart() : s.stop(message),
+      ),
+    );
     this.sessions.clear();
     await closed;
   }
