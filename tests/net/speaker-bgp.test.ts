@@ -318,7 +318,7 @@ describe("BGP speakers end to end (API server, controller, two speaker processes
     const stopped = speakers.n1!.stop(20_000); // SIGTERM
     await waitFor(
       "n1's path to be marked stale",
-      async () => (samples.some((x) => x.stale) ? true : undefined),
+      () => Promise.resolve(samples.some((x) => x.stale) ? true : undefined),
       60_000,
       100,
     );
@@ -326,9 +326,10 @@ describe("BGP speakers end to end (API server, controller, two speaker processes
     speakers.n1 = startSpeaker("n1");
     await waitFor(
       "n1's path to be fresh again",
-      async () => {
+      () => {
         const last = samples.at(-1);
-        return samples.some((x) => x.stale) && last?.present && !last.stale ? true : undefined;
+        const fresh = samples.some((x) => x.stale) && last?.present && !last.stale;
+        return Promise.resolve(fresh ? true : undefined);
       },
       90_000,
       100,
