@@ -29,6 +29,10 @@ const arg = (name: string, fallback: number): number => {
 };
 const PREFIXES = arg("--prefixes", 10_000);
 const ROUNDS = arg("--rounds", 5);
+// The IPv6 prefixes are numbered inside one /112 (see ipv6Prefixes).
+if (!Number.isInteger(PREFIXES) || PREFIXES < 1 || PREFIXES > 0xffff)
+  throw new Error(`--prefixes must be an integer 1..65535, not ${PREFIXES}`);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`--rounds must be a positive integer`);
 
 type Family = 4 | 6;
 const FRR = { host: "frr", asn: 64512, v4: "192.0.2.1", v6: "2001:db8:0:1::1" };
@@ -37,7 +41,7 @@ const GOBGP = { host: "gobgp", asn: 64514, v4: "192.0.2.3", v6: "2001:db8:0:1::3
 type Speaker = typeof OURS | typeof GOBGP;
 const addr = (s: { v4: string; v6: string }, f: Family) => (f === 4 ? s.v4 : s.v6);
 
-/** 2001:db8:100::1/128 upwards: a /112 holds 65,536, the largest --prefixes that makes sense. */
+/** 2001:db8:100::1/128 upwards, inside 2001:db8:100::/112. */
 function ipv6Prefixes(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `2001:db8:100::${(i + 1).toString(16)}/128`);
 }
@@ -101,7 +105,10 @@ async function announceNothing(frr: FrrRouter, neighbors: Record<Family, string[
   await frr.vtysh(cmds);
 }
 
-/** GoBGP's CLI takes one prefix per call; xargs runs four at a time inside its namespace. */
+/**
+ * GoBGP's CLI takes one prefix per call; xargs runs four at a time inside its namespace (the
+ * CLI's default API address, 127.0.0.1:50051, is where the lab's gobgpd listens).
+ */
 async function loadGobgp(lab: Lab, gobgp: GobgpRouter, f: Family): Promise<void> {
   const file = join(lab.dir, `gobgp-prefixes-v${f}.txt`);
   writeFileSync(file, PREFIX_SETS[f].join("\n") + "\n");
