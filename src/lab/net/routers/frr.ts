@@ -95,7 +95,12 @@ export function parseFrrRoute(prefix: string, paths: FrrPath[]): RibPath[] {
     }));
 }
 
-export async function startFrr(lab: Lab, spec: BgpRouterSpec): Promise<BgpRouter> {
+export interface FrrRouter extends BgpRouter {
+  /** Raw vtysh: each command is one `-c` (e.g. "configure terminal", "router bgp 64512", …). */
+  vtysh(commands: string[]): Promise<string>;
+}
+
+export async function startFrr(lab: Lab, spec: BgpRouterSpec): Promise<FrrRouter> {
   const dir = join(lab.dir, `frr-${spec.host}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "zebra.conf"), `hostname ${spec.host}\n`);
@@ -127,6 +132,8 @@ export async function startFrr(lab: Lab, spec: BgpRouterSpec): Promise<BgpRouter
   return {
     kind: "frr",
     host: spec.host,
+    vtysh: (commands) =>
+      run([systemTool("vtysh"), "--vty_socket", dir, ...commands.flatMap((c) => ["-c", c])]),
     async rib(family) {
       const afi = family === 4 ? "ipv4" : "ipv6";
       // One call for the whole table: each prefix maps to a header object, then its paths.
