@@ -15,6 +15,7 @@ const USAGE = "usage: npm start [-- --check]\n";
 const say = (line: string) => process.stdout.write(`[lab] ${line}\n`);
 
 const TAIL_LINES = 12;
+const IN_FLIGHT_GRACE_MS = 15_000;
 
 function logTails(stack: LabStack): string {
   return [stack.controller, ...Object.values(stack.speakers)]
@@ -79,14 +80,17 @@ async function main(args: string[]): Promise<number> {
   }
   const cleanup = new Cleanup();
   // Handlers stay installed (not `once`): a second Ctrl-C during teardown must not kill the
-  // process half-way and leave namespaces behind.
+  // process half-way and leave namespaces behind. Under `npm start` one Ctrl-C arrives twice (from
+  // the terminal and relayed by tsx), so only a later one is worth a word.
   const signalled = new Promise<string>((resolve) => {
-    let seen = false;
+    let first: number | undefined;
     for (const sig of ["SIGINT", "SIGTERM"] as const) {
       process.on(sig, () => {
-        if (seen) return say(`${sig}: already stopping`);
-        seen = true;
-        resolve(sig);
+        if (first === undefined) {
+          first = Date.now();
+          return resolve(sig);
+        }
+        if (Date.now() - first > 1000) say(`${sig}: already stopping, please wait`);
       });
     }
   });
@@ -98,6 +102,9 @@ async function main(args: string[]): Promise<number> {
   if ("signal" in first) {
     say(`${first.signal} while starting`);
     await tearDown(cleanup);
+    // A step in flight (an API server or namespace being created) registers its undo when it
+    // finishes, and the closed Cleanup runs it at once; give it the time to get there.
+    await Promise.race([up, new Promise((r) => setTimeout(r, IN_FLIGHT_GRACE_MS))]);
     return 130;
   }
   if ("error" in first) {
