@@ -37,8 +37,7 @@ async function bringUp(cleanup: Cleanup, check: boolean): Promise<string> {
     })
     .catch((err: Error) => {
       // Teardown removes the logs: what the runtime said goes with the failure.
-      throw new Error(`${err.message}
-${logTails(stack)}`);
+      throw new Error(`${err.message}\n${logTails(stack)}`);
     });
   const hosts = [...NODES.map((n) => n.name), ROUTER.host, CLIENT.host];
   return formatSummary({
