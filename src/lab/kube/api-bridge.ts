@@ -3,7 +3,9 @@
 // forwards the socket to the API server's TCP port, and a small process inside each namespace
 // listens on the same 127.0.0.1 port and forwards to the socket. TLS passes through untouched,
 // so the speaker's kubeconfig is the host's, unchanged.
+import { createRequire } from "node:module";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 function pipe(a: Socket, b: Socket): void {
   a.pipe(b);
@@ -32,6 +34,19 @@ export function serveTcpToUnix(port: number, socketPath: string): Promise<Server
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve(server));
   });
+}
+
+/** The command that runs the namespace end (this file, through tsx) inside a namespace. */
+export function namespaceEndArgv(port: number, socketPath: string): string[] {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  return [
+    process.execPath,
+    "--import",
+    tsx,
+    fileURLToPath(import.meta.url),
+    String(port),
+    socketPath,
+  ];
 }
 
 // Run as a script inside a namespace: api-bridge.ts <port> <socket path>

@@ -1,0 +1,47 @@
+// The embedded lab's network as data: three Kubernetes nodes, an FRR router and a client on one
+// bridge, documentation addresses only (brief §6), private ASNs.
+import type { Topology } from "../net/index.js";
+import type { BgpRouterSpec } from "../net/index.js";
+
+export const RUNTIME_NS = "metallb-system";
+export const DEMO_NS = "demo";
+
+export interface LabNode {
+  name: string;
+  ipv4: string;
+  ipv6: string;
+}
+
+export const NODES: LabNode[] = [11, 12, 13].map((n, i) => ({
+  name: `node${i + 1}`,
+  ipv4: `192.0.2.${n}`,
+  ipv6: `2001:db8::${n}`,
+}));
+
+export const ROUTER = { host: "router", ipv4: "192.0.2.1", ipv6: "2001:db8::1", asn: 64512 };
+export const CLIENT = { host: "client", ipv4: "192.0.2.2", ipv6: "2001:db8::2" };
+/** The nodes' ASN: eBGP to the router, so FRR installs every node's path (ECMP). */
+export const NODE_ASN = 64513;
+
+const host = (name: string, ipv4: string, ipv6: string) => ({
+  name,
+  links: [{ segment: "lan", addresses: [`${ipv4}/24`, `${ipv6}/64`] }],
+});
+
+export const TOPOLOGY: Topology = {
+  segments: ["lan"],
+  hosts: [
+    ...NODES.map((n) => host(n.name, n.ipv4, n.ipv6)),
+    host(ROUTER.host, ROUTER.ipv4, ROUTER.ipv6),
+    host(CLIENT.host, CLIENT.ipv4, CLIENT.ipv6),
+  ],
+};
+
+/** FRR accepts every node over one IPv4 session carrying IPv4 and IPv6 (MP-BGP). */
+export const ROUTER_SPEC: BgpRouterSpec = {
+  host: ROUTER.host,
+  asn: ROUTER.asn,
+  routerId: ROUTER.ipv4,
+  neighbors: NODES.map((n) => ({ address: n.ipv4, asn: NODE_ASN, families: [4, 6] })),
+  maximumPaths: NODES.length,
+};

@@ -1,0 +1,120 @@
+// `npm start`: the embedded lab. Brings up a control plane, the controller, three speakers in
+// node namespaces, an FRR router and a client, applies a demo configuration, checks that it
+// works on the wire, prints how to look at it, and removes everything on Ctrl-C.
+// `npm start -- --check` (or METALLB_TS_LAB_CHECK=1) tears down after the check and exits 0,
+// or non-zero naming what failed.
+import { Cleanup } from "./cleanup.js";
+import { CLIENT, NODES, ROUTER } from "./layout.js";
+import { preflightMessage, preflightProblems } from "./preflight.js";
+import { SPEAKER_METRICS_PORT, startStack, type LabStack } from "./stack.js";
+import { formatSummary } from "./summary.js";
+import { applyDemo, verifyDemo } from "./verify.js";
+
+const USAGE = "usage: npm start [-- --check]\n";
+
+const say = (line: string) => process.stdout.write(`[lab] ${line}\n`);
+
+const TAIL_LINES = 12;
+const IN_FLIGHT_GRACE_MS = 15_000;
+
+function logTails(stack: LabStack): string {
+  return [stack.controller, ...Object.values(stack.speakers)]
+    .map((p) => {
+      const tail = p.log().trimEnd().split("\n").slice(-TAIL_LINES).join("\n");
+      return `--- last lines of ${p.name} (${p.logFile})\n${tail}`;
+    })
+    .join("\n");
+}
+
+async function bringUp(cleanup: Cleanup, check: boolean): Promise<string> {
+  const started = Date.now();
+  const stack = await startStack(cleanup, say);
+  say("applying the demo configuration (pools, advertisements, BGP peer, Services)");
+  const outcomes = await applyDemo(stack.admin)
+    .then(() => {
+      say("waiting for addresses, L2 answers on the client and BGP routes in the router");
+      return verifyDemo(stack);
+    })
+    .catch((err: Error) => {
+      // Teardown removes the logs: what the runtime said goes with the failure.
+      throw new Error(`${err.message}\n${logTails(stack)}`);
+    });
+  const hosts = [...NODES.map((n) => n.name), ROUTER.host, CLIENT.host];
+  return formatSummary({
+    seconds: Math.round((Date.now() - started) / 1000),
+    kubeconfig: stack.env.kubeconfigs.admin,
+    outcomes,
+    namespaces: Object.fromEntries(hosts.map((h) => [h, stack.lab.ns(h)])),
+    nodes: NODES.map((n) => n.name),
+    routerHost: ROUTER.host,
+    clientHost: CLIENT.host,
+    vtyDir: `${stack.lab.dir}/frr-${ROUTER.host}`,
+    speakerMetricsPort: SPEAKER_METRICS_PORT,
+    controllerMetricsPort: stack.controllerMetricsPort,
+    kubeDir: stack.env.dir,
+    labDir: stack.lab.dir,
+    check,
+  });
+}
+
+async function tearDown(cleanup: Cleanup): Promise<boolean> {
+  say("stopping every process the lab started and removing its namespaces and directories");
+  const failed = await cleanup.run();
+  for (const f of failed) say(`teardown problem: ${f}`);
+  if (!failed.length) say("removed everything");
+  return failed.length === 0;
+}
+
+async function main(args: string[]): Promise<number> {
+  const unknown = args.filter((a) => a !== "--check");
+  if (unknown.length) {
+    process.stderr.write(`unknown argument(s): ${unknown.join(" ")}\n${USAGE}`);
+    return 2;
+  }
+  const check = args.includes("--check") || process.env.METALLB_TS_LAB_CHECK === "1";
+  const problems = preflightProblems();
+  if (problems.length) {
+    process.stderr.write(preflightMessage(problems));
+    return 1;
+  }
+  const cleanup = new Cleanup();
+  // Handlers stay installed (not `once`): a second Ctrl-C during teardown must not kill the
+  // process half-way and leave namespaces behind. Under `npm start` one Ctrl-C arrives twice (from
+  // the terminal and relayed by tsx), so only a later one is worth a word.
+  const signalled = new Promise<string>((resolve) => {
+    let first: number | undefined;
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      process.on(sig, () => {
+        if (first === undefined) {
+          first = Date.now();
+          return resolve(sig);
+        }
+        if (Date.now() - first > 1000) say(`${sig}: already stopping, please wait`);
+      });
+    }
+  });
+  const up = bringUp(cleanup, check).then(
+    (summary) => ({ summary }),
+    (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
+  );
+  const first = await Promise.race([up, signalled.then((signal) => ({ signal }))]);
+  if ("signal" in first) {
+    say(`${first.signal} while starting`);
+    await tearDown(cleanup);
+    // A step in flight (an API server or namespace being created) registers its undo when it
+    // finishes, and the closed Cleanup runs it at once; give it the time to get there.
+    await Promise.race([up, new Promise((r) => setTimeout(r, IN_FLIGHT_GRACE_MS))]);
+    return 130;
+  }
+  if ("error" in first) {
+    process.stderr.write(`[lab] FAILED: ${first.error}\n`);
+    await tearDown(cleanup);
+    return 1;
+  }
+  process.stdout.write(`\n${first.summary}\n`);
+  if (!check) say(`${await signalled} received`);
+  return (await tearDown(cleanup)) ? 0 : 1;
+}
+
+// Exits explicitly: a start-up step interrupted by a signal may still hold timers.
+process.exit(await main(process.argv.slice(2)));

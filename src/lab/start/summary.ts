@@ -1,0 +1,98 @@
+// What the lab prints once it is up (pure): where the kubeconfig is, each Service with its
+// addresses and who announces them, how to look at the wire and the router, where the logs are.
+import type { ServiceOutcome } from "./verify.js";
+
+export interface SummaryInput {
+  seconds: number;
+  kubeconfig: string;
+  outcomes: ServiceOutcome[];
+  /** Network namespace by lab host name (nodes, router, client). */
+  namespaces: Record<string, string>;
+  nodes: string[];
+  routerHost: string;
+  clientHost: string;
+  /** FRR's vty socket directory (vtysh --vty_socket). */
+  vtyDir: string;
+  speakerMetricsPort: number;
+  controllerMetricsPort: number;
+  kubeDir: string;
+  labDir: string;
+  check: boolean;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map(
+    (r) =>
+      "  " +
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+  );
+}
+
+function announcedBy(o: ServiceOutcome): string {
+  if (o.owners) {
+    const nodes = [...new Set(Object.values(o.owners))];
+    if (nodes.length === 1) return `L2: ${nodes[0]} answers ARP/NDP`;
+    return `L2: ${Object.entries(o.owners)
+      .map(([ip, node]) => `${node} answers for ${ip}`)
+      .join(", ")}`;
+  }
+  return `BGP: the router learnt it from ${(o.bgpNodes ?? []).join(", ")}`;
+}
+
+export function formatSummary(s: SummaryInput): string {
+  const ns = (host: string) => s.namespaces[host] ?? host;
+  const firstL2 = s.outcomes.find((o) => o.owners);
+  const v4 = firstL2?.ips.find((ip) => !ip.includes(":"));
+  const v6 = firstL2?.ips.find((ip) => ip.includes(":"));
+  const inClient = `ip netns exec ${ns(s.clientHost)}`;
+  const vtysh = `vtysh --vty_socket ${s.vtyDir}`;
+  const inspect: string[][] = [
+    [`${inClient} ip neigh`, "the client's neighbour table (VIP → owner's MAC)"],
+    ...(v4 ? [[`${inClient} arping -c1 -I eth0 ${v4}`, "who answers ARP for an L2 address"]] : []),
+    ...(v6 ? [[`${inClient} ndisc6 ${v6} eth0`, "who answers NDP for an L2 address"]] : []),
+    [`${vtysh} -c 'show bgp summary'`, "the router's BGP sessions"],
+    [`${vtysh} -c 'show bgp ipv4 unicast'`, "the router's BGP table (also: ipv6 unicast)"],
+    [`ip netns exec ${ns(s.routerHost)} ip route`, "the routes FRR installed"],
+    [
+      `ip netns exec ${ns(s.nodes[0]!)} curl -s 127.0.0.1:${s.speakerMetricsPort}/metrics`,
+      "a speaker's metrics",
+    ],
+    [`curl -s 127.0.0.1:${s.controllerMetricsPort}/metrics`, "the controller's metrics"],
+  ];
+  return [
+    `metallb-ts lab is up (${s.seconds} s): API server, controller, ${s.nodes.length} speakers, FRR router, client`,
+    "",
+    "Kubernetes",
+    `  export KUBECONFIG=${s.kubeconfig}`,
+    `  kubectl --kubeconfig ${s.kubeconfig} get svc -A`,
+    `  kubectl --kubeconfig ${s.kubeconfig} -n metallb-system get ipaddresspools,l2advertisements,bgppeers,bgpadvertisements,servicel2statuses`,
+    "",
+    "Services",
+    ...table([
+      ["SERVICE", "ADDRESSES", "ANNOUNCED BY"],
+      ...s.outcomes.map((o) => [`demo/${o.service.name}`, o.ips.join(", "), announcedBy(o)]),
+    ]),
+    "",
+    "Network namespaces",
+    ...table([
+      ["HOST", "NAMESPACE"],
+      ...[...s.nodes, s.routerHost, s.clientHost].map((h) => [h, ns(h)]),
+    ]),
+    "",
+    "Inspect",
+    ...table(inspect),
+    "",
+    "Logs",
+    `  ${s.kubeDir}  etcd.log, kube-apiserver.log`,
+    `  ${s.labDir}  controller.log, speaker-<node>.log, api-bridge-<node>.log, frr-${s.routerHost}/bgpd.log`,
+    "",
+    s.check
+      ? "check passed: every Service has its addresses, L2 owners answer the client, the router holds the BGP routes"
+      : "Ctrl-C stops and removes everything.",
+    "",
+  ].join("\n");
+}

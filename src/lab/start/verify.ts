@@ -1,0 +1,140 @@
+// Applies the demo configuration and waits for what a user would check by hand: every Service
+// has its addresses, the L2 owner answers the client's ARP/NDP with its own MAC, and the router's
+// BGP table holds the routed Service's prefixes from every node.
+import {
+  CustomObjectsApi,
+  CoreV1Api,
+  KubernetesObjectApi,
+  type KubeConfig,
+} from "@kubernetes/client-node";
+import { describeApiError } from "../kube/crds.js";
+import { client } from "../net/index.js";
+import { waitFor } from "../proc.js";
+import { configObjects, serviceObjects, type DemoService, DEMO_SERVICES } from "./demo-config.js";
+import { CLIENT, DEMO_NS, NODES, RUNTIME_NS } from "./layout.js";
+import type { LabStack } from "./stack.js";
+
+export interface ServiceOutcome {
+  service: DemoService;
+  ips: string[];
+  /** L2: the node answering ARP/NDP, by address. */
+  owners?: Record<string, string>;
+  /** BGP: the nodes the router learnt the Service's prefixes from. */
+  bgpNodes?: string[];
+}
+
+export async function applyDemo(admin: KubeConfig): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(admin);
+  for (const obj of [...configObjects(), ...serviceObjects()]) {
+    await api.create(obj).catch((err: unknown) => {
+      const what = `${obj.kind} ${obj.metadata?.namespace}/${obj.metadata?.name}`;
+      throw new Error(`the API server refused the demo's ${what}: ${describeApiError(err)}`);
+    });
+  }
+}
+
+const nodeByAddress = new Map(
+  NODES.flatMap((n) => [[n.ipv4, n.name] as const, [n.ipv6, n.name] as const]),
+);
+
+async function waitIps(core: CoreV1Api, s: DemoService): Promise<string[]> {
+  return waitFor(
+    `${DEMO_NS}/${s.name} to get ${s.families.length} address(es) from pool "${s.pool}"`,
+    async () => {
+      const svc = await core.readNamespacedService({ name: s.name, namespace: DEMO_NS });
+      const ips = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? "");
+      return ips.length === s.families.length ? ips : undefined;
+    },
+    90_000,
+  );
+}
+
+/** The nodes whose ServiceL2Status says they announce the Service (one per address at most). */
+async function l2StatusNodes(custom: CustomObjectsApi, s: DemoService): Promise<Set<string>> {
+  const list = (await custom.listNamespacedCustomObject({
+    group: "metallb.io",
+    version: "v1beta1",
+    namespace: RUNTIME_NS,
+    plural: "servicel2statuses",
+    labelSelector: `metallb.io/service-name=${s.name},metallb.io/service-namespace=${DEMO_NS}`,
+  })) as { items: { status?: { node?: string } }[] };
+  return new Set(list.items.flatMap((i) => (i.status?.node ? [i.status.node] : [])));
+}
+
+/**
+ * Owners are elected per address, so a dual-stack Service may have two. An address is settled
+ * when the client's own ARP/NDP query is answered with the MAC of a node that also reports the
+ * Service in a ServiceL2Status.
+ */
+async function waitL2Owner(
+  stack: LabStack,
+  custom: CustomObjectsApi,
+  s: DemoService,
+  ip: string,
+): Promise<string> {
+  const resolve = ip.includes(":") ? client.ndpResolve : client.arpResolve;
+  const nodeByMac = new Map(Object.entries(stack.macs).map(([node, mac]) => [mac, node]));
+  let last = "no answer";
+  const owner = await waitFor(
+    `the client's ${ip.includes(":") ? "NDP" : "ARP"} query for ${ip} (${DEMO_NS}/${s.name}) to be answered by a node reporting it in a ServiceL2Status`,
+    async () => {
+      const mac = await resolve(stack.lab, CLIENT.host, "eth0", ip);
+      const node = mac ? nodeByMac.get(mac) : undefined;
+      const reported = await l2StatusNodes(custom, s);
+      last = `answer ${mac ?? "none"}${node ? ` (${node})` : ""}, ServiceL2Status nodes: ${[...reported].join(", ") || "none"}`;
+      return node && reported.has(node) ? node : undefined;
+    },
+    90_000,
+    250,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; last seen: ${last}`);
+  });
+  // The client's kernel resolves it too (a ping fills its neighbour table; nothing replies),
+  // so `ip neigh` in the client shows what the summary says.
+  await stack.lab
+    .exec(CLIENT.host, ["ping", ip.includes(":") ? "-6" : "-4", "-c1", "-W1", ip])
+    .catch(() => "");
+  const kernel = await client.neighbourMac(stack.lab, CLIENT.host, ip);
+  if (kernel !== stack.macs[owner])
+    throw new Error(
+      `the client's kernel resolved ${ip} to ${kernel ?? "nothing"}, not to ${owner} (${stack.macs[owner]})`,
+    );
+  return owner;
+}
+
+async function waitRoutes(stack: LabStack, ip: string): Promise<string[]> {
+  const prefix = ip.includes(":") ? `${ip}/128` : `${ip}/32`;
+  let seen: string[] = [];
+  await waitFor(
+    `the router's BGP table to hold ${prefix} from all ${NODES.length} nodes`,
+    async () => {
+      const paths = await stack.router.rib(ip.includes(":") ? 6 : 4);
+      seen = paths.filter((p) => p.prefix === prefix).map((p) => p.nextHop);
+      return seen.length === NODES.length ? true : undefined;
+    },
+    90_000,
+    500,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; next hops seen: ${seen.join(", ") || "none"}`);
+  });
+  return seen.map((hop) => nodeByAddress.get(hop) ?? hop);
+}
+
+export async function verifyDemo(stack: LabStack): Promise<ServiceOutcome[]> {
+  const core = stack.admin.makeApiClient(CoreV1Api);
+  const custom = stack.admin.makeApiClient(CustomObjectsApi);
+  const outcomes: ServiceOutcome[] = [];
+  for (const service of DEMO_SERVICES) {
+    const ips = await waitIps(core, service);
+    if (service.announcement === "l2") {
+      const owners: Record<string, string> = {};
+      for (const ip of ips) owners[ip] = await waitL2Owner(stack, custom, service, ip);
+      outcomes.push({ service, ips, owners });
+    } else {
+      const nodes = new Set<string>();
+      for (const ip of ips) for (const n of await waitRoutes(stack, ip)) nodes.add(n);
+      outcomes.push({ service, ips, bgpNodes: [...nodes].sort() });
+    }
+  }
+  return outcomes;
+}
