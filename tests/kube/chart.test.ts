@@ -4,6 +4,8 @@
 import { CoreV1Api, KubernetesObjectApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeApiError } from "../../src/lab/kube/crds.js";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { helmLint, type KubeObject } from "../../src/synth/tools/helm.js";
 import { objectProblems } from "../../src/synth/validate/objects.js";
@@ -179,6 +181,25 @@ describe("optional monitoring objects", () => {
     expect(
       (rendered.get("lab-l2") ?? []).filter((o) => o.apiVersion.startsWith("monitoring.")),
     ).toEqual([]);
+  });
+});
+
+describe("loadBalancerClass", () => {
+  it("reaches the controller and the speakers alike (or neither)", async () => {
+    const values = join(tmpdir(), `lbclass-${process.pid}.yaml`);
+    writeFileSync(values, "controller:\n  loadBalancerClass: example.com/lb\n");
+    const args = (objs: KubeObject[]) =>
+      objs
+        .filter((o) => o.kind === "Deployment" || o.kind === "DaemonSet")
+        .map((o) => {
+          const spec = o.spec as { template: { spec: { containers: { args?: string[] }[] } } };
+          return spec.template.spec.containers[0]?.args?.filter((a) => a.startsWith("--lb-class"));
+        });
+    expect(args(await render(nsOf("lab-l2"), [values]))).toEqual([
+      ["--lb-class=example.com/lb"],
+      ["--lb-class=example.com/lb"],
+    ]);
+    expect(args(rendered.get("lab-l2") ?? [])).toEqual([[], []]);
   });
 });
 

@@ -142,7 +142,8 @@ export const ControllerValues = Type.Object(
     leaseDuration: Type.Integer({ minimum: 1, maximum: 300, description: "Leader Lease, s." }),
     loadBalancerClass: Type.String({
       maxLength: 253,
-      description: "Serve only Services with this spec.loadBalancerClass; empty: the default.",
+      description:
+        "Serve only Services with this spec.loadBalancerClass (controller and speakers); empty: the default.",
     }),
     metricsPort: Port("Prometheus /metrics port."),
     healthPort: Port("/healthz and /readyz port."),
