@@ -18,7 +18,12 @@ import { EventRecorder, serviceRef, type ObjectRef } from "../kube/events.js";
 import type { Logger } from "../log.js";
 import { startWithRetry, type Watched } from "../kube/informers.js";
 import type { ControllerMetrics } from "../metrics/controller-metrics.js";
-import { Allocator, type PoolUsage } from "./allocator/allocator.js";
+import {
+  Allocator,
+  type PoolUsage,
+  type Result,
+  type ServiceRequest,
+} from "./allocator/allocator.js";
 import { parsePool, type Pool } from "./allocator/pool.js";
 import { poolOverlaps } from "./pool-conflicts.js";
 import { ANNOTATION, serviceKey, toRequest } from "./service-request.js";
@@ -184,6 +189,22 @@ export class ServiceController {
     };
   }
 
+  /**
+   * The allocation for a Service: its current one if still valid; else, for a Service that holds
+   * none yet, the addresses recorded in its status when a pool allows them (so that pools
+   * appearing after the controller started do not renumber Services); else the lowest free.
+   */
+  private decide(key: string, svc: V1Service, req: ServiceRequest): Result {
+    if (!this.alloc.assignment(key)) {
+      const recorded = statusIps(svc).map(parseIp);
+      if (recorded.length && recorded.every((i) => i)) {
+        const claimed = this.alloc.claim(req, recorded as Ip[]);
+        if (claimed.ok) return claimed;
+      }
+    }
+    return this.alloc.assign(req);
+  }
+
   /** Claims the addresses recorded in Service statuses, oldest Service first. */
   private restore(): void {
     const all = [...this.services.list()].sort(
@@ -286,7 +307,7 @@ export class ServiceController {
     }
     const ref = serviceRef(svc);
     // Decide before the first await: the order of decisions is the order of the batch.
-    const result = verdict.kind === "invalid" ? undefined : this.alloc.assign(verdict.request);
+    const result = verdict.kind === "invalid" ? undefined : this.decide(key, svc, verdict.request);
     for (const w of verdict.warnings)
       await this.events.record(ref, "Warning", "deprecatedAnnotation", w);
     if (result?.ok) {
@@ -320,7 +341,10 @@ export class ServiceController {
       this.opts.log.warn("allocation failed", { service: key, reason: why });
       this.opts.metrics?.allocationFailures.inc({ reason });
     }
-    if (statusIps(svc).length) {
+    // Without any usable pool the configuration is most likely still on its way (GitOps applies
+    // pools after the controller, or one bad edit broke them all): keep the recorded addresses,
+    // which the Service gets back once a pool holds them, rather than lose them for good.
+    if (statusIps(svc).length && this.alloc.poolCount() > 0) {
       await this.writeStatus(svc, []);
       await this.writePoolAnnotation(svc, null);
       await this.events.record(

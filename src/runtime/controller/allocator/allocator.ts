@@ -175,6 +175,11 @@ export class Allocator {
     return new Map([...this.services].map(([k, v]) => [k, v.assignment]));
   }
 
+  /** How many pools the allocator hands addresses out of. */
+  poolCount(): number {
+    return this.pools.length;
+  }
+
   /** Claims exactly these addresses for the Service (e.g. from its status after a restart). */
   claim(req: ServiceRequest, ips: Ip[]): Result {
     const previous = this.services.get(req.key);
