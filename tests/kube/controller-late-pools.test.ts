@@ -73,4 +73,16 @@ describe("pools that arrive after the controller", () => {
     await h.lbService(NS, "new", { spec: { loadBalancerClass: CLASS } });
     expect(await h.waitIngress(NS, "new")).toEqual(["198.51.100.0"]);
   });
+
+  it("deleting the pool (pools existed before) clears the addresses, as upstream", async () => {
+    await h.custom.deleteNamespacedCustomObject({
+      group: "metallb.io",
+      version: "v1beta1",
+      namespace: SYSTEM,
+      plural: "ipaddresspools",
+      name: "late",
+    });
+    expect(await h.waitIngress(NS, "a", (ips) => ips.length === 0)).toEqual([]);
+    await h.waitEvent(NS, "a", "ClearAssignment");
+  });
 });

@@ -81,6 +81,8 @@ export class ServiceController {
   private readonly poolStatus = new Map<string, string>();
   /** Problems found in each pool (invalid entries, overlaps), by pool name. */
   private poolProblems = new Map<string, string[]>();
+  /** An IPAddressPool has existed since start (see mayClear). */
+  private sawPools = false;
   /** When each pool's Valid condition last changed, by pool name. */
   private readonly validSince = new Map<string, { valid: boolean; since: string }>();
   private lastSummary: string | undefined;
@@ -165,6 +167,7 @@ export class ServiceController {
     for (const [name, msgs] of poolOverlaps(pools))
       problems.set(name, [...(problems.get(name) ?? []), ...msgs]);
     this.poolProblems = problems;
+    if (this.pools.list().length) this.sawPools = true;
     for (const [name, msgs] of problems) {
       this.opts.log.warn("IPAddressPool has problems", { pool: name, problems: msgs });
       void this.events.record(
@@ -341,10 +344,7 @@ export class ServiceController {
       this.opts.log.warn("allocation failed", { service: key, reason: why });
       this.opts.metrics?.allocationFailures.inc({ reason });
     }
-    // Without any usable pool the configuration is most likely still on its way (GitOps applies
-    // pools after the controller, or one bad edit broke them all): keep the recorded addresses,
-    // which the Service gets back once a pool holds them, rather than lose them for good.
-    if (statusIps(svc).length && this.alloc.poolCount() > 0) {
+    if (statusIps(svc).length && this.mayClear()) {
       await this.writeStatus(svc, []);
       await this.writePoolAnnotation(svc, null);
       await this.events.record(
@@ -354,6 +354,16 @@ export class ServiceController {
         `Cleared the previous assignment: ${why}`,
       );
     }
+  }
+
+  /**
+   * Whether a recorded address that no pool allows may be cleared. Not while no usable pool
+   * exists because the configuration has not arrived yet (GitOps applies pools after the
+   * controller) or every pool is invalid (one bad edit): the Service gets the address back once
+   * a pool holds it. Pools the user deleted, though, take their addresses with them (upstream).
+   */
+  private mayClear(): boolean {
+    return this.alloc.poolCount() > 0 || (this.pools.list().length === 0 && this.sawPools);
   }
 
   /** The Valid condition of a pool; its transition time moves only when its status flips. */
