@@ -30,16 +30,25 @@ describe("L2 speakers end to end (API server, controller, three speaker processe
       ["web6", VIP6, client.ndpResolve],
     ] as const) {
       expect(await c.h.waitIngress(NS, svc)).toEqual([vip]);
-      const owner = await waitFor(`${svc} has one L2 owner`, () => c.l2Owner(svc), 90_000);
-      const answer = await waitFor(
-        `an answer for ${vip}`,
-        () => resolve(c.lab, "client", "eth0", vip),
-        30_000,
+      // Ownership settles once the speakers have heard each other (a starting speaker counts
+      // peers it has not heard yet as live); then the status and the wire agree.
+      const owner = await waitFor(
+        `the client to resolve ${vip} to the MAC of the node holding ${svc}'s ServiceL2Status`,
+        async () => {
+          const o = await c.l2Owner(svc);
+          return o && (await resolve(c.lab, "client", "eth0", vip)) === c.mac[o] ? o : undefined;
+        },
+        90_000,
         200,
       );
-      expect(answer).toBe(c.mac[owner]);
-      const ev = await c.h.waitEvent(NS, svc, "nodeAssigned");
-      expect(ev.message).toContain(`"${owner}"`);
+      await waitFor(
+        `a nodeAssigned event from ${owner}`,
+        async () =>
+          (await c.h.events(NS, svc)).some(
+            (e) => e.reason === "nodeAssigned" && e.message?.includes(`"${owner}"`),
+          ) || undefined,
+        60_000,
+      );
     }
   });
 
