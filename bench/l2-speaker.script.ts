@@ -7,6 +7,7 @@
 //            heartbeat packets/s (the speakers' own counters) over a steady-state window with
 //            10 and with 300 Services: neither may grow with Services.
 // Run: npx tsx bench/l2-speaker.script.ts [--trials N] [--window S] [--only failover|load]
+//      [--missed N] (the speakers' --heartbeat-missed; the figures' names then end in -missed-N)
 import { readFileSync } from "node:fs";
 import { client } from "../src/lab/net/index.js";
 import { waitFor } from "../src/lab/proc.js";
@@ -20,6 +21,7 @@ const arg = (name: string, fallback: string) => {
 const trials = Number(arg("trials", "20"));
 const windowS = Number(arg("window", "30"));
 const only = arg("only", "");
+const missed = Number(arg("missed", "3"));
 const NS = "bench";
 const VIP = "192.0.2.100";
 const SPEAKER_USER = "system:serviceaccount:metallb-system:speaker";
@@ -27,7 +29,12 @@ const log = (m: string) =>
   console.error(`[l2-speaker ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
 function record(name: string, unit: string, value: number, params: Record<string, unknown>) {
-  const file = writeResult({ name, unit, value, params });
+  const file = writeResult({
+    name: missed === 3 ? name : `${name}-missed-${missed}`,
+    unit,
+    value,
+    params: { ...params, missedIntervals: missed },
+  });
   console.log(`${name}: ${value} ${unit}  (${file})`);
 }
 
@@ -117,9 +124,10 @@ async function failover(c: L2Cluster): Promise<void> {
     await c.speakers[owner]!.exited;
     c.startSpeaker(owner);
   }
-  const params = { trials, nodes: 3, heartbeatIntervalMs: 100, missedIntervals: 3 };
-  writeLatencyQuantiles("l2-speaker-sigkill-to-first-garp", toGarp, params);
-  writeLatencyQuantiles("l2-speaker-sigkill-to-neighbour-updated", toEntry, params);
+  const params = { trials, nodes: 3, heartbeatIntervalMs: 100, missedIntervals: missed };
+  const suffix = missed === 3 ? "" : `-missed-${missed}`;
+  writeLatencyQuantiles(`l2-speaker-sigkill-to-first-garp${suffix}`, toGarp, params);
+  writeLatencyQuantiles(`l2-speaker-sigkill-to-neighbour-updated${suffix}`, toEntry, params);
 }
 
 /** Requests by the speakers that completed within [from, to) (Unix ms), from the audit log. */
@@ -216,12 +224,16 @@ async function load(c: L2Cluster): Promise<void> {
       `l2-speaker-false-dead-peers-${services}-services`,
       "transitions",
       hbAfter.dead - hbBefore.dead,
-      { nodes: 3, services, windowSeconds: Math.round(seconds), missedIntervals: 3 },
+      { nodes: 3, services, windowSeconds: Math.round(seconds) },
     );
   }
 }
 
-const c = await L2Cluster.start({ namespaces: [NS], audit: true });
+const c = await L2Cluster.start({
+  namespaces: [NS],
+  audit: true,
+  speakerArgs: ["--heartbeat-missed", String(missed)],
+});
 try {
   if (only !== "load") await failover(c);
   if (only !== "failover") await load(c);

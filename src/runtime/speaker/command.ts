@@ -24,7 +24,9 @@ export const SPEAKER_USAGE = `  speaker    announce LoadBalancer IPs from this n
              --heartbeat-key-file PATH  shared key: heartbeats between speakers (off without)
              --heartbeat-port N  UDP port (default 7946)
              --heartbeat-address IP  address other speakers reach this one at ($HOST_IP)
-             --heartbeat-interval MS (default 100; a peer is dead after 3 missed)
+             --heartbeat-interval MS (default 100)
+             --heartbeat-missed N  intervals without a heartbeat before a peer is dead
+                                 (default 3; raise it on nodes whose CPU is often saturated)
              --no-probe          do not probe new addresses for a foreign owner first
 `;
 
@@ -49,6 +51,7 @@ export async function speakerCommand(args: string[]): Promise<number> {
       "heartbeat-port": { type: "string", default: "7946" },
       "heartbeat-address": { type: "string" },
       "heartbeat-interval": { type: "string", default: "100" },
+      "heartbeat-missed": { type: "string", default: "3" },
       "no-probe": { type: "boolean", default: false },
     },
   });
@@ -62,6 +65,9 @@ export async function speakerCommand(args: string[]): Promise<number> {
   const interval = Number(values["heartbeat-interval"]);
   if (!Number.isInteger(interval) || interval < 10)
     return fail("--heartbeat-interval must be whole milliseconds >= 10");
+  const missed = Number(values["heartbeat-missed"]);
+  if (!Number.isInteger(missed) || missed < 2)
+    return fail("--heartbeat-missed must be a whole number >= 2");
   const metricsPort = portFlag("speaker", "metrics-port", values["metrics-port"]);
   const healthPort = portFlag("speaker", "health-port", values["health-port"]);
   const hbPort = portFlag("speaker", "heartbeat-port", values["heartbeat-port"]);
@@ -94,6 +100,7 @@ export async function speakerCommand(args: string[]): Promise<number> {
       key,
       port: hbPort,
       intervalMs: interval,
+      missed,
       log,
       onPeer: (e) => {
         peerTransitions.inc({ peer: e.node, state: e.state });
