@@ -6,7 +6,7 @@ import { Lab } from "../src/lab/net/index.js";
 import { L2_NODE_DRIVER, startDriver, type Driver } from "../src/lab/net/drivers/launch.js";
 import { client } from "../src/lab/net/index.js";
 import { waitFor } from "../src/lab/proc.js";
-import { quantile, writeResult } from "./result.js";
+import { writeLatencyQuantiles } from "./result.js";
 
 const i = process.argv.indexOf("--trials");
 const trials = i >= 0 ? Number(process.argv[i + 1]) : 20;
@@ -17,14 +17,6 @@ const peers = [
   { node: "n1", address: "192.0.2.11" },
   { node: "n2", address: "192.0.2.12" },
 ];
-
-/** tcpdump's "HH:MM:SS.ffffff" (UTC on this machine) as Unix ms of today. */
-function tcpdumpTime(line: string, day: Date): number | undefined {
-  const m = /^(\d\d):(\d\d):(\d\d)\.(\d{6})/.exec(line);
-  if (!m) return undefined;
-  const [h = 0, mi = 0, s = 0, us = 0] = m.slice(1).map(Number);
-  return Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), h, mi, s) + us / 1000;
-}
 
 const lab = await Lab.create({
   segments: ["lan"],
@@ -77,7 +69,7 @@ try {
     );
     const lines = await cap.stop();
     const first = lines.find((l) => l.includes(`tell ${VIP}`) || l.includes(`Reply ${VIP}`));
-    const garpAt = first ? tcpdumpTime(first, new Date(killedAt)) : undefined;
+    const garpAt = first ? client.captureTime(first, new Date(killedAt)) : undefined;
     if (garpAt === undefined)
       throw new Error(`no gratuitous ARP from n2 captured:\n${lines.join("\n")}`);
     toGarp.push(garpAt - killedAt);
@@ -93,22 +85,5 @@ try {
 }
 
 const params = { trials, heartbeatIntervalMs: HB.intervalMs, missedIntervals: HB.missed };
-for (const [what, values] of [
-  ["first-garp", toGarp],
-  ["neighbour-updated", toEntry],
-] as const) {
-  const sorted = [...values].sort((a, b) => a - b);
-  for (const [label, q] of [
-    ["p50", 0.5],
-    ["p99", 0.99],
-  ] as const) {
-    const value = Math.round(quantile(sorted, q) * 10) / 10;
-    const file = writeResult({
-      name: `l2-failover-sigkill-to-${what}-${label}`,
-      unit: "ms",
-      value,
-      params,
-    });
-    console.log(`SIGKILL → ${what} ${label}: ${value} ms  (${file})`);
-  }
-}
+writeLatencyQuantiles("l2-failover-sigkill-to-first-garp", toGarp, params);
+writeLatencyQuantiles("l2-failover-sigkill-to-neighbour-updated", toEntry, params);

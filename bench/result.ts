@@ -35,3 +35,20 @@ export function quantile(sorted: readonly number[], q: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
+
+/** Writes the p50 and p99 of `values` (ms, rounded to 0.1) as `<prefix>-p50` and `<prefix>-p99`. */
+export function writeLatencyQuantiles(
+  prefix: string,
+  values: readonly number[],
+  params: Record<string, unknown>,
+): void {
+  const sorted = [...values].sort((a, b) => a - b);
+  for (const [label, q] of [
+    ["p50", 0.5],
+    ["p99", 0.99],
+  ] as const) {
+    const value = Math.round(quantile(sorted, q) * 10) / 10;
+    const file = writeResult({ name: `${prefix}-${label}`, unit: "ms", value, params });
+    console.log(`${prefix}-${label}: ${value} ms  (${file})`);
+  }
+}

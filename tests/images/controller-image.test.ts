@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { NONROOT } from "../../src/build/images/config.js";
 import type { Managed } from "../../src/lab/proc.js";
-import { sharedHarness } from "../kube/controller-harness.js";
+import { sharedHarness } from "../kube/shared-harness.js";
 import { builtImage, container, startReadOnly, type Container } from "./harness.js";
 
 const h = sharedHarness();

@@ -8,14 +8,12 @@ import {
   type V1Service,
 } from "@kubernetes/client-node";
 import { join } from "node:path";
-import { inject } from "vitest";
 import { grantRbac } from "../../src/lab/kube/rbac.js";
 import { startProcess, waitFor, type Managed } from "../../src/lab/proc.js";
 import {
   CONTROLLER_CLUSTER_RULES,
   CONTROLLER_NAMESPACE_RULES,
 } from "../../src/runtime/controller/rbac.js";
-import { kubeConfigFor } from "./client.js";
 
 const bin = join(import.meta.dirname, "../../bin/metallb-ts.js");
 
@@ -167,7 +165,3 @@ export function makeHarness(admin: KubeConfig, controllerKubeconfig: string): Ha
     waitEvent,
   };
 }
-
-/** The harness for the suite's shared API server (the global setup's). */
-export const sharedHarness = (): Harness =>
-  makeHarness(kubeConfigFor("admin"), inject("kube").kubeconfigs.controller);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor, type Managed } from "../../src/lab/proc.js";
-import { sharedHarness } from "./controller-harness.js";
+import { sharedHarness } from "./shared-harness.js";
 
 const h = sharedHarness();
 const SYSTEM = "late-system";

@@ -31,4 +31,14 @@ describe("metallb-ts CLI", () => {
     expect(r.stderr).toContain('unknown command "frobnicate"');
     expect(r.stderr).toContain("usage: metallb-ts");
   });
+
+  it(
+    "refuses a speaker heartbeat miss count below 2 with exit status 2",
+    { timeout: 60_000 },
+    () => {
+      const r = cli("speaker", "--node-name", "n1", "--heartbeat-missed", "1");
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain("--heartbeat-missed must be a whole number >= 2");
+    },
+  );
 });

@@ -8,7 +8,15 @@ import {
   type ClusterSnapshot,
 } from "../../src/runtime/speaker/cluster-view.js";
 import { leaseFacts, liveFromLeases } from "../../src/runtime/speaker/node-lease.js";
-import { l2Statuses, planStatuses, statusName } from "../../src/runtime/speaker/status-plan.js";
+import {
+  announcedCondition,
+  l2Statuses,
+  planStatuses,
+  stampConditions,
+  statusName,
+  type L2AddressOutcome,
+  type L2Problem,
+} from "../../src/runtime/speaker/status-plan.js";
 
 const slice = (svc: string, endpoints: V1EndpointSlice["endpoints"]): V1EndpointSlice => ({
   addressType: "IPv4",
@@ -118,26 +126,40 @@ describe("speaker liveness from Leases", () => {
   });
 });
 
+const ok = (ip: string, services: string[], interfaces: string[]): L2AddressOutcome => ({
+  ip,
+  services,
+  interfaces,
+  problems: [],
+});
+
 describe("status plan", () => {
   it("creates what is missing, rewrites what changed, deletes what is no longer announced", () => {
-    const wanted = l2Statuses(
-      "n1",
-      new Map([
-        ["ns/a", ["eth0"]],
-        ["ns/b", []],
-      ]),
-    );
+    const wanted = l2Statuses("n1", [
+      ok("192.0.2.1", ["ns/a"], ["eth0"]),
+      ok("192.0.2.2", ["ns/b"], ["eth1"]),
+    ]);
     const a = wanted[0]!;
     const b = wanted[1]!;
     expect(a.name).toBe(statusName("l2", "ns/a", "n1"));
+    const condition = {
+      type: "Announced",
+      status: "True",
+      reason: "Announced",
+      message: "192.0.2.1 answered on eth0",
+    };
     expect(a.status).toEqual({
       node: "n1",
       serviceName: "a",
       serviceNamespace: "ns",
       interfaces: [{ name: "eth0" }],
+      conditions: [condition],
     });
     // as the API server returns it: keys sorted
     const stored = {
+      conditions: [
+        { message: condition.message, reason: "Announced", status: "True", type: "Announced" },
+      ],
       interfaces: [{ name: "eth0" }],
       node: "n1",
       serviceName: "a",
@@ -151,5 +173,73 @@ describe("status plan", () => {
       ]),
     );
     expect(plan).toEqual({ put: [b], remove: ["l2-gone"] });
+  });
+
+  it("a Service whose address is held back by a conflict keeps a status saying why", () => {
+    const conflict: L2Problem = {
+      reason: "IPConflict",
+      message: "192.0.2.9 is answered by 02:00:00:00:00:09 on eth0",
+    };
+    const [s] = l2Statuses("n1", [
+      { ip: "192.0.2.9", services: ["ns/c"], interfaces: [], problems: [conflict] },
+    ]);
+    expect(s?.status.interfaces).toEqual([]);
+    expect(s?.status.conditions).toEqual([
+      { type: "Announced", status: "False", reason: "IPConflict", message: conflict.message },
+    ]);
+  });
+
+  it("a dual-stack Service is Announced only when both addresses are; a missing interface is named", () => {
+    const missing: L2Problem = { reason: "InterfaceMissing", message: "interface(s) eth9 …" };
+    expect(
+      announcedCondition([
+        ok("192.0.2.1", ["ns/d"], ["eth0"]),
+        { ip: "2001:db8::1", services: ["ns/d"], interfaces: [], problems: [missing] },
+      ]),
+    ).toEqual({
+      type: "Announced",
+      status: "False",
+      reason: "InterfaceMissing",
+      message: missing.message,
+    });
+    // announced on eth0 although the advertisement also names eth9
+    expect(
+      announcedCondition([
+        { ip: "192.0.2.1", services: ["ns/d"], interfaces: ["eth0"], problems: [missing] },
+      ]),
+    ).toMatchObject({ status: "True", reason: "InterfaceMissing" });
+    // only a suspicion so far: not announced, reason Probing
+    expect(
+      announcedCondition([
+        {
+          ip: "192.0.2.1",
+          services: ["ns/d"],
+          interfaces: [],
+          problems: [{ reason: "Probing", message: "m" }],
+        },
+      ]),
+    ).toMatchObject({ status: "False", reason: "Probing" });
+  });
+
+  it("keeps a condition's lastTransitionTime while its status stays, so nothing is rewritten", () => {
+    const wanted = l2Statuses("n1", [ok("192.0.2.1", ["ns/a"], ["eth0"])]);
+    const name = wanted[0]!.name;
+    const first = stampConditions(wanted, new Map(), "2026-01-01T00:00:00.000Z");
+    const stored = new Map([[name, first[0]!.status]]);
+    const again = stampConditions(wanted, stored, "2026-01-01T00:05:00.000Z");
+    expect(again).toEqual(first);
+    expect(planStatuses(again, stored).put).toEqual([]);
+    const failed = l2Statuses("n1", [
+      {
+        ip: "192.0.2.1",
+        services: ["ns/a"],
+        interfaces: [],
+        problems: [{ reason: "IPConflict", message: "m" }],
+      },
+    ]);
+    const changed = stampConditions(failed, stored, "2026-01-01T00:05:00.000Z");
+    expect(changed[0]!.status.conditions).toEqual([
+      expect.objectContaining({ status: "False", lastTransitionTime: "2026-01-01T00:05:00.000Z" }),
+    ]);
   });
 });

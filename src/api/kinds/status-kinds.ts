@@ -19,6 +19,9 @@ export const ServiceL2StatusStatus = Type.Object(
         description: "Interfaces the Service's IPs are announced on.",
       }),
     ),
+    // Announced: False with reason IPConflict, InterfaceMissing, NoUsableInterface,
+    // InterfaceFailed or Probing when an address of the Service is held back on this node.
+    conditions: Type.Optional(Conditions),
   },
   { additionalProperties: false },
 );

@@ -22,7 +22,25 @@ export interface KubeEnv {
   stop(): Promise<void>;
   /** Restarts kube-apiserver (etcd keeps the data), e.g. for fault tests. */
   restartApiServer(): Promise<void>;
+  /** The audit log (JSON lines, one per completed request) when started with `audit: true`. */
+  auditLog?: string;
 }
+
+export interface KubeOptions {
+  /**
+   * Write an audit log of every request at Metadata level (user, verb, resource), e.g. to count
+   * one component's API requests in a benchmark. Off by default: it costs disk writes.
+   */
+  audit?: boolean;
+}
+
+// Only completed requests are logged: one line per request, watches included once they end.
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived", "ResponseStarted"]
+rules:
+- level: Metadata
+`;
 
 interface PidRecord {
   pid: number;
@@ -87,7 +105,7 @@ async function waitHealthy(
   died.catch(() => undefined); // later exits are the caller's business
 }
 
-export async function startKube(): Promise<KubeEnv> {
+export async function startKube(opts: KubeOptions = {}): Promise<KubeEnv> {
   sweepStaleKube();
   const dir = join(KUBE_STATE_ROOT, `${process.pid}-${randomBytes(4).toString("hex")}`);
   mkdirSync(join(dir, "certs"), { recursive: true });
@@ -147,6 +165,17 @@ export async function startKube(): Promise<KubeEnv> {
     "--allow-privileged=true",
     "--v=1",
   ];
+  const auditLog = opts.audit ? join(dir, "audit.log") : undefined;
+  if (auditLog) {
+    writeFileSync(join(dir, "audit-policy.yaml"), AUDIT_POLICY);
+    apiArgs.push(
+      `--audit-policy-file=${join(dir, "audit-policy.yaml")}`,
+      `--audit-log-path=${auditLog}`,
+      "--audit-log-format=json",
+      // Written as requests complete, so a benchmark window can be read at its end.
+      "--audit-log-mode=blocking",
+    );
+  }
   let api = startProcess("kube-apiserver", apiArgs, join(dir, "kube-apiserver.log"));
   record(api, apiBin);
 
@@ -174,6 +203,7 @@ export async function startKube(): Promise<KubeEnv> {
     server,
     dir,
     kubeconfigs,
+    ...(auditLog ? { auditLog } : {}),
     async restartApiServer() {
       await api.stop();
       api = startProcess("kube-apiserver", apiArgs, join(dir, "kube-apiserver.log"));

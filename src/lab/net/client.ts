@@ -92,3 +92,11 @@ export function capture(lab: Lab, host: string, dev: string, filter: string): Ca
     },
   };
 }
+
+/** A capture line's "HH:MM:SS.ffffff" (tcpdump prints UTC here) as Unix ms on the day of `day`. */
+export function captureTime(line: string, day: Date): number | undefined {
+  const m = /^(\d\d):(\d\d):(\d\d)\.(\d{6})/.exec(line);
+  if (!m) return undefined;
+  const [h = 0, mi = 0, s = 0, us = 0] = m.slice(1).map(Number);
+  return Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), h, mi, s) + us / 1000;
+}

@@ -9,6 +9,7 @@ import { Registry } from "../metrics/registry.js";
 import { NativeBgpDriver } from "./bgp-driver.js";
 import { HeartbeatTransport } from "./heartbeat/transport.js";
 import { NativeL2Driver } from "./l2-driver.js";
+import { l2Metrics } from "./l2/metrics.js";
 import { Speaker } from "./speaker.js";
 
 export const SPEAKER_USAGE = `  speaker    announce LoadBalancer IPs from this node (ARP/NDP and BGP)
@@ -23,7 +24,9 @@ export const SPEAKER_USAGE = `  speaker    announce LoadBalancer IPs from this n
              --heartbeat-key-file PATH  shared key: heartbeats between speakers (off without)
              --heartbeat-port N  UDP port (default 7946)
              --heartbeat-address IP  address other speakers reach this one at ($HOST_IP)
-             --heartbeat-interval MS (default 100; a peer is dead after 3 missed)
+             --heartbeat-interval MS (default 100)
+             --heartbeat-missed N  intervals without a heartbeat before a peer is dead
+                                 (default 3; raise it on nodes whose CPU is often saturated)
              --no-probe          do not probe new addresses for a foreign owner first
 `;
 
@@ -48,6 +51,7 @@ export async function speakerCommand(args: string[]): Promise<number> {
       "heartbeat-port": { type: "string", default: "7946" },
       "heartbeat-address": { type: "string" },
       "heartbeat-interval": { type: "string", default: "100" },
+      "heartbeat-missed": { type: "string", default: "3" },
       "no-probe": { type: "boolean", default: false },
     },
   });
@@ -61,6 +65,9 @@ export async function speakerCommand(args: string[]): Promise<number> {
   const interval = Number(values["heartbeat-interval"]);
   if (!Number.isInteger(interval) || interval < 10)
     return fail("--heartbeat-interval must be whole milliseconds >= 10");
+  const missed = Number(values["heartbeat-missed"]);
+  if (!Number.isInteger(missed) || missed < 2)
+    return fail("--heartbeat-missed must be a whole number >= 2");
   const metricsPort = portFlag("speaker", "metrics-port", values["metrics-port"]);
   const healthPort = portFlag("speaker", "health-port", values["health-port"]);
   const hbPort = portFlag("speaker", "heartbeat-port", values["heartbeat-port"]);
@@ -70,6 +77,13 @@ export async function speakerCommand(args: string[]): Promise<number> {
   if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
   else kc.loadFromDefault();
 
+  // The drivers and heartbeats report before the shell exists; they reach it once it does.
+  const shell: { speaker?: Speaker } = {};
+  const registry = new Registry();
+  const peerTransitions = registry.counter(
+    "metallb_ts_heartbeat_peer_transitions_total",
+    "Heartbeat peers seen becoming alive, dead (silent) or left (said they are leaving)",
+  );
   let heartbeat: HeartbeatTransport | undefined;
   const keyFile = values["heartbeat-key-file"];
   const hbAddress = values["heartbeat-address"] ?? process.env.HOST_IP;
@@ -86,28 +100,20 @@ export async function speakerCommand(args: string[]): Promise<number> {
       key,
       port: hbPort,
       intervalMs: interval,
+      missed,
       log,
+      onPeer: (e) => {
+        peerTransitions.inc({ peer: e.node, state: e.state });
+        // Liveness decides ownership: recompute now rather than at the next tick.
+        shell.speaker?.resync();
+      },
     });
   }
 
-  // The drivers report problems before the shell exists; events go through it once it does.
-  const shell: { speaker?: Speaker } = {};
   const l2 = new NativeL2Driver({
     log,
     probe: !values["no-probe"],
-    onConflict: (c) => {
-      log.warn("address answered by another host; not announcing it", c);
-      for (const s of c.services)
-        void shell.speaker?.warn(
-          { service: s },
-          "IPConflict",
-          `${c.ip} is answered by ${c.mac} on ${c.interface} of node ${node}; not announced until that host lets go`,
-        );
-    },
-    onProblem: (p) => {
-      for (const s of p.services)
-        void shell.speaker?.warn({ service: s }, "InterfaceMissing", p.message);
-    },
+    onChange: () => shell.speaker?.resync(),
   });
   const bgp = new NativeBgpDriver({ log });
   const speaker = new Speaker({
@@ -134,34 +140,37 @@ export async function speakerCommand(args: string[]): Promise<number> {
   });
 
   shell.speaker = speaker;
-  const registry = new Registry();
   const sessionUp = registry.gauge("metallb_bgp_session_up", "BGP session state (1 = up)");
   const prefixes = registry.gauge(
     "metallb_bgp_announced_prefixes_total",
     "Prefixes announced on the session",
   );
   const updates = registry.counter("metallb_bgp_updates_total", "UPDATE messages sent");
-  const requests = registry.counter(
-    "metallb_layer2_requests_received",
-    "ARP/NDP requests received for an announced address",
+  const announced = registry.gauge(
+    "metallb_speaker_announced",
+    "Addresses this node announces, per Service and protocol (1 while announced)",
   );
-  const responses = registry.counter("metallb_layer2_responses_sent", "ARP/NDP replies sent");
-  const gratuitous = registry.counter(
-    "metallb_layer2_gratuitous_sent",
-    "Gratuitous ARP / unsolicited NA sent",
+  const hbSent = registry.counter("metallb_ts_heartbeat_sent_total", "Heartbeat packets sent");
+  const hbReceived = registry.counter(
+    "metallb_ts_heartbeat_received_total",
+    "Heartbeat packets received (accepted or not)",
   );
+  const layer2 = l2Metrics(registry);
   const refresh = setInterval(() => {
     for (const s of bgp.stats()) {
       sessionUp.set({ peer: s.peer }, s.up ? 1 : 0);
       prefixes.set({ peer: s.peer }, s.prefixes);
       updates.set({ peer: s.peer }, s.updates);
     }
-    for (const c of l2.counters())
-      for (const [ip, n] of Object.entries(c.perIp)) {
-        requests.set({ ip, interface: c.interface }, n.requestsReceived);
-        responses.set({ ip, interface: c.interface }, n.responsesSent);
-        gratuitous.set({ ip, interface: c.interface }, n.gratuitousSent);
-      }
+    layer2.update(l2.countersByIp(), l2.counters());
+    announced.retain(() => false);
+    for (const a of speaker.announced())
+      announced.set({ ip: a.ip, node, protocol: a.protocol, service: a.service }, 1);
+    if (heartbeat) {
+      const c = heartbeat.counters();
+      hbSent.set({}, c.sent);
+      hbReceived.set({}, c.received);
+    }
   }, 1000);
   let started = false;
   const servers = await serveOperations(log, metricsPort, healthPort, registry, {

@@ -45,14 +45,26 @@ import {
   bgpStatuses,
   l2Statuses,
   planStatuses,
+  stampConditions,
   STATUS_LABELS,
+  type L2AddressOutcome,
   type StatusObject,
 } from "./status-plan.js";
 
 /** Makes this node's share of the L2 placements reachable (ARP/NDP). */
 export interface L2Driver {
-  /** `placedBefore`: addresses some node owned in the previous pass (takeovers, not new). */
-  apply(owned: Placement[], placedBefore: ReadonlySet<string>): Promise<void>;
+  /**
+   * `placedBefore`: addresses some node owned in the previous pass (takeovers, not new).
+   * Returns what became of each owned address (announced where, or why not).
+   */
+  apply(owned: Placement[], placedBefore: ReadonlySet<string>): Promise<L2AddressOutcome[]>;
+}
+
+/** One address this node announces for one Service (`metallb_speaker_announced`). */
+export interface Announcement {
+  ip: string;
+  service: string;
+  protocol: "layer2" | "bgp";
 }
 
 /** Keeps one session per peer and announces exactly the given routes to each. */
@@ -102,6 +114,12 @@ function nodeIpv4(snap: ClusterSnapshot, node: string): { ipv4?: string } {
   return ip ? { ipv4: ip } : {};
 }
 
+/** "192.0.2.1/32" → "192.0.2.1"; an aggregated prefix stays a prefix. */
+function hostAddress(prefix: string): string {
+  const [addr = prefix, len] = prefix.split("/");
+  return len === (addr.includes(":") ? "128" : "32") ? addr : prefix;
+}
+
 export class Speaker {
   private readonly informers: Watched<KubernetesObject>[] = [];
   private readonly nodes: Watched<V1Node>;
@@ -130,6 +148,7 @@ export class Speaker {
   private nextReport: (() => Promise<void>) | undefined;
   private announcedBgp = new Set<string>();
   private configState: { status: ConfigurationStateStatus; text: string } | undefined;
+  private announcements: Announcement[] = [];
   private pending: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -315,9 +334,12 @@ export class Speaker {
     const owned = election.placements.filter((p) => p.owner === node);
     const before = this.placed;
     this.placed = new Set(election.placements.map((p) => p.ip));
-    await this.opts.l2.apply(owned, before);
+    const l2Outcomes = await this.opts.l2.apply(owned, before);
     const l2ByService = new Map<string, string[]>();
-    for (const p of owned) for (const s of p.services) l2ByService.set(s, p.interfaces);
+    for (const o of l2Outcomes)
+      if (o.interfaces.length)
+        for (const s of o.services)
+          l2ByService.set(s, [...new Set([...(l2ByService.get(s) ?? []), ...o.interfaces])]);
 
     const input = desiredInput(snap, node);
     const desired = input
@@ -334,13 +356,28 @@ export class Speaker {
       for (const r of routes)
         for (const s of r.services) bgpByService.set(s, [...(bgpByService.get(s) ?? []), peer]);
 
+    this.announcements = [
+      ...l2Outcomes.flatMap((o) =>
+        o.interfaces.length
+          ? o.services.map((service) => ({ ip: o.ip, service, protocol: "layer2" as const }))
+          : [],
+      ),
+      ...[...desired.routes.values()].flat().flatMap((r) =>
+        r.services.map((service) => ({
+          ip: hostAddress(r.prefix),
+          service,
+          protocol: "bgp" as const,
+        })),
+      ),
+    ];
+
     // Reporting goes through the API server; it must never hold up the next pass (a failover
     // cannot wait for a slow API server). Only the latest outcome is worth reporting.
     const problems: ConfigProblem[] = [
       ...desired.problems,
       ...peerProblems.map((p) => ({ kind: "BGPPeer", name: p.peer, message: p.message })),
     ];
-    this.nextReport = () => this.report(snap, problems, l2ByService, bgpByService);
+    this.nextReport = () => this.report(snap, problems, l2Outcomes, l2ByService, bgpByService);
     this.reporting ??= this.reportLoop();
   }
 
@@ -373,6 +410,7 @@ export class Speaker {
   private async report(
     snap: ClusterSnapshot,
     problems: ConfigProblem[],
+    l2Outcomes: L2AddressOutcome[],
     l2ByService: Map<string, string[]>,
     bgpByService: Map<string, string[]>,
   ): Promise<void> {
@@ -385,12 +423,18 @@ export class Speaker {
         p.message,
       );
     await this.writeConfigurationState(problems);
+    // A first foreign answer is only a suspicion until the re-probe: no event yet.
+    for (const o of l2Outcomes)
+      for (const p of o.problems)
+        if (p.reason !== "Probing")
+          for (const service of o.services)
+            await this.warn({ service }, p.reason, `node ${node}: ${p.message}`);
     await this.announceEvents(snap, l2ByService, bgpByService);
     await this.writeStatuses(
       "servicel2statuses",
       "ServiceL2Status",
       this.written.l2,
-      l2Statuses(node, l2ByService),
+      stampConditions(l2Statuses(node, l2Outcomes), this.written.l2, new Date().toISOString()),
     );
     await this.writeStatuses(
       "servicebgpstatuses",
@@ -438,6 +482,16 @@ export class Speaker {
     } catch (err) {
       this.opts.log.warn("could not write ConfigurationState", { name, error: String(err) });
     }
+  }
+
+  /** Runs a pass soon (a driver's state changed outside the informers' view). */
+  resync(): void {
+    this.schedule();
+  }
+
+  /** What this node announced after the last pass, one entry per (address, Service, protocol). */
+  announced(): readonly Announcement[] {
+    return this.announcements;
   }
 
   /** A Warning event on a Service ("namespace/name") or a configuration object. */

@@ -42,13 +42,113 @@ function statusObject(
   };
 }
 
-/** Services this node announces in L2 → their statuses (interfaces: [] means all suitable). */
-export function l2Statuses(node: string, owned: Map<string, string[]>): StatusObject[] {
-  return [...owned]
+/** Why an address this node owns is not (fully) announced. */
+export type L2ProblemReason =
+  | "IPConflict"
+  /** Another host answered a first probe; checked again before it counts as a conflict. */
+  | "Probing"
+  | "InterfaceMissing"
+  | "NoUsableInterface"
+  | "InterfaceFailed";
+
+export interface L2Problem {
+  reason: L2ProblemReason;
+  /** Names the address, the interface and (for a conflict) the foreign MAC, and the fix. */
+  message: string;
+}
+
+/** What the L2 driver did with one address this node owns. */
+export interface L2AddressOutcome {
+  ip: string;
+  services: string[];
+  /** Interfaces it is answered on; empty: not announced. */
+  interfaces: string[];
+  problems: L2Problem[];
+}
+
+/** A metav1.Condition before its lastTransitionTime is known. */
+export interface ConditionDraft {
+  type: string;
+  status: "True" | "False";
+  reason: string;
+  message: string;
+}
+
+export interface Condition extends ConditionDraft {
+  lastTransitionTime: string;
+}
+
+/**
+ * The `Announced` condition of one Service from the outcomes of its addresses: False while any
+ * of them is not answered (reason: the first problem of such an address), True otherwise — its
+ * reason then still names a problem that leaves some interfaces out.
+ */
+export function announcedCondition(outcomes: readonly L2AddressOutcome[]): ConditionDraft {
+  const silent = outcomes.filter((o) => !o.interfaces.length);
+  const problems = outcomes.flatMap((o) => o.problems);
+  const message = problems.map((p) => p.message).join("; ");
+  if (silent.length) {
+    const first = silent.flatMap((o) => o.problems)[0];
+    return {
+      type: "Announced",
+      status: "False",
+      reason: first?.reason ?? "NoUsableInterface",
+      message: message || `${silent.map((o) => o.ip).join(", ")} not announced`,
+    };
+  }
+  const first = problems[0];
+  return {
+    type: "Announced",
+    status: "True",
+    reason: first?.reason ?? "Announced",
+    message:
+      message || outcomes.map((o) => `${o.ip} answered on ${o.interfaces.join(", ")}`).join("; "),
+  };
+}
+
+/**
+ * Services this node owns in L2 → their statuses: the interfaces their addresses are answered
+ * on and the `Announced` condition. An owned Service whose addresses are held back (a conflict,
+ * no interface) keeps its status, so the condition says why.
+ */
+export function l2Statuses(node: string, outcomes: readonly L2AddressOutcome[]): StatusObject[] {
+  const byService = new Map<string, L2AddressOutcome[]>();
+  for (const o of outcomes)
+    for (const s of o.services) byService.set(s, [...(byService.get(s) ?? []), o]);
+  return [...byService]
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([key, interfaces]) =>
-      statusObject("l2", key, node, { interfaces: interfaces.map((name) => ({ name })) }),
-    );
+    .map(([key, own]) => {
+      const interfaces = [...new Set(own.flatMap((o) => o.interfaces))].sort();
+      return statusObject("l2", key, node, {
+        interfaces: interfaces.map((name) => ({ name })),
+        conditions: [announcedCondition(own)],
+      });
+    });
+}
+
+/**
+ * Gives each condition its lastTransitionTime: the stored one when the condition's status did
+ * not change (so an unchanged status is not rewritten on every pass), `now` otherwise.
+ */
+export function stampConditions(
+  wanted: readonly StatusObject[],
+  existing: ReadonlyMap<string, Record<string, unknown> | undefined>,
+  now: string,
+): StatusObject[] {
+  return wanted.map((w) => {
+    const drafts = w.status.conditions as ConditionDraft[] | undefined;
+    if (!drafts) return w;
+    const before = (existing.get(w.name)?.conditions ?? []) as Partial<Condition>[];
+    const conditions: Condition[] = drafts.map((d) => {
+      const prev = before.find((b) => b.type === d.type);
+      return {
+        ...d,
+        lastTransitionTime:
+          prev?.status === d.status && prev.lastTransitionTime ? prev.lastTransitionTime : now,
+      };
+    });
+    return { ...w, status: { ...w.status, conditions } };
+  });
 }
 
 /** Services this node announces over BGP → their statuses, with the peers. */

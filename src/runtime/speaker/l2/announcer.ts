@@ -307,12 +307,16 @@ export class L2Announcer {
   private handle(packet: L2Packet): void {
     const claim = claimOf(packet);
     if (claim && claim.mac !== this.mac) {
+      let probed = false;
       for (const w of [...(this.probes.get(claim.ip) ?? [])])
-        if (!w.ignore.has(claim.mac)) w.done({ conflict: true, mac: claim.mac });
-      if (this.ownedSet.has(claim.ip)) {
-        this.counters_.ip(claim.ip, "foreignClaims");
-        this.opts.onForeignClaim?.({ interface: this.interfaceName, ...claim });
-      }
+        if (!w.ignore.has(claim.mac)) {
+          w.done({ conflict: true, mac: claim.mac });
+          probed = true;
+        }
+      const owned = this.ownedSet.has(claim.ip);
+      // A foreign answer to our probe is the conflict the operator must see in the metric too.
+      if (owned || probed) this.counters_.ip(claim.ip, "foreignClaims");
+      if (owned) this.opts.onForeignClaim?.({ interface: this.interfaceName, ...claim });
     }
     const reply = replyTo(packet, this.mac, this.ownedSet);
     if (!reply) return;

@@ -4,7 +4,12 @@
 import { formatIp, type Ip } from "../../ip/ip.js";
 import type { Logger } from "../../log.js";
 import { links } from "../../native/index.js";
-import { L2Announcer, type L2AnnouncerOptions } from "./announcer.js";
+import {
+  L2Announcer,
+  type L2AnnouncerOptions,
+  type ProbeOptions,
+  type ProbeResult,
+} from "./announcer.js";
 import {
   addIpCounters,
   zeroIpCounters,
@@ -52,12 +57,7 @@ export class L2Announcers {
     for (const [name, ips] of assignment) {
       if (!ips.length) continue;
       try {
-        let a = this.open.get(name);
-        if (!a) {
-          a = L2Announcer.open({ ...this.opts, interface: name });
-          this.open.set(name, a);
-        }
-        a.setOwned(ips);
+        this.opened(name).setOwned(ips);
       } catch (err) {
         const e = err as Error & { code?: string };
         failures.push({ interface: name, code: e.code, message: e.message });
@@ -69,6 +69,15 @@ export class L2Announcers {
       }
     }
     return failures;
+  }
+
+  /**
+   * Asks whether another host answers for `ip` on interface `name`, opening the interface if it
+   * is not open yet (a later apply closes it again when it gets no addresses). Throws when the
+   * interface cannot be opened.
+   */
+  probe(name: string, ip: Ip, opts?: ProbeOptions): Promise<ProbeResult> {
+    return this.opened(name).probe(ip, opts);
   }
 
   get(name: string): L2Announcer | undefined {
@@ -94,6 +103,15 @@ export class L2Announcers {
 
   close(): void {
     for (const [name, a] of this.open) this.retire(name, a);
+  }
+
+  private opened(name: string): L2Announcer {
+    let a = this.open.get(name);
+    if (!a) {
+      a = L2Announcer.open({ ...this.opts, interface: name });
+      this.open.set(name, a);
+    }
+    return a;
   }
 
   private retire(name: string, announcer: L2Announcer): void {

@@ -33,7 +33,7 @@ export function l2Metrics(registry: Registry): L2Metrics {
     [
       registry.counter(
         "metallb_ts_layer2_foreign_claims_total",
-        "ARP/NA packets from another MAC asserting an owned IP",
+        "ARP/NA packets from another MAC asserting an IP this node owns or is probing",
       ),
       "foreignClaims",
     ],

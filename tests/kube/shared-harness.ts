@@ -1,0 +1,8 @@
+// The controller harness bound to the test suite's shared API server (the global setup's). Kept
+// apart from controller-harness.ts, which benchmarks import outside vitest.
+import { inject } from "vitest";
+import { kubeConfigFor } from "./client.js";
+import { makeHarness, type Harness } from "./controller-harness.js";
+
+export const sharedHarness = (): Harness =>
+  makeHarness(kubeConfigFor("admin"), inject("kube").kubeconfigs.controller);
