@@ -21,7 +21,7 @@ const arg = (name: string, fallback: string) => {
 const trials = Number(arg("trials", "20"));
 const windowS = Number(arg("window", "30"));
 const only = arg("only", "");
-const missed = Number(arg("missed", "3"));
+const missed = Number(arg("missed", "5"));
 const NS = "bench";
 const VIP = "192.0.2.100";
 const SPEAKER_USER = "system:serviceaccount:metallb-system:speaker";
@@ -30,7 +30,7 @@ const log = (m: string) =>
 
 function record(name: string, unit: string, value: number, params: Record<string, unknown>) {
   const file = writeResult({
-    name: missed === 3 ? name : `${name}-missed-${missed}`,
+    name: missed === 5 ? name : `${name}-missed-${missed}`,
     unit,
     value,
     params: { ...params, missedIntervals: missed },
@@ -125,7 +125,7 @@ async function failover(c: L2Cluster): Promise<void> {
     c.startSpeaker(owner);
   }
   const params = { trials, nodes: 3, heartbeatIntervalMs: 100, missedIntervals: missed };
-  const suffix = missed === 3 ? "" : `-missed-${missed}`;
+  const suffix = missed === 5 ? "" : `-missed-${missed}`;
   writeLatencyQuantiles(`l2-speaker-sigkill-to-first-garp${suffix}`, toGarp, params);
   writeLatencyQuantiles(`l2-speaker-sigkill-to-neighbour-updated${suffix}`, toEntry, params);
 }

@@ -26,7 +26,8 @@ export const SPEAKER_USAGE = `  speaker    announce LoadBalancer IPs from this n
              --heartbeat-address IP  address other speakers reach this one at ($HOST_IP)
              --heartbeat-interval MS (default 100)
              --heartbeat-missed N  intervals without a heartbeat before a peer is dead
-                                 (default 3; raise it on nodes whose CPU is often saturated)
+                                 (default 5: 500 ms at the default interval; raise it on
+                                 nodes whose CPU is often saturated)
              --no-probe          do not probe new addresses for a foreign owner first
 `;
 
@@ -51,7 +52,7 @@ export async function speakerCommand(args: string[]): Promise<number> {
       "heartbeat-port": { type: "string", default: "7946" },
       "heartbeat-address": { type: "string" },
       "heartbeat-interval": { type: "string", default: "100" },
-      "heartbeat-missed": { type: "string", default: "3" },
+      "heartbeat-missed": { type: "string", default: "5" },
       "no-probe": { type: "boolean", default: false },
     },
   });

@@ -74,7 +74,10 @@ export class HeartbeatTransport {
       .catch((err: Error) => opts.log?.warn("no IPv6 heartbeat socket", { error: err.message }));
     const interval = t.table.opts.intervalMs;
     t.timers.push(setInterval(() => void t.beat(false), interval));
-    t.timers.push(setInterval(() => t.check(), Math.max(5, interval / 4)));
+    // Judged in the check phase, after the loop's poll phase: when this process was stalled,
+    // the heartbeats that arrived meanwhile are read before anyone's silence is counted,
+    // instead of a peer being declared dead by a timer that fires first.
+    t.timers.push(setInterval(() => setImmediate(() => t.check()), Math.max(5, interval / 4)));
     return t;
   }
 
