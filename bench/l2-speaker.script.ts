@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { client } from "../src/lab/net/index.js";
 import { waitFor } from "../src/lab/proc.js";
-import { L2Cluster, NODES, sample, SYSTEM } from "../tests/net/speaker-l2-lab.js";
+import { SpeakerCluster, NODES, sample, SYSTEM } from "../tests/net/speaker-lab.js";
 import { writeLatencyQuantiles, writeResult } from "./result.js";
 
 const arg = (name: string, fallback: string) => {
@@ -38,7 +38,7 @@ function record(name: string, unit: string, value: number, params: Record<string
   console.log(`${name}: ${value} ${unit}  (${file})`);
 }
 
-async function failover(c: L2Cluster): Promise<void> {
+async function failover(c: SpeakerCluster): Promise<void> {
   await c.advertise("lan", [`${VIP}/32`]);
   await c.service(NS, "web", "IPv4");
   const toGarp: number[] = [];
@@ -151,7 +151,7 @@ function speakerRequests(auditLog: string, from: number, to: number): Map<string
 }
 
 /** Heartbeats sent, and peers declared dead (no node dies during the window: false alarms). */
-async function heartbeatCounts(c: L2Cluster): Promise<{ sent: number; dead: number }> {
+async function heartbeatCounts(c: SpeakerCluster): Promise<{ sent: number; dead: number }> {
   const out = { sent: 0, dead: 0 };
   for (const n of NODES) {
     const m = await c.metrics(n);
@@ -167,7 +167,7 @@ async function heartbeatCounts(c: L2Cluster): Promise<{ sent: number; dead: numb
  */
 const loadAddress = (i: number) => `2001:db8:1::${i.toString(16)}`;
 
-async function load(c: L2Cluster): Promise<void> {
+async function load(c: SpeakerCluster): Promise<void> {
   await c.advertise("load", ["2001:db8:1::/119"]);
   let created = 0;
   for (const services of [10, 300]) {
@@ -229,7 +229,7 @@ async function load(c: L2Cluster): Promise<void> {
   }
 }
 
-const c = await L2Cluster.start({
+const c = await SpeakerCluster.start({
   namespaces: [NS],
   audit: true,
   speakerArgs: ["--heartbeat-missed", String(missed)],

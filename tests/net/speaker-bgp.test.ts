@@ -1,54 +1,41 @@
-// The whole BGP path, real parts only: the API server, the controller as a process, two
+// The whole BGP path, real parts only: the API server, the controller as a process, three
 // `metallb-ts speaker` processes in node namespaces and FRR as the upstream router, with a TCP MD5
 // key from a Secret. Routes follow Services, endpoints and node labels; problems become a
 // ConfigurationState and events.
 import {
-  CoreV1Api,
-  CustomObjectsApi,
   DiscoveryV1Api,
-  KubeConfig,
   PatchStrategy,
   setHeaderOptions,
+  type CoreV1Api,
+  type CustomObjectsApi,
   type V1EndpointSlice,
 } from "@kubernetes/client-node";
-import type { Server } from "node:net";
-import { join } from "node:path";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveUnixToTcp } from "../../src/lab/kube/api-bridge.js";
-import { startKube, type KubeEnv } from "../../src/lab/kube/cluster.js";
-import { installCrds } from "../../src/lab/kube/crds.js";
-import { grantRbac } from "../../src/lab/kube/rbac.js";
-import { Lab, startFrr, type BgpRouter, type RibPath } from "../../src/lab/net/index.js";
-import { waitFor, type Managed } from "../../src/lab/proc.js";
-import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../../src/runtime/speaker/rbac.js";
-import { makeHarness, type Harness } from "../kube/controller-harness.js";
+import { startFrr, type BgpRouter, type RibPath } from "../../src/lab/net/index.js";
+import { waitFor } from "../../src/lab/proc.js";
+import { nodeAddress, nodeAddress6, NODES, SpeakerCluster, SYSTEM } from "./speaker-lab.js";
 
-const SYSTEM = "metallb-system";
 const NS = "bgp-e2e";
-const NODES = ["n1", "n2"] as const;
-const ADDR = { n1: "192.0.2.11", n2: "192.0.2.12" } as const;
-const ADDR6 = { n1: "2001:db8::11", n2: "2001:db8::12" } as const;
+const ADDR = Object.fromEntries(NODES.map((n) => [n, nodeAddress(n)])) as Record<
+  (typeof NODES)[number],
+  string
+>;
+const ADDR6 = Object.fromEntries(NODES.map((n) => [n, nodeAddress6(n)])) as Record<
+  (typeof NODES)[number],
+  string
+>;
+const ALL4 = NODES.map((n) => ADDR[n]);
+const ALL6 = NODES.map((n) => ADDR6[n]);
 const ROUTER = "192.0.2.1";
 const KEY = "e2e-md5-key";
 const EXCLUDE = "node.kubernetes.io/exclude-from-external-load-balancers";
-const bin = fileURLToPath(new URL("../../bin/metallb-ts.js", import.meta.url));
-const bridgeScript = fileURLToPath(new URL("../../src/lab/kube/api-bridge.ts", import.meta.url));
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
-let env: KubeEnv;
-let lab: Lab;
-let h: Harness;
-let bridge: Server;
+let cluster: SpeakerCluster;
 let frr: BgpRouter;
-let admin: KubeConfig;
 let core: CoreV1Api;
 let custom: CustomObjectsApi;
-let controller: Managed;
 const ips: Record<string, string> = {};
-const speakers: Record<string, Managed> = {};
 
 const config = (plural: string, kind: string, name: string, spec: object, version = "v1beta1") =>
   custom.createNamespacedCustomObject({
@@ -118,87 +105,31 @@ async function bgpStatuses(service: string) {
     .sort((a, b) => ((a.node ?? "") < (b.node ?? "") ? -1 : 1));
 }
 
-function startSpeaker(node: string): Managed {
-  return lab.spawn(node, `speaker-${node}-${Date.now()}`, [
-    process.execPath,
-    bin,
-    "speaker",
-    "--node-name",
-    node,
-    "--kubeconfig",
-    env.kubeconfigs.speaker,
-    "--metrics-port",
-    "7474",
-    "--health-port",
-    "0",
-  ]);
-}
-
-const metrics = (node: string) => lab.exec(node, ["curl", "-sf", "http://127.0.0.1:7474/metrics"]);
-
 beforeAll(async () => {
-  env = await startKube();
-  await installCrds(env.kubeconfigs.admin, join(import.meta.dirname, "../../config/crd"));
-  admin = new KubeConfig();
-  admin.loadFromFile(env.kubeconfigs.admin);
-  core = admin.makeApiClient(CoreV1Api);
-  custom = admin.makeApiClient(CustomObjectsApi);
-  for (const name of [SYSTEM, NS]) await core.createNamespace({ body: { metadata: { name } } });
-  h = makeHarness(admin, env.kubeconfigs.controller);
-  await h.grantControllerRbac(SYSTEM);
-  await grantRbac(admin, {
-    serviceAccount: "speaker",
-    clusterRules: SPEAKER_CLUSTER_RULES,
-    namespaceRules: SPEAKER_NAMESPACE_RULES,
-  });
-  for (const name of NODES) {
-    await core.createNode({
-      body: { metadata: { name, labels: { "kubernetes.io/hostname": name } } },
-    });
-    await core.patchNodeStatus(
-      { name, body: { status: { addresses: [{ type: "InternalIP", address: ADDR[name] }] } } },
-      mergePatch,
-    );
-  }
-
-  lab = await Lab.create({
-    segments: ["lan"],
-    hosts: [
-      ...NODES.map((n) => ({
-        name: n,
-        links: [{ segment: "lan", addresses: [`${ADDR[n]}/24`, `${ADDR6[n]}/64`] }],
-      })),
+  cluster = await SpeakerCluster.start({
+    namespaces: [NS],
+    extraHosts: [
       { name: "frr", links: [{ segment: "lan", addresses: [`${ROUTER}/24`, "2001:db8::1/64"] }] },
     ],
+    beforeSpeakers: async (lab) => {
+      frr = await startFrr(lab, {
+        host: "frr",
+        asn: 64512,
+        routerId: ROUTER,
+        maximumPaths: 4,
+        neighbors: NODES.map((n) => ({
+          address: ADDR[n],
+          asn: 64513,
+          password: KEY,
+          holdTime: 9,
+          families: [4, 6],
+        })),
+      });
+    },
   });
-  frr = await startFrr(lab, {
-    host: "frr",
-    asn: 64512,
-    routerId: ROUTER,
-    maximumPaths: 4,
-    neighbors: NODES.map((n) => ({
-      address: ADDR[n],
-      asn: 64513,
-      password: KEY,
-      holdTime: 9,
-      families: [4, 6],
-    })),
-  });
-  const port = Number(new URL(env.server).port);
-  const sock = join(lab.dir, "api.sock");
-  bridge = await serveUnixToTcp(sock, port);
-  for (const node of NODES) {
-    lab.spawn(node, `api-bridge-${node}`, [
-      process.execPath,
-      "--import",
-      tsx,
-      bridgeScript,
-      String(port),
-      sock,
-    ]);
-    speakers[node] = startSpeaker(node);
-  }
-  controller = h.startController({ identity: "bgp-e2e", configNamespace: SYSTEM, logDir: lab.dir });
+  core = cluster.core;
+  custom = cluster.custom;
+  const h = cluster.h;
 
   // The peer first, its Secret later: the speakers must pick the key up when it appears.
   await config(
@@ -220,7 +151,7 @@ beforeAll(async () => {
     ipAddressPools: ["bgp"],
     communities: ["64512:100"],
   });
-  const discovery = admin.makeApiClient(DiscoveryV1Api);
+  const discovery = cluster.admin.makeApiClient(DiscoveryV1Api);
   for (const [name, family, local] of [
     ["cluster4", "IPv4", false],
     ["cluster6", "IPv6", false],
@@ -238,14 +169,11 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await controller?.stop();
   await frr?.stop().catch(() => undefined);
-  await lab?.destroy();
-  bridge?.close();
-  await env?.stop();
+  await cluster?.stop();
 });
 
-describe("BGP speakers end to end (API server, controller, two speaker processes, FRR)", () => {
+describe("BGP speakers end to end (API server, controller, three speaker processes, FRR)", () => {
   it("a missing passwordSecret is reported in each speaker's ConfigurationState; no session without it", async () => {
     const state = await waitFor(
       "speaker-n1's ConfigurationState to be Invalid",
@@ -272,13 +200,13 @@ describe("BGP speakers end to end (API server, controller, two speaker processes
         stringData: { password: KEY },
       },
     });
-    const paths = await nextHops(ips.cluster4 ?? "", [ADDR.n1, ADDR.n2]);
+    const paths = await nextHops(ips.cluster4 ?? "", ALL4);
     for (const p of paths) {
       expect(p.asPath).toEqual([64513]);
       expect(p.communities).toEqual(["64512:100"]);
     }
     // IPv6 over the IPv4 sessions (MP-BGP), with each node's IPv6 address as next hop.
-    await nextHops(ips.cluster6 ?? "", [ADDR6.n1, ADDR6.n2]);
+    await nextHops(ips.cluster6 ?? "", ALL6);
     await waitFor(
       "speaker-n1's ConfigurationState to be Valid",
       async () => ((await configurationState("n1"))?.status?.result === "Valid" ? true : undefined),
@@ -293,7 +221,7 @@ describe("BGP speakers end to end (API server, controller, two speaker processes
     const text = await waitFor(
       "n1's metrics to show the session up",
       async () => {
-        const t = await metrics("n1");
+        const t = await cluster.metrics("n1");
         return /metallb_bgp_session_up\{peer="192\.0\.2\.1"\} 1/.test(t) ? t : undefined;
       },
       30_000,
@@ -315,7 +243,7 @@ describe("BGP speakers end to end (API server, controller, two speaker processes
         await new Promise((r) => setTimeout(r, 200));
       }
     })();
-    const stopped = speakers.n1!.stop(20_000); // SIGTERM
+    const stopped = cluster.speakers.n1!.stop(20_000); // SIGTERM
     await waitFor(
       "n1's path to be marked stale",
       () => Promise.resolve(samples.some((x) => x.stale) ? true : undefined),
@@ -323,7 +251,7 @@ describe("BGP speakers end to end (API server, controller, two speaker processes
       100,
     );
     await stopped;
-    speakers.n1 = startSpeaker("n1");
+    cluster.startSpeaker("n1");
     await waitFor(
       "n1's path to be fresh again",
       () => {
@@ -341,7 +269,7 @@ describe("BGP speakers end to end (API server, controller, two speaker processes
 
   it("traffic policy Local: only the node with a ready endpoint announces, and the route follows the endpoint", async () => {
     await nextHops(ips.local4 ?? "", [ADDR.n1]);
-    await admin.makeApiClient(DiscoveryV1Api).replaceNamespacedEndpointSlice({
+    await cluster.admin.makeApiClient(DiscoveryV1Api).replaceNamespacedEndpointSlice({
       namespace: NS,
       name: "local4-1",
       body: slice("local4", "IPv4", "n2"),
@@ -363,14 +291,14 @@ describe("BGP speakers end to end (API server, controller, two speaker processes
       { name: "n2", body: { metadata: { labels: { [EXCLUDE]: "" } } } },
       mergePatch,
     );
-    await nextHops(ips.cluster4 ?? "", [ADDR.n1]);
-    await nextHops(ips.cluster6 ?? "", [ADDR6.n1]);
+    await nextHops(ips.cluster4 ?? "", [ADDR.n1, ADDR.n3]);
+    await nextHops(ips.cluster6 ?? "", [ADDR6.n1, ADDR6.n3]);
     await nextHops(ips.local4 ?? "", []);
     await core.patchNode(
       { name: "n2", body: { metadata: { labels: { [EXCLUDE]: null } } } },
       mergePatch,
     );
-    await nextHops(ips.cluster4 ?? "", [ADDR.n1, ADDR.n2]);
+    await nextHops(ips.cluster4 ?? "", ALL4);
   });
 
   it("deleting the Service withdraws its prefix from FRR and removes its ServiceBGPStatus objects", async () => {
@@ -383,7 +311,7 @@ describe("BGP speakers end to end (API server, controller, two speaker processes
       300,
     );
     // The other Services stay announced.
-    await nextHops(ips.cluster6 ?? "", [ADDR6.n1, ADDR6.n2]);
+    await nextHops(ips.cluster6 ?? "", ALL6);
   });
 
   it("a BGPPeer the native speaker cannot serve: a Warning event and the ConfigurationState name it", async () => {
@@ -419,7 +347,7 @@ describe("BGP speakers end to end (API server, controller, two speaker processes
       ),
     ).toBe(true);
     // The valid peer keeps its session and routes.
-    await nextHops(ips.cluster6 ?? "", [ADDR6.n1, ADDR6.n2]);
+    await nextHops(ips.cluster6 ?? "", ALL6);
   });
 
   it("aggregation shorter than the pool: named in the ConfigurationState", async () => {

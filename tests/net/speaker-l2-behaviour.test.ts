@@ -8,7 +8,7 @@ import { client } from "../../src/lab/net/index.js";
 import { waitFor } from "../../src/lab/proc.js";
 import { buildArp, ARP_REQUEST } from "../../src/runtime/speaker/l2/arp.js";
 import { icmpv6Checksum, neighborSolicitation } from "../../src/runtime/speaker/l2/ndp.js";
-import { L2Cluster, NODES, sample } from "./speaker-l2-lab.js";
+import { SpeakerCluster, NODES, sample } from "./speaker-lab.js";
 
 const NS = "l2-behaviour";
 const VIP4 = "192.0.2.100";
@@ -16,12 +16,12 @@ const VIP6 = "2001:db8::100";
 /** Held by the foreign host before any Service asks for it. */
 const FOREIGN_IP = "192.0.2.200";
 
-let c: L2Cluster;
+let c: SpeakerCluster;
 let injector: Driver;
 let foreignMac: string;
 
 beforeAll(async () => {
-  c = await L2Cluster.start({
+  c = await SpeakerCluster.start({
     namespaces: [NS],
     extraHosts: [{ name: "foreign", links: [{ segment: "lan", addresses: [`${FOREIGN_IP}/24`] }] }],
   });

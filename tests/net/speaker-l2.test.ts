@@ -4,16 +4,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client } from "../../src/lab/net/index.js";
 import { waitFor } from "../../src/lab/proc.js";
-import { L2Cluster, NODES } from "./speaker-l2-lab.js";
+import { SpeakerCluster, NODES } from "./speaker-lab.js";
 
 const NS = "l2-e2e";
 const VIP4 = "192.0.2.100";
 const VIP6 = "2001:db8::100";
 
-let c: L2Cluster;
+let c: SpeakerCluster;
 
 beforeAll(async () => {
-  c = await L2Cluster.start({ namespaces: [NS] });
+  c = await SpeakerCluster.start({ namespaces: [NS] });
   await c.advertise("lan", [`${VIP4}/32`, `${VIP6}/128`]);
   await c.service(NS, "web4", "IPv4");
   await c.service(NS, "web6", "IPv6");

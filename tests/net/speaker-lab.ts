@@ -1,6 +1,7 @@
-// The L2 end-to-end lab shared by the speaker tests and the speaker benchmarks: a real API
-// server, the controller as a process, one `metallb-ts speaker` process per node namespace
-// (reaching the API server through a Unix socket bridge) and a client host on the same bridge.
+// The end-to-end lab shared by the speaker tests (L2 and BGP) and the speaker benchmarks: a real
+// API server, the controller as a process, one `metallb-ts speaker` process per node namespace
+// (reaching the API server through a Unix socket bridge) and a client host on the same bridge,
+// plus whatever other hosts a test needs there (a router, a foreign host).
 import {
   CoordinationV1Api,
   CoreV1Api,
@@ -35,24 +36,28 @@ const bridgeScript = fileURLToPath(new URL("../../src/lab/kube/api-bridge.ts", i
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
 export const nodeAddress = (node: string): string => `192.0.2.${11 + NODES.indexOf(node as never)}`;
+export const nodeAddress6 = (node: string): string =>
+  `2001:db8::${11 + NODES.indexOf(node as never)}`;
 
 const host = (name: string, n: number) => ({
   name,
   links: [{ segment: "lan", addresses: [`192.0.2.${n}/24`, `2001:db8::${n}/64`] }],
 });
 
-export interface L2ClusterOptions {
-  /** Hosts besides n1..n3 and the client on the lan segment (e.g. a foreign host). */
+export interface SpeakerClusterOptions {
+  /** Hosts besides n1..n3 and the client on the lan segment (a router, a foreign host). */
   extraHosts?: Topology["hosts"];
   /** Namespaces to create besides metallb-system. */
   namespaces?: string[];
   /** Extra speaker flags. */
   speakerArgs?: string[];
+  /** Runs before the speakers start (e.g. a router they should find up). */
+  beforeSpeakers?: (lab: Lab) => Promise<void>;
   /** API server audit log (see KubeEnv.auditLog), for counting the speakers' requests. */
   audit?: boolean;
 }
 
-export class L2Cluster {
+export class SpeakerCluster {
   readonly speakers: Record<string, Managed> = {};
   readonly mac: Record<string, string> = {};
   private controller: Managed | undefined;
@@ -74,7 +79,7 @@ export class L2Cluster {
     return this.admin.makeApiClient(CustomObjectsApi);
   }
 
-  static async start(opts: L2ClusterOptions = {}): Promise<L2Cluster> {
+  static async start(opts: SpeakerClusterOptions = {}): Promise<SpeakerCluster> {
     const env = await startKube({ audit: opts.audit ?? false });
     let lab: Lab | undefined;
     let bridge: Server | undefined;
@@ -119,7 +124,8 @@ export class L2Cluster {
       bridge = await serveUnixToTcp(sock, port);
       const keyFile = join(lab.dir, "heartbeat.key");
       writeFileSync(keyFile, randomBytes(32), { mode: 0o600 });
-      const c = new L2Cluster(env, admin, lab, h, bridge, keyFile, opts.speakerArgs ?? []);
+      await opts.beforeSpeakers?.(lab);
+      const c = new SpeakerCluster(env, admin, lab, h, bridge, keyFile, opts.speakerArgs ?? []);
       for (const node of NODES) {
         lab.spawn(node, `api-bridge-${node}`, [
           process.execPath,
@@ -133,7 +139,7 @@ export class L2Cluster {
         c.startSpeaker(node);
       }
       c.controller = h.startController({
-        identity: "l2-e2e",
+        identity: "speaker-e2e",
         configNamespace: SYSTEM,
         logDir: lab.dir,
       });
