@@ -191,7 +191,7 @@ describe("BGP speakers end to end (API server, controller, three speaker process
     expect((await frr.sessions())[ADDR.n1]).not.toBe("Established");
   });
 
-  it("with the Secret, both nodes' signed sessions come up and FRR installs both next hops (ECMP)", async () => {
+  it("with the Secret, every node's signed session comes up and FRR installs all next hops (ECMP)", async () => {
     await core.createNamespacedSecret({
       namespace: SYSTEM,
       body: {
@@ -216,6 +216,7 @@ describe("BGP speakers end to end (API server, controller, three speaker process
     expect(await bgpStatuses("cluster4")).toEqual([
       expect.objectContaining({ node: "n1", peers: ["frr"], serviceName: "cluster4" }),
       expect.objectContaining({ node: "n2", peers: ["frr"], serviceName: "cluster4" }),
+      expect.objectContaining({ node: "n3", peers: ["frr"], serviceName: "cluster4" }),
     ]);
     // Metrics are refreshed every second; the peer label is the address, as upstream's.
     const text = await waitFor(
