@@ -14,6 +14,7 @@ import {
 } from "@kubernetes/client-node";
 import type { IPAddressPoolSpec } from "../../api/kinds/ipaddresspool.js";
 import { formatIp, parseIp, type Ip } from "../ip/ip.js";
+import { writeStatusObject } from "../kube/status-object.js";
 import { EventRecorder, serviceRef, type ObjectRef } from "../kube/events.js";
 import type { Logger } from "../log.js";
 import { startWithRetry, type Watched } from "../kube/informers.js";
@@ -450,24 +451,16 @@ export class ServiceController {
     };
     const text = JSON.stringify(status);
     if (text === this.lastSummary) return;
-    const target = { ...this.configTarget("configurationstates"), name: CONFIGURATION_STATE_NAME };
     try {
-      await this.custom
-        .createNamespacedCustomObject({
-          ...this.configTarget("configurationstates"),
-          body: {
-            apiVersion: "metallb.io/v1beta1",
-            kind: "ConfigurationState",
-            metadata: { name: CONFIGURATION_STATE_NAME },
-            spec: {},
-          },
-        })
-        .catch((err: { code?: number }) => {
-          if (err.code !== 409) throw err;
-        });
-      await this.custom.patchNamespacedCustomObjectStatus(
-        { ...target, body: { status } },
-        mergePatch,
+      await writeStatusObject(
+        this.custom,
+        {
+          namespace: this.opts.namespace,
+          plural: "configurationstates",
+          kind: "ConfigurationState",
+          name: CONFIGURATION_STATE_NAME,
+        },
+        status,
       );
       this.lastSummary = text;
     } catch (err) {

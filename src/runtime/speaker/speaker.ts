@@ -9,8 +9,6 @@ import {
   ListWatch,
   makeInformer,
   Watch,
-  PatchStrategy,
-  setHeaderOptions,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
@@ -27,6 +25,7 @@ import type { CommunitySpec } from "../../api/kinds/community.js";
 import type { IPAddressPoolSpec } from "../../api/kinds/ipaddresspool.js";
 import type { L2AdvertisementSpec } from "../../api/kinds/l2advertisement.js";
 import { EventRecorder, type ObjectRef } from "../kube/events.js";
+import { writeStatusObject } from "../kube/status-object.js";
 import { parseIp } from "../ip/ip.js";
 import type { Logger } from "../log.js";
 import { startWithRetry, type Watched } from "../kube/informers.js";
@@ -104,7 +103,6 @@ type Config<S> = KubernetesObject & ConfigObject<S>;
 
 const GROUP = "metallb.io";
 const BASIC_AUTH_ONLY = "type=kubernetes.io/basic-auth";
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 function nodeIpv4(snap: ClusterSnapshot, node: string): { ipv4?: string } {
   const me = snap.nodes.find((n) => n.metadata?.name === node);
@@ -452,31 +450,19 @@ export class Speaker {
     const status = configurationState(problems, this.configState?.status, new Date());
     const text = JSON.stringify(status);
     if (text === this.configState?.text) return;
-    const target = {
-      group: GROUP,
-      version: "v1beta1",
-      namespace: this.opts.namespace,
-      plural: "configurationstates",
-    };
     const name = `speaker-${this.opts.node}`;
     try {
-      if (!this.configState)
-        await this.custom
-          .createNamespacedCustomObject({
-            ...target,
-            body: {
-              apiVersion: `${GROUP}/v1beta1`,
-              kind: "ConfigurationState",
-              metadata: { name, labels: { [STATUS_LABELS.node]: this.opts.node } },
-              spec: {},
-            },
-          })
-          .catch((err: unknown) => {
-            if ((err as { code?: number }).code !== 409) throw err;
-          });
-      await this.custom.patchNamespacedCustomObjectStatus(
-        { ...target, name, body: { status } },
-        mergePatch,
+      await writeStatusObject(
+        this.custom,
+        {
+          namespace: this.opts.namespace,
+          plural: "configurationstates",
+          kind: "ConfigurationState",
+          name,
+          labels: { [STATUS_LABELS.node]: this.opts.node },
+        },
+        status,
+        !this.configState,
       );
       this.configState = { status, text };
     } catch (err) {
@@ -576,23 +562,11 @@ export class Speaker {
     const plan = planStatuses(wanted, written);
     for (const o of plan.put) {
       try {
-        if (!written.has(o.name))
-          await this.custom
-            .createNamespacedCustomObject({
-              ...target,
-              body: {
-                apiVersion: `${GROUP}/v1beta1`,
-                kind,
-                metadata: { name: o.name, labels: o.labels },
-                spec: {},
-              },
-            })
-            .catch((err: unknown) => {
-              if ((err as { code?: number }).code !== 409) throw err;
-            });
-        await this.custom.patchNamespacedCustomObjectStatus(
-          { ...target, name: o.name, body: { status: o.status } },
-          mergePatch,
+        await writeStatusObject(
+          this.custom,
+          { namespace, plural, kind, name: o.name, labels: o.labels },
+          o.status,
+          !written.has(o.name),
         );
         written.set(o.name, o.status);
       } catch (err) {
