@@ -1,9 +1,9 @@
 // Allocator cost at scale: 100,000 allocations in a /64 IPv6 pool and in a /16 IPv4 pool, the
 // rate, and the cost of one allocation at 1k held against the cost at the top (it must stay
 // flat or logarithmic, issue 3). Only assign() calls are timed.
-import type { Family } from "../src/runtime/ip/ip.js";
+import type { Family } from "../src/api/formats/ip.js";
 import { Allocator, type ServiceRequest } from "../src/runtime/controller/allocator/allocator.js";
-import { parsePool } from "../src/runtime/controller/allocator/pool.js";
+import { parsePool } from "../src/model/pool.js";
 import type { Benchmark, BenchContext } from "./lib/benchmark.js";
 import { significant } from "./lib/figures.js";
 

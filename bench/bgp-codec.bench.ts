@@ -7,10 +7,10 @@ import { arch, cpus, loadavg, release, totalmem, type as osType } from "node:os"
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import fc from "fast-check";
-import { decodeMessage, encodeMessage } from "../src/runtime/speaker/bgp/codec/message.js";
-import { encodeUpdate } from "../src/runtime/speaker/bgp/codec/update.js";
-import { planRibOut } from "../src/runtime/speaker/bgp/rib-out.js";
-import { canonicalRoutes, type Route } from "../src/runtime/speaker/bgp/route.js";
+import { decodeMessage, encodeMessage } from "../src/runtime/bgp/codec/message.js";
+import { encodeUpdate } from "../src/runtime/bgp/codec/update.js";
+import { planRibOut } from "../src/runtime/bgp/rib-out.js";
+import { canonicalRoutes, type Route } from "../src/runtime/bgp/route.js";
 import { EBGP_SESSION, messageArb } from "../tests/unit/bgp-arbitraries.js";
 
 interface Measurement {

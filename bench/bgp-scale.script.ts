@@ -17,9 +17,9 @@ import {
   type FrrRouter,
   type GobgpRouter,
 } from "../src/lab/net/index.js";
-import { waitFor } from "../src/lab/proc.js";
-import { systemTool } from "../src/lab/tools.js";
-import type { PeerConfig, Route } from "../src/runtime/speaker/bgp/index.js";
+import { waitFor } from "../src/sys/proc.js";
+import { systemTool } from "../src/sys/tools.js";
+import type { PeerConfig, Route } from "../src/runtime/bgp/index.js";
 import { captureUpdates } from "./lib/update-capture.js";
 import { quantile, writeResult } from "./result.js";
 

@@ -5,7 +5,7 @@
 import { Lab } from "../src/lab/net/index.js";
 import { L2_NODE_DRIVER, startDriver, type Driver } from "../src/lab/net/drivers/launch.js";
 import { client } from "../src/lab/net/index.js";
-import { waitFor } from "../src/lab/proc.js";
+import { waitFor } from "../src/sys/proc.js";
 import { writeLatencyQuantiles } from "./result.js";
 
 const i = process.argv.indexOf("--trials");

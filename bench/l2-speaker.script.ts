@@ -10,7 +10,7 @@
 //      [--missed N] (the speakers' --heartbeat-missed; the figures' names then end in -missed-N)
 import { readFileSync } from "node:fs";
 import { client } from "../src/lab/net/index.js";
-import { waitFor } from "../src/lab/proc.js";
+import { waitFor } from "../src/sys/proc.js";
 import { SpeakerCluster, NODES, sample, SYSTEM } from "../tests/net/speaker-lab.js";
 import { writeLatencyQuantiles, writeResult } from "./result.js";
 

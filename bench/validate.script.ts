@@ -7,9 +7,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { synth } from "../src/synth/main.js";
-import { overridePath } from "../src/synth/tree.js";
-import { validateTree } from "../src/synth/validate/tree-check.js";
+import { synth } from "../src/gitops/synth/main.js";
+import { overridePath } from "../src/gitops/synth/tree.js";
+import { validateTree } from "../src/gitops/validate/tree-check.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const CLUSTERS = 10;

@@ -9,7 +9,7 @@ import { grantRbac } from "../../src/lab/kube/rbac.js";
 import {
   CONTROLLER_CLUSTER_RULES,
   CONTROLLER_NAMESPACE_RULES,
-} from "../../src/runtime/controller/rbac.js";
+} from "../../src/api/rbac/controller.js";
 import { PooledKubeConfig } from "../../src/runtime/kube/pooled-kubeconfig.js";
 import type { Stack } from "./stack.js";
 

@@ -1,8 +1,8 @@
 // When a speaker's session came up and when its UPDATEs crossed the wire, taken by tcpdump in
 // the receiving router's namespace, so that every speaker is timed by the same outside clock
 // rather than by its own log.
-import { waitFor } from "../../src/lab/proc.js";
-import { systemTool } from "../../src/lab/tools.js";
+import { waitFor } from "../../src/sys/proc.js";
+import { systemTool } from "../../src/sys/tools.js";
 import type { Lab } from "../../src/lab/net/index.js";
 
 export interface WireTimes {

@@ -6,7 +6,7 @@ import { crdFor } from "../api/generate/crd.js";
 import { parseArgs } from "node:util";
 import { PooledKubeConfig as KubeConfig } from "./kube/pooled-kubeconfig.js";
 import { isLogLevel, makeLogger } from "./log.js";
-import { ServiceController } from "./controller/reconciler.js";
+import { ServiceController } from "./controller/controller.js";
 import { LeaderElector } from "./kube/leader-election.js";
 import { hostname } from "node:os";
 import { controllerMetrics } from "./metrics/controller-metrics.js";
@@ -128,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
       return speakerCommand(rest);
     case "validate":
       // Loaded on demand: the schema libraries it needs would slow every other command's start.
-      return (await import("../synth/validate/command.js")).validateCommand(rest);
+      return (await import("../gitops/validate/command.js")).validateCommand(rest);
     case "crds":
       process.stdout.write(KINDS.map((k) => stringify(crdFor(k), { lineWidth: 0 })).join("---\n"));
       return 0;

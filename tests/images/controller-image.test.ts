@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { NONROOT } from "../../src/build/images/config.js";
-import type { Managed } from "../../src/lab/proc.js";
+import { NONROOT } from "../../src/images/config.js";
+import type { Managed } from "../../src/sys/proc.js";
 import { sharedHarness } from "../kube/shared-harness.js";
 import { builtImage, container, startReadOnly, type Container } from "./harness.js";
 

@@ -5,8 +5,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { inspectArchive } from "../../src/build/images/oci-archive.js";
-import { isoTime, readSourceInfo } from "../../src/build/images/source-info.js";
+import { inspectArchive } from "../../src/images/oci-archive.js";
+import { isoTime, readSourceInfo } from "../../src/images/source-info.js";
 import { builtImage, container, type Container } from "./harness.js";
 
 const { repo, manifest } = inject("images");

@@ -4,7 +4,7 @@
 // images the tests imported.
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { buildImages, type ImagesManifest } from "../../src/build/images/build.js";
+import { buildImages, type ImagesManifest } from "../../src/images/build.js";
 import kubeSetup from "../kube/global-setup.js";
 import { imagesBuildah, sweepStaleContainers } from "./stale.js";
 

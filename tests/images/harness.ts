@@ -3,9 +3,9 @@
 // read-only variant for the controller.
 import { join } from "node:path";
 import { inject } from "vitest";
-import type { ImageRecord } from "../../src/build/images/build.js";
-import { inspectArchive, type ImageConfig } from "../../src/build/images/oci-archive.js";
-import { run, startProcess, type Managed } from "../../src/lab/proc.js";
+import type { ImageRecord } from "../../src/images/build.js";
+import { inspectArchive, type ImageConfig } from "../../src/images/oci-archive.js";
+import { run, startProcess, type Managed } from "../../src/sys/proc.js";
 import { CONTAINER_PREFIX, imagesBuildah } from "./stale.js";
 
 export function builtImage(name: string): ImageRecord {

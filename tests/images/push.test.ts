@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { run } from "../../src/lab/proc.js";
-import { systemTool } from "../../src/lab/tools.js";
+import { run } from "../../src/sys/proc.js";
+import { systemTool } from "../../src/sys/tools.js";
 
 const { repo, manifest } = inject("images");
 const dir = mkdtempSync(join(tmpdir(), "metallb-ts-img-push-"));

@@ -5,8 +5,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { parseControl, field } from "../../src/build/images/dpkg.js";
-import type { SpdxDocument } from "../../src/build/images/sbom.js";
+import { parseControl, field } from "../../src/images/dpkg.js";
+import type { SpdxDocument } from "../../src/images/sbom.js";
 import { builtImage, container, type Container } from "./harness.js";
 
 const { repo } = inject("images");

@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { APP_DIR, BUNDLE_FILE } from "../../src/build/images/config.js";
-import { hasNativeSource, NATIVE_DIR } from "../../src/build/images/native.js";
+import { APP_DIR, BUNDLE_FILE } from "../../src/images/config.js";
+import { hasNativeSource, NATIVE_DIR } from "../../src/images/native.js";
 import { Lab } from "../../src/lab/net/index.js";
 import { builtImage, container, type Container } from "./harness.js";
 

@@ -1,9 +1,9 @@
 // Working containers of the image tests are named after the test process; those of runs that
 // died are removed at the next start (imported by the global setup, so no vitest import here).
-import { buildahFor } from "../../src/build/images/build.js";
-import type { Buildah } from "../../src/build/images/buildah.js";
-import { isAlive } from "../../src/lab/proc.js";
-import { systemTool } from "../../src/lab/tools.js";
+import { buildahFor } from "../../src/images/build.js";
+import type { Buildah } from "../../src/images/buildah.js";
+import { isAlive } from "../../src/sys/proc.js";
+import { systemTool } from "../../src/sys/tools.js";
 
 export const CONTAINER_PREFIX = "mlbts-img-";
 

@@ -4,7 +4,7 @@ import type { KubernetesObjectApi } from "@kubernetes/client-node";
 import { PatchStrategy } from "@kubernetes/client-node";
 import { join } from "node:path";
 import { describeApiError } from "../../src/lab/kube/crds.js";
-import { helmTemplate, type KubeObject } from "../../src/synth/tools/helm.js";
+import { helmTemplate, type KubeObject } from "../../src/gitops/tools/helm.js";
 
 export const ROOT = join(import.meta.dirname, "../..");
 export const CHART = join(ROOT, "charts/metallb-ts");

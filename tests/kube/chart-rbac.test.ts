@@ -11,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CONTROLLER_CLUSTER_RULES,
   CONTROLLER_NAMESPACE_RULES,
-} from "../../src/runtime/controller/rbac.js";
-import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../../src/runtime/speaker/rbac.js";
+} from "../../src/api/rbac/controller.js";
+import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../../src/api/rbac/speaker.js";
 import { KINDS } from "../../src/api/kinds/index.js";
-import type { KubeObject } from "../../src/synth/tools/helm.js";
+import type { KubeObject } from "../../src/gitops/tools/helm.js";
 import { render } from "./chart-helpers.js";
 import { kubeConfigFor } from "./client.js";
 import { rulesAllow, type Access } from "./rbac-rules.js";

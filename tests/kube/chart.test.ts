@@ -7,8 +7,8 @@ import { describeApiError } from "../../src/lab/kube/crds.js";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { helmLint, type KubeObject } from "../../src/synth/tools/helm.js";
-import { objectProblems } from "../../src/synth/validate/objects.js";
+import { helmLint, type KubeObject } from "../../src/gitops/tools/helm.js";
+import { objectProblems } from "../../src/gitops/validate/objects.js";
 import {
   CHART,
   dryRunApply,

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKube, type KubeEnv } from "../../src/lab/kube/cluster.js";
 import { installCrds } from "../../src/lab/kube/crds.js";
-import { waitFor, type Managed } from "../../src/lab/proc.js";
+import { waitFor, type Managed } from "../../src/sys/proc.js";
 import { makeHarness, type Harness } from "./controller-harness.js";
 
 const SYSTEM = "metallb-system";

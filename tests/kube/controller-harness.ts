@@ -9,11 +9,11 @@ import {
 } from "@kubernetes/client-node";
 import { join } from "node:path";
 import { grantRbac } from "../../src/lab/kube/rbac.js";
-import { startProcess, waitFor, type Managed } from "../../src/lab/proc.js";
+import { startProcess, waitFor, type Managed } from "../../src/sys/proc.js";
 import {
   CONTROLLER_CLUSTER_RULES,
   CONTROLLER_NAMESPACE_RULES,
-} from "../../src/runtime/controller/rbac.js";
+} from "../../src/api/rbac/controller.js";
 
 const bin = join(import.meta.dirname, "../../bin/metallb-ts.js");
 

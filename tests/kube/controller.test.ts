@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor, type Managed } from "../../src/lab/proc.js";
+import { waitFor, type Managed } from "../../src/sys/proc.js";
 import type { ServiceShape } from "./controller-harness.js";
 import { sharedHarness } from "./shared-harness.js";
 

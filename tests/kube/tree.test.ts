@@ -3,9 +3,9 @@
 // and the Flux objects match Flux's published schemas (Flux's CRDs are not installed here).
 import { KubernetesObjectApi } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import type { KubeObject } from "../../src/synth/tools/helm.js";
-import { kustomizeBuild } from "../../src/synth/tools/kustomize.js";
-import { objectProblems } from "../../src/synth/validate/objects.js";
+import type { KubeObject } from "../../src/gitops/tools/helm.js";
+import { kustomizeBuild } from "../../src/gitops/tools/kustomize.js";
+import { objectProblems } from "../../src/gitops/validate/objects.js";
 import { ROOT, dryRunApply } from "./chart-helpers.js";
 import { kubeConfigFor } from "./client.js";
 

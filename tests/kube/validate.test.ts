@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { validateTree } from "../../src/synth/validate/tree-check.js";
+import { validateTree } from "../../src/gitops/validate/tree-check.js";
 import { ROOT } from "./chart-helpers.js";
 
 const BIN = join(ROOT, "bin/metallb-ts.js");

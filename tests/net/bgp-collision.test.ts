@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSpeaker, type LabSpeaker } from "../../src/lab/net/bgp-speaker.js";
 import { Lab } from "../../src/lab/net/index.js";
-import { waitFor } from "../../src/lab/proc.js";
+import { waitFor } from "../../src/sys/proc.js";
 
 const HIGH = { host: "high" as const, v4: "192.0.2.40", asn: 64601 };
 const LOW = { host: "low" as const, v4: "192.0.2.30", asn: 64602 };

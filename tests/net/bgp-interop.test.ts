@@ -13,8 +13,8 @@ import {
   type BgpRouterSpec,
   type RibPath,
 } from "../../src/lab/net/index.js";
-import { waitFor } from "../../src/lab/proc.js";
-import type { PeerConfig, Route } from "../../src/runtime/speaker/bgp/index.js";
+import { waitFor } from "../../src/sys/proc.js";
+import type { PeerConfig, Route } from "../../src/runtime/bgp/index.js";
 
 const ROUTER = { v4: "192.0.2.1", v6: "2001:db8:0:1::1", asn: 64512 };
 const IBGP = { host: "ibgp", v4: "192.0.2.11", v6: "2001:db8:0:1::11", asn: 64512 };

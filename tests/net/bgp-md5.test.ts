@@ -11,8 +11,8 @@ import {
   startGobgp,
   type BgpRouter,
 } from "../../src/lab/net/index.js";
-import { waitFor } from "../../src/lab/proc.js";
-import type { PeerConfig } from "../../src/runtime/speaker/bgp/index.js";
+import { waitFor } from "../../src/sys/proc.js";
+import type { PeerConfig } from "../../src/runtime/bgp/index.js";
 
 const KEY = "md5-shared-key";
 const ROUTER_ASN = 64512;

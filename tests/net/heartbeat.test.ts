@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Lab, type Topology } from "../../src/lab/net/index.js";
 import { L2_NODE_DRIVER, startDriver, type Driver } from "../../src/lab/net/drivers/launch.js";
-import { waitFor } from "../../src/lab/proc.js";
-import { encodeHeartbeat } from "../../src/runtime/speaker/heartbeat/codec.js";
-import type { HeartbeatCounters } from "../../src/runtime/speaker/heartbeat/transport.js";
+import { waitFor } from "../../src/sys/proc.js";
+import { encodeHeartbeat } from "../../src/runtime/heartbeat/codec.js";
+import type { HeartbeatCounters } from "../../src/runtime/heartbeat/transport.js";
 
 const KEY = "5f1e0c3a9b7d2e4f6a8c0b1d3e5f7a9c5f1e0c3a9b7d2e4f6a8c0b1d3e5f7a9c";
 const PORT = 7946;

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, Lab, type Topology } from "../../src/lab/net/index.js";
 import { L2_NODE_DRIVER, startDriver, type Driver } from "../../src/lab/net/drivers/launch.js";
-import { waitFor } from "../../src/lab/proc.js";
-import type { InterfaceFailure } from "../../src/runtime/speaker/l2/announcers.js";
-import type { IpCounters } from "../../src/runtime/speaker/l2/counters.js";
+import { waitFor } from "../../src/sys/proc.js";
+import type { InterfaceFailure } from "../../src/runtime/l2/node-announcers.js";
+import type { IpCounters } from "../../src/runtime/l2/counters.js";
 
 const A = "192.0.2.100";
 const B = "198.51.100.100";

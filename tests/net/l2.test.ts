@@ -3,11 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, Lab, type Topology } from "../../src/lab/net/index.js";
 import { L2_NODE_DRIVER, startDriver, type Driver } from "../../src/lab/net/drivers/launch.js";
-import { waitFor } from "../../src/lab/proc.js";
-import type { L2CountersSnapshot } from "../../src/runtime/speaker/l2/counters.js";
-import { arpProbe, buildArp, ARP_REQUEST } from "../../src/runtime/speaker/l2/arp.js";
-import { neighborSolicitation } from "../../src/runtime/speaker/l2/ndp.js";
-import type { ProbeResult } from "../../src/runtime/speaker/l2/announcer.js";
+import { waitFor } from "../../src/sys/proc.js";
+import type { L2CountersSnapshot } from "../../src/runtime/l2/counters.js";
+import { arpProbe, buildArp, ARP_REQUEST } from "../../src/runtime/l2/arp.js";
+import { neighborSolicitation } from "../../src/runtime/l2/ndp.js";
+import type { ProbeResult } from "../../src/runtime/l2/interface-announcer.js";
 
 const VIP4 = "192.0.2.100";
 const VIP6 = "2001:db8::100";

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { run } from "../../src/lab/proc.js";
+import { run } from "../../src/sys/proc.js";
 import { KUBE_STATE_ROOT } from "../../src/lab/kube/cluster.js";
 
 const main = fileURLToPath(new URL("../../src/lab/start/main.ts", import.meta.url));

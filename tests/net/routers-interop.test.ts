@@ -1,7 +1,7 @@
 // FRR, BIRD and GoBGP peer with each other in the lab; GoBGP's prefixes reach the others' RIBs;
 // teardown leaves no namespace and no process behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isAlive, waitFor } from "../../src/lab/proc.js";
+import { isAlive, waitFor } from "../../src/sys/proc.js";
 import {
   Lab,
   startBird,
@@ -11,7 +11,7 @@ import {
   type BgpRouterSpec,
   type GobgpRouter,
 } from "../../src/lab/net/index.js";
-import { run } from "../../src/lab/proc.js";
+import { run } from "../../src/sys/proc.js";
 
 const routers = {
   frr: { asn: 64512, v4: "192.0.2.1", v6: "2001:db8:0:1::1" },

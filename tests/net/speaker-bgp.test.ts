@@ -12,7 +12,7 @@ import {
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFrr, type BgpRouter, type RibPath } from "../../src/lab/net/index.js";
-import { waitFor } from "../../src/lab/proc.js";
+import { waitFor } from "../../src/sys/proc.js";
 import { nodeAddress, nodeAddress6, NODES, SpeakerCluster, SYSTEM } from "./speaker-lab.js";
 
 const NS = "bgp-e2e";

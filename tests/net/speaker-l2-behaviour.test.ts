@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { L2_NODE_DRIVER, startDriver, type Driver } from "../../src/lab/net/drivers/launch.js";
 import { client } from "../../src/lab/net/index.js";
-import { waitFor } from "../../src/lab/proc.js";
-import { buildArp, ARP_REQUEST } from "../../src/runtime/speaker/l2/arp.js";
-import { icmpv6Checksum, neighborSolicitation } from "../../src/runtime/speaker/l2/ndp.js";
+import { waitFor } from "../../src/sys/proc.js";
+import { buildArp, ARP_REQUEST } from "../../src/runtime/l2/arp.js";
+import { icmpv6Checksum, neighborSolicitation } from "../../src/runtime/l2/ndp.js";
 import { SpeakerCluster, NODES, sample } from "./speaker-lab.js";
 
 const NS = "l2-behaviour";

@@ -3,7 +3,7 @@
 // socket bridge), and a client whose own kernel resolves the VIPs. Then the owner is killed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client } from "../../src/lab/net/index.js";
-import { waitFor } from "../../src/lab/proc.js";
+import { waitFor } from "../../src/sys/proc.js";
 import { SpeakerCluster, NODES } from "./speaker-lab.js";
 
 const NS = "l2-e2e";

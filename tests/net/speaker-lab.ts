@@ -22,8 +22,8 @@ import { startKube, type KubeEnv } from "../../src/lab/kube/cluster.js";
 import { installCrds } from "../../src/lab/kube/crds.js";
 import { grantRbac } from "../../src/lab/kube/rbac.js";
 import { client, Lab, type Topology } from "../../src/lab/net/index.js";
-import { waitFor, type Managed } from "../../src/lab/proc.js";
-import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../../src/runtime/speaker/rbac.js";
+import { waitFor, type Managed } from "../../src/sys/proc.js";
+import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../../src/api/rbac/speaker.js";
 import { makeHarness, type Harness } from "../kube/controller-harness.js";
 
 export const SYSTEM = "metallb-system";

@@ -11,12 +11,8 @@ import {
   sharingConflict,
   type ServiceRequest,
 } from "../../src/runtime/controller/allocator/allocator.js";
-import {
-  poolContains,
-  poolServes,
-  type Pool,
-} from "../../src/runtime/controller/allocator/pool.js";
-import { formatIp, parseIp, type Family, type Ip } from "../../src/runtime/ip/ip.js";
+import { poolContains, poolServes, type Pool } from "../../src/model/pool.js";
+import { formatIp, parseIp, type Family, type Ip } from "../../src/api/formats/ip.js";
 import { pool } from "./pools.js";
 
 // A small universe so that collisions, exhaustion and sharing happen often.

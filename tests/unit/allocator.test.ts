@@ -4,8 +4,8 @@ import {
   Allocator,
   type ServiceRequest,
 } from "../../src/runtime/controller/allocator/allocator.js";
-import type { Pool } from "../../src/runtime/controller/allocator/pool.js";
-import { formatIp, parseIp, type Ip } from "../../src/runtime/ip/ip.js";
+import type { Pool } from "../../src/model/pool.js";
+import { formatIp, parseIp, type Ip } from "../../src/api/formats/ip.js";
 import { pool } from "./pools.js";
 
 const svc = (name: string, extra: Partial<ServiceRequest> = {}): ServiceRequest => ({

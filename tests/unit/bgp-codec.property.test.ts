@@ -2,16 +2,16 @@
 // stream cut anywhere into the same messages, and prefixes survive text and wire forms.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Reader, Writer } from "../../src/runtime/speaker/bgp/codec/bytes.js";
-import { Framer } from "../../src/runtime/speaker/bgp/codec/header.js";
-import { decodeMessage, encodeMessage } from "../../src/runtime/speaker/bgp/codec/message.js";
+import { Reader, Writer } from "../../src/runtime/bgp/codec/bytes.js";
+import { Framer } from "../../src/runtime/bgp/codec/header.js";
+import { decodeMessage, encodeMessage } from "../../src/runtime/bgp/codec/message.js";
 import {
   formatPrefix,
   parsePrefix,
   readPrefixes,
   writePrefix,
-} from "../../src/runtime/speaker/bgp/codec/prefix.js";
-import { BgpError } from "../../src/runtime/speaker/bgp/errors.js";
+} from "../../src/runtime/bgp/codec/prefix.js";
+import { BgpError } from "../../src/runtime/bgp/errors.js";
 import {
   messageArb,
   notificationArb,

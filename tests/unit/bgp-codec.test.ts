@@ -1,23 +1,19 @@
 // The codec on hand-made wire bytes: known encodings, and the error-handling table of
 // RFC 4271 §6 and RFC 7606 (docs/bgp.md) row by row.
 import { describe, expect, it } from "vitest";
-import type { CodecContext } from "../../src/runtime/speaker/bgp/codec/attributes.js";
-import {
-  decodeMessage,
-  encodeMessage,
-  KEEPALIVE,
-} from "../../src/runtime/speaker/bgp/codec/message.js";
+import type { CodecContext } from "../../src/runtime/bgp/codec/attributes.js";
+import { decodeMessage, encodeMessage, KEEPALIVE } from "../../src/runtime/bgp/codec/message.js";
 import {
   describeNotificationMessage,
   shutdownCommunication,
-} from "../../src/runtime/speaker/bgp/codec/notification.js";
-import { parsePrefix } from "../../src/runtime/speaker/bgp/codec/prefix.js";
+} from "../../src/runtime/bgp/codec/notification.js";
+import { parsePrefix } from "../../src/runtime/bgp/codec/prefix.js";
 import {
   endOfRib,
   endOfRibFamily,
   type DecodedUpdate,
-} from "../../src/runtime/speaker/bgp/codec/update.js";
-import { BgpError } from "../../src/runtime/speaker/bgp/errors.js";
+} from "../../src/runtime/bgp/codec/update.js";
+import { BgpError } from "../../src/runtime/bgp/errors.js";
 
 const b = (...parts: (number | number[] | Buffer)[]): Buffer =>
   Buffer.concat(

@@ -8,14 +8,14 @@ import {
   parsePoolEntry,
   prefixOf,
   parseIp,
-} from "../../src/runtime/ip/ip.js";
+} from "../../src/api/formats/ip.js";
 import {
   desiredRoutes,
   type BgpService,
   type DesiredInput,
   type Named,
-} from "../../src/runtime/speaker/bgp/desired-routes.js";
-import { EXCLUDE_LABEL, type NodeFacts } from "../../src/runtime/speaker/election/l2-owners.js";
+} from "../../src/runtime/speaker/desired-routes.js";
+import { EXCLUDE_LABEL, type NodeFacts } from "../../src/runtime/speaker/l2-election.js";
 
 const peer = (name: string, spec: Partial<BGPPeerSpec> = {}): Named<BGPPeerSpec> => ({
   name,

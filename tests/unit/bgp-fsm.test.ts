@@ -2,9 +2,9 @@
 // and invariants over random event sequences.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { DecodedMessage } from "../../src/runtime/speaker/bgp/codec/message.js";
-import type { OpenMessage } from "../../src/runtime/speaker/bgp/codec/open.js";
-import { BgpError } from "../../src/runtime/speaker/bgp/errors.js";
+import type { DecodedMessage } from "../../src/runtime/bgp/codec/message.js";
+import type { OpenMessage } from "../../src/runtime/bgp/codec/open.js";
+import { BgpError } from "../../src/runtime/bgp/errors.js";
 import {
   backoffMs,
   initialFsm,
@@ -14,7 +14,7 @@ import {
   type FsmConfig,
   type FsmEvent,
   type FsmState,
-} from "../../src/runtime/speaker/bgp/fsm.js";
+} from "../../src/runtime/bgp/fsm.js";
 
 const CFG: FsmConfig = {
   localAsn: 64512,

@@ -9,12 +9,12 @@ import {
   decodeMessage,
   encodeMessage,
   type BgpMessage,
-} from "../../src/runtime/speaker/bgp/codec/message.js";
-import { Framer } from "../../src/runtime/speaker/bgp/codec/header.js";
-import { encodeNotification } from "../../src/runtime/speaker/bgp/codec/notification.js";
-import { BgpError } from "../../src/runtime/speaker/bgp/errors.js";
-import { negotiate, type LocalConfig } from "../../src/runtime/speaker/bgp/negotiate.js";
-import { checkReceivedUpdate } from "../../src/runtime/speaker/bgp/update-check.js";
+} from "../../src/runtime/bgp/codec/message.js";
+import { Framer } from "../../src/runtime/bgp/codec/header.js";
+import { encodeNotification } from "../../src/runtime/bgp/codec/notification.js";
+import { BgpError } from "../../src/runtime/bgp/errors.js";
+import { negotiate, type LocalConfig } from "../../src/runtime/bgp/negotiate.js";
+import { checkReceivedUpdate } from "../../src/runtime/bgp/update-check.js";
 import { seededRandom } from "../../src/lab/random.js";
 
 export interface FuzzStats {

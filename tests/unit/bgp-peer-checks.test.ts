@@ -2,16 +2,13 @@
 // RFC 7607) and judging its UPDATEs by session (eBGP rules, AS4_PATH reconstruction, AS 0,
 // next-hop sanity).
 import { describe, expect, it } from "vitest";
-import type { PathAttribute } from "../../src/runtime/speaker/bgp/codec/attributes.js";
-import type { OpenMessage } from "../../src/runtime/speaker/bgp/codec/open.js";
-import { parsePrefix, type Prefix } from "../../src/runtime/speaker/bgp/codec/prefix.js";
-import type { DecodedUpdate } from "../../src/runtime/speaker/bgp/codec/update.js";
-import { BgpError } from "../../src/runtime/speaker/bgp/errors.js";
-import { buildOpen, negotiate, type LocalConfig } from "../../src/runtime/speaker/bgp/negotiate.js";
-import {
-  checkReceivedUpdate,
-  type ReceiveContext,
-} from "../../src/runtime/speaker/bgp/update-check.js";
+import type { PathAttribute } from "../../src/runtime/bgp/codec/attributes.js";
+import type { OpenMessage } from "../../src/runtime/bgp/codec/open.js";
+import { parsePrefix, type Prefix } from "../../src/runtime/bgp/codec/prefix.js";
+import type { DecodedUpdate } from "../../src/runtime/bgp/codec/update.js";
+import { BgpError } from "../../src/runtime/bgp/errors.js";
+import { buildOpen, negotiate, type LocalConfig } from "../../src/runtime/bgp/negotiate.js";
+import { checkReceivedUpdate, type ReceiveContext } from "../../src/runtime/bgp/update-check.js";
 
 const LOCAL: LocalConfig = {
   localAsn: 4200000001,

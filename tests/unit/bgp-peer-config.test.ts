@@ -7,7 +7,7 @@ import {
   type PeerContext,
   type SecretFacts,
 } from "../../src/runtime/speaker/bgp-peer-config.js";
-import { checkPeerConfig } from "../../src/runtime/speaker/bgp/session.js";
+import { checkPeerConfig } from "../../src/runtime/bgp/session.js";
 
 const spec = (over: Partial<BGPPeerSpec> = {}): BGPPeerSpec => ({
   myASN: 64500,

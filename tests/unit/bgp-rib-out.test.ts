@@ -4,16 +4,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { NetworkInterfaceInfo } from "node:os";
-import { decodeMessage, encodeMessage } from "../../src/runtime/speaker/bgp/codec/message.js";
-import { formatPrefix } from "../../src/runtime/speaker/bgp/codec/prefix.js";
-import type { DecodedUpdate } from "../../src/runtime/speaker/bgp/codec/update.js";
-import { sessionNextHops } from "../../src/runtime/speaker/bgp/next-hops.js";
-import {
-  exportAttributes,
-  planRibOut,
-  type ExportContext,
-} from "../../src/runtime/speaker/bgp/rib-out.js";
-import { RouteError, canonicalRoutes, type Route } from "../../src/runtime/speaker/bgp/route.js";
+import { decodeMessage, encodeMessage } from "../../src/runtime/bgp/codec/message.js";
+import { formatPrefix } from "../../src/runtime/bgp/codec/prefix.js";
+import type { DecodedUpdate } from "../../src/runtime/bgp/codec/update.js";
+import { sessionNextHops } from "../../src/runtime/bgp/next-hops.js";
+import { exportAttributes, planRibOut, type ExportContext } from "../../src/runtime/bgp/rib-out.js";
+import { RouteError, canonicalRoutes, type Route } from "../../src/runtime/bgp/route.js";
 import { EBGP_SESSION } from "./bgp-arbitraries.js";
 
 const EBGP = EBGP_SESSION;

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ConfigValues } from "../../src/api/values/schema.js";
-import { configProblems } from "../../src/synth/validate/config-check.js";
+import { configProblems } from "../../src/gitops/validate/config-check.js";
 
 const range = fc
   .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }))

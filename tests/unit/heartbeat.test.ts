@@ -5,8 +5,8 @@ import {
   encodeHeartbeat,
   verifyHeartbeat,
   type Heartbeat,
-} from "../../src/runtime/speaker/heartbeat/codec.js";
-import { PeerTable } from "../../src/runtime/speaker/heartbeat/peers.js";
+} from "../../src/runtime/heartbeat/codec.js";
+import { PeerTable } from "../../src/runtime/heartbeat/peers.js";
 
 const KEY = Buffer.from("0123456789abcdef0123456789abcdef");
 const hb = (over: Partial<Heartbeat> = {}): Heartbeat => ({

@@ -4,16 +4,16 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildImages } from "../../src/build/images/build.js";
+import { buildImages } from "../../src/images/build.js";
 import {
   isoTime,
   ociLabels,
   repositoryUrl,
   sourceDateEpoch,
   type SourceInfo,
-} from "../../src/build/images/source-info.js";
-import { BuildStepError, step, writeAtomically } from "../../src/build/images/step.js";
-import { run } from "../../src/lab/proc.js";
+} from "../../src/images/source-info.js";
+import { BuildStepError, step, writeAtomically } from "../../src/images/step.js";
+import { run } from "../../src/sys/proc.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "metallb-ts-images-unit-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import {
   parseControl,
   statusFile,
   type ControlFields,
-} from "../../src/build/images/dpkg.js";
+} from "../../src/images/dpkg.js";
 
 const LIBC = `Package: libc6
 Source: glibc

@@ -2,8 +2,8 @@
 // unique SPDX ids, a namespace that depends on the content only.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { npmPackage, packageDirs } from "../../src/build/images/bundle.js";
-import { spdxSbom, type SbomInput } from "../../src/build/images/sbom.js";
+import { npmPackage, packageDirs } from "../../src/images/bundle.js";
+import { spdxSbom, type SbomInput } from "../../src/images/sbom.js";
 
 const input: SbomInput = {
   image: "metallb-ts-speaker",

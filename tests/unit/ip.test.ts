@@ -11,7 +11,7 @@ import {
   rangesOverlap,
   type Family,
   type Ip,
-} from "../../src/runtime/ip/ip.js";
+} from "../../src/api/formats/ip.js";
 
 const v4 = (value: bigint): Ip => ({ family: 4, value });
 const v6 = (value: bigint): Ip => ({ family: 6, value });

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { KINDS } from "../../src/api/kinds/index.js";
 import { jsonSchemaFor } from "../../src/api/generate/json-schema.js";
-import { errorsOf, makeAjv } from "../../src/api/validate/ajv.js";
+import { errorsOf, makeAjv } from "../../src/gitops/validate/ajv.js";
 
 function validator() {
   const ajv = makeAjv();

@@ -2,7 +2,7 @@
 // the receive-path guarantee that no input makes the parser throw.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatIp, type Ip } from "../../src/runtime/ip/ip.js";
+import { formatIp, type Ip } from "../../src/api/formats/ip.js";
 import {
   ARP_FRAME,
   arpProbe,
@@ -11,9 +11,9 @@ import {
   gratuitousArp,
   parseArp,
   type ArpPacket,
-} from "../../src/runtime/speaker/l2/arp.js";
-import { formatMac, parseMac } from "../../src/runtime/speaker/l2/ethernet.js";
-import { parseFrame } from "../../src/runtime/speaker/l2/frame.js";
+} from "../../src/runtime/l2/arp.js";
+import { formatMac, parseMac } from "../../src/runtime/l2/ethernet.js";
+import { parseFrame } from "../../src/runtime/l2/frame.js";
 import {
   icmpv6Checksum,
   neighborAdvertisementFor,
@@ -22,8 +22,8 @@ import {
   solicitedNodeBytes,
   unsolicitedAdvertisement,
   type NeighborSolicitation,
-} from "../../src/runtime/speaker/l2/ndp.js";
-import { textToBytes } from "../../src/runtime/speaker/l2/ip-bytes.js";
+} from "../../src/runtime/l2/ndp.js";
+import { textToBytes } from "../../src/runtime/l2/ip-bytes.js";
 
 const MAC = "02:00:00:00:00:01";
 const CLIENT_MAC = "02:00:00:00:00:99";

@@ -7,7 +7,7 @@ import {
   nameMatches,
   selectInterfaces,
   type InterfaceFacts,
-} from "../../src/runtime/speaker/l2/interfaces.js";
+} from "../../src/runtime/l2/interfaces.js";
 
 const eth = (name: string, over: Partial<InterfaceFacts> = {}): InterfaceFacts => ({
   name,

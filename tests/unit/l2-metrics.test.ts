@@ -1,9 +1,9 @@
 // L2 metrics under upstream names, and per-address sums over interfaces.
 import { describe, expect, it } from "vitest";
 import { Registry } from "../../src/runtime/metrics/registry.js";
-import { sumByIp } from "../../src/runtime/speaker/l2/announcers.js";
-import { L2Counters } from "../../src/runtime/speaker/l2/counters.js";
-import { l2Metrics } from "../../src/runtime/speaker/l2/metrics.js";
+import { sumByIp } from "../../src/runtime/l2/node-announcers.js";
+import { L2Counters } from "../../src/runtime/l2/counters.js";
+import { l2Metrics } from "../../src/runtime/l2/metrics.js";
 
 describe("L2 metrics", () => {
   it("sums per-address counters over interfaces and renders them with upstream names", () => {

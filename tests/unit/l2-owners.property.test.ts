@@ -8,8 +8,8 @@ import {
   type L2Advertisement,
   type L2Service,
   type NodeFacts,
-} from "../../src/runtime/speaker/election/l2-owners.js";
-import { matchesAny } from "../../src/runtime/kube/label-selector.js";
+} from "../../src/runtime/speaker/l2-election.js";
+import { matchesAny } from "../../src/api/formats/label-selector.js";
 
 const NODE_NAMES = ["n0", "n1", "n2", "n3", "n4", "n5"];
 const zone = fc.constantFrom("a", "b");

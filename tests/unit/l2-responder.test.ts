@@ -1,17 +1,9 @@
 // The responder's decisions: answer only owned targets, never announcements; what a packet claims.
 import { describe, expect, it } from "vitest";
-import {
-  arpProbe,
-  gratuitousArp,
-  parseArp,
-  type ArpPacket,
-} from "../../src/runtime/speaker/l2/arp.js";
-import { parseFrame, type L2Packet } from "../../src/runtime/speaker/l2/frame.js";
-import {
-  neighborSolicitation,
-  unsolicitedAdvertisement,
-} from "../../src/runtime/speaker/l2/ndp.js";
-import { claimOf, replyTo } from "../../src/runtime/speaker/l2/responder.js";
+import { arpProbe, gratuitousArp, parseArp, type ArpPacket } from "../../src/runtime/l2/arp.js";
+import { parseFrame, type L2Packet } from "../../src/runtime/l2/frame.js";
+import { neighborSolicitation, unsolicitedAdvertisement } from "../../src/runtime/l2/ndp.js";
+import { claimOf, replyTo } from "../../src/runtime/l2/responder.js";
 
 const OURS = "02:00:00:00:00:01";
 const CLIENT = "02:00:00:00:00:99";

@@ -2,7 +2,7 @@
 // says what a user needs, and its teardown runs every step whatever happens.
 import { describe, expect, it } from "vitest";
 import { isDocumentationAddress } from "../../src/lab/net/doc-ranges.js";
-import { Cleanup } from "../../src/lab/start/cleanup.js";
+import { Cleanup } from "../../src/sys/cleanup.js";
 import { configObjects, DEMO_SERVICES, serviceObjects } from "../../src/lab/start/demo-config.js";
 import { NODES, TOPOLOGY } from "../../src/lab/start/layout.js";
 import { formatSummary, type SummaryInput } from "../../src/lab/start/summary.js";

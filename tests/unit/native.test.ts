@@ -7,7 +7,7 @@ import {
   openPacketSocket,
   setTcpMd5,
 } from "../../src/runtime/native/index.js";
-import { interfaceFacts } from "../../src/runtime/speaker/l2/interfaces.js";
+import { interfaceFacts } from "../../src/runtime/l2/interfaces.js";
 
 const thrown = (f: () => unknown): unknown => {
   try {

@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import { defaultValues } from "../../src/api/values/defaults.js";
 import { hardenedValues } from "../../src/api/values/hardened.js";
 import type { Values } from "../../src/api/values/schema.js";
-import { mergeValues } from "../../src/synth/validate/merge.js";
-import { checkOverride, reportLines } from "../../src/synth/validate/override-check.js";
+import { mergeValues } from "../../src/gitops/validate/merge.js";
+import { checkOverride, reportLines } from "../../src/gitops/validate/override-check.js";
 
 const dir = join(import.meta.dirname, "../fixtures/overrides");
 const base = mergeValues(defaultValues("0.1.0"), hardenedValues("0.1.0")) as Values;

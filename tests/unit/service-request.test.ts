@@ -1,7 +1,7 @@
 // Service → allocator request: annotations (current and deprecated), class, families, errors.
 import type { V1Service } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { formatIp } from "../../src/runtime/ip/ip.js";
+import { formatIp } from "../../src/api/formats/ip.js";
 import { toRequest, type ServiceVerdict } from "../../src/runtime/controller/service-request.js";
 
 const svc = (spec: V1Service["spec"], annotations: Record<string, string> = {}): V1Service => ({

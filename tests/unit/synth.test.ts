@@ -14,11 +14,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { parseClusters, type ClustersFile } from "../../src/synth/clusters.js";
-import { synth } from "../../src/synth/main.js";
-import type { KubeObject } from "../../src/synth/tools/helm.js";
-import { renderTree } from "../../src/synth/tree.js";
-import { objectProblems } from "../../src/synth/validate/objects.js";
+import { parseClusters, type ClustersFile } from "../../src/gitops/synth/clusters.js";
+import { synth } from "../../src/gitops/synth/main.js";
+import type { KubeObject } from "../../src/gitops/tools/helm.js";
+import { renderTree } from "../../src/gitops/synth/tree.js";
+import { objectProblems } from "../../src/gitops/validate/objects.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const DECL: ClustersFile = {

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { defaultValues } from "../../src/api/values/defaults.js";
 import { hardenedValues } from "../../src/api/values/hardened.js";
 import { chartValuesSchema, overrideSchema } from "../../src/api/values/override.js";
-import { errorsOf, makeAjv } from "../../src/api/validate/ajv.js";
-import { mergeValues } from "../../src/synth/validate/merge.js";
+import { errorsOf, makeAjv } from "../../src/gitops/validate/ajv.js";
+import { mergeValues } from "../../src/gitops/validate/merge.js";
 
 const ajv = makeAjv();
 const chart = ajv.compile(chartValuesSchema());

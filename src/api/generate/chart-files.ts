@@ -1,11 +1,8 @@
 // Files of charts/metallb-ts and helm-values/ that come from TypeScript: the CRDs, the values
 // (defaults and schemas), Chart.yaml's versions and the RBAC rules. Pure: path → content.
 import { stringify } from "yaml";
-import {
-  CONTROLLER_CLUSTER_RULES,
-  CONTROLLER_NAMESPACE_RULES,
-} from "../../runtime/controller/rbac.js";
-import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../../runtime/speaker/rbac.js";
+import { CONTROLLER_CLUSTER_RULES, CONTROLLER_NAMESPACE_RULES } from "../rbac/controller.js";
+import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../rbac/speaker.js";
 import { defaultValues } from "../values/defaults.js";
 import { chartValuesSchema, overrideSchema } from "../values/override.js";
 

@@ -4,9 +4,9 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
-import { cachedTool } from "../tools.js";
-import { freePort } from "../ports.js";
-import { isAlive, isOurProcess, startProcess, waitFor, type Managed } from "../proc.js";
+import { cachedTool } from "../../sys/tools.js";
+import { freePort } from "../../sys/ports.js";
+import { isAlive, isOurProcess, startProcess, waitFor, type Managed } from "../../sys/proc.js";
 import { kubeconfig, makeIdentities, tokenFile, type Identity } from "./identities.js";
 
 export const KUBE_STATE_ROOT = "/tmp/metallb-ts-kube";

@@ -7,7 +7,7 @@ import {
 } from "@kubernetes/client-node";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { waitFor } from "../proc.js";
+import { waitFor } from "../../sys/proc.js";
 
 export function loadCrds(dir: string): V1CustomResourceDefinition[] {
   return (

@@ -3,8 +3,8 @@
 // latency from send to reply is measured in this process with one monotonic clock.
 import { performance } from "node:perf_hooks";
 import { openPacketSocket } from "../../runtime/native/index.js";
-import { ARP_REQUEST, buildArp } from "../../runtime/speaker/l2/arp.js";
-import { parseFrame } from "../../runtime/speaker/l2/frame.js";
+import { ARP_REQUEST, buildArp } from "../../runtime/l2/arp.js";
+import { parseFrame } from "../../runtime/l2/frame.js";
 
 export interface ArpLoadResult {
   sent: number;

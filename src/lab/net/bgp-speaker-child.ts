@@ -4,7 +4,7 @@
 // stdout; its logs go to stderr. bgp-speaker.ts is the other end.
 import { createInterface } from "node:readline";
 import { makeLogger } from "../../runtime/log.js";
-import { BgpSpeaker, type PeerConfig, type Route } from "../../runtime/speaker/bgp/index.js";
+import { BgpSpeaker, type PeerConfig, type Route } from "../../runtime/bgp/index.js";
 import { seededRandom } from "../random.js";
 
 export interface SpeakerInit {

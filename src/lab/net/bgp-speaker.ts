@@ -3,13 +3,8 @@
 import { createInterface } from "node:readline";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type {
-  PeerConfig,
-  Route,
-  SessionEvent,
-  SessionStats,
-} from "../../runtime/speaker/bgp/index.js";
-import { waitFor, type PipedProcess } from "../proc.js";
+import type { PeerConfig, Route, SessionEvent, SessionStats } from "../../runtime/bgp/index.js";
+import { waitFor, type PipedProcess } from "../../sys/proc.js";
 import type { SpeakerCommand, SpeakerInit } from "./bgp-speaker-child.js";
 import type { Lab } from "./lab.js";
 

@@ -1,8 +1,8 @@
 // What a client host on a lab segment sees: the kernel's own ARP/NDP resolution and neighbour
 // table, and packet captures.
 import { join } from "node:path";
-import { systemTool } from "../tools.js";
-import { run, waitFor } from "../proc.js";
+import { systemTool } from "../../sys/tools.js";
+import { run, waitFor } from "../../sys/proc.js";
 import type { Lab } from "./lab.js";
 
 export interface Neighbour {

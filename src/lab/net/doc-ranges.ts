@@ -1,5 +1,5 @@
 // The lab may only use the documentation address ranges (RFC 5737, RFC 3849).
-import { parseCidr, parseIp, rangeContains, type IpRange } from "../../runtime/ip/ip.js";
+import { parseCidr, parseIp, rangeContains, type IpRange } from "../../api/formats/ip.js";
 
 export const DOCUMENTATION_RANGES = [
   "192.0.2.0/24",

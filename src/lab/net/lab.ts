@@ -9,7 +9,7 @@ import {
   startProcess,
   type Managed,
   type PipedProcess,
-} from "../proc.js";
+} from "../../sys/proc.js";
 import {
   LAB_PREFIX,
   buildPlan,

@@ -3,7 +3,7 @@
 // works on the wire, prints how to look at it, and removes everything on Ctrl-C.
 // `npm start -- --check` (or METALLB_TS_LAB_CHECK=1) tears down after the check and exits 0,
 // or non-zero naming what failed.
-import { Cleanup } from "./cleanup.js";
+import { Cleanup } from "../../sys/cleanup.js";
 import { CLIENT, NODES, ROUTER } from "./layout.js";
 import { preflightMessage, preflightProblems } from "./preflight.js";
 import { SPEAKER_METRICS_PORT, startStack, type LabStack } from "./stack.js";

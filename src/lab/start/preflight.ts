@@ -2,7 +2,7 @@
 // reported together, each with its fix, instead of failing half-way through start-up.
 import { existsSync } from "node:fs";
 import { addonPath } from "../../runtime/native/index.js";
-import { cachedTool, systemTool } from "../tools.js";
+import { cachedTool, systemTool } from "../../sys/tools.js";
 
 const PROVISION_FIX = "fix: run `npm test` once, or `bash tools/bootstrap.sh` (as root)";
 

@@ -12,14 +12,11 @@ import { startKube, type KubeEnv } from "../kube/cluster.js";
 import { installCrds } from "../kube/crds.js";
 import { grantRbac } from "../kube/rbac.js";
 import { Lab, startFrr, type BgpRouter } from "../net/index.js";
-import { freePort } from "../ports.js";
-import { startProcess, type Managed } from "../proc.js";
-import {
-  CONTROLLER_CLUSTER_RULES,
-  CONTROLLER_NAMESPACE_RULES,
-} from "../../runtime/controller/rbac.js";
-import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../../runtime/speaker/rbac.js";
-import type { Cleanup } from "./cleanup.js";
+import { freePort } from "../../sys/ports.js";
+import { startProcess, type Managed } from "../../sys/proc.js";
+import { CONTROLLER_CLUSTER_RULES, CONTROLLER_NAMESPACE_RULES } from "../../api/rbac/controller.js";
+import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../../api/rbac/speaker.js";
+import type { Cleanup } from "../../sys/cleanup.js";
 import { DEMO_NS, NODES, ROUTER_SPEC, RUNTIME_NS, TOPOLOGY, type LabNode } from "./layout.js";
 
 const bin = fileURLToPath(new URL("../../../bin/metallb-ts.js", import.meta.url));

@@ -9,7 +9,7 @@ import {
 } from "@kubernetes/client-node";
 import { describeApiError } from "../kube/crds.js";
 import { client } from "../net/index.js";
-import { waitFor } from "../proc.js";
+import { waitFor } from "../../sys/proc.js";
 import { configObjects, serviceObjects, type DemoService, DEMO_SERVICES } from "./demo-config.js";
 import { CLIENT, DEMO_NS, NODES, RUNTIME_NS } from "./layout.js";
 import type { LabStack } from "./stack.js";

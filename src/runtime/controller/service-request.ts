@@ -1,9 +1,9 @@
 // A Service (as the API server returns it) → what the allocator needs, or why it cannot be
 // served. Pure: the reconciler supplies the namespace labels and the configured class.
 import type { V1Service } from "@kubernetes/client-node";
-import { parseIp, type Family, type Ip } from "../ip/ip.js";
+import { parseIp, type Family, type Ip } from "../../api/formats/ip.js";
 import type { FamilyPolicy, ServiceRequest } from "./allocator/allocator.js";
-import type { Labels } from "../kube/label-selector.js";
+import type { Labels } from "../../api/formats/label-selector.js";
 
 export const ANNOTATION = {
   loadBalancerIPs: "metallb.io/loadBalancerIPs",

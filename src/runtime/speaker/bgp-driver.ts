@@ -3,9 +3,9 @@
 // configuration changes, so a Service change never resets a session.
 import type { BGPPeerSpec } from "../../api/kinds/bgppeer.js";
 import type { Logger } from "../log.js";
-import type { DesiredRoute, Named } from "./bgp/desired-routes.js";
-import type { PeerConfig, SessionEvent } from "./bgp/session.js";
-import { BgpSpeaker } from "./bgp/speaker.js";
+import type { DesiredRoute, Named } from "./desired-routes.js";
+import type { PeerConfig, SessionEvent } from "../bgp/session.js";
+import { BgpSpeaker } from "../bgp/speaker.js";
 import { peerConfig, type PeerContext, type PeerProblem } from "./bgp-peer-config.js";
 import type { BgpDriver } from "./speaker.js";
 

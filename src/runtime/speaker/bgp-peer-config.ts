@@ -1,9 +1,9 @@
 // BGPPeer (metallb.io) → the native session's configuration (pure). What the native speaker
 // cannot do yet is returned as problems, so the BGPPeer gets a condition instead of silence.
 import type { BGPPeerSpec } from "../../api/kinds/bgppeer.js";
-import { parseIp } from "../ip/ip.js";
-import type { Named } from "./bgp/desired-routes.js";
-import type { PeerConfig } from "./bgp/session.js";
+import { parseIp } from "../../api/formats/ip.js";
+import type { Named } from "./desired-routes.js";
+import type { PeerConfig } from "../bgp/session.js";
 
 export interface PeerVerdict {
   name: string;

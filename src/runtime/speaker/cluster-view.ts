@@ -7,9 +7,9 @@ import type { CommunitySpec } from "../../api/kinds/community.js";
 import type { IPAddressPoolSpec } from "../../api/kinds/ipaddresspool.js";
 import type { L2AdvertisementSpec } from "../../api/kinds/l2advertisement.js";
 import { ANNOTATION, isOurs, serviceKey } from "../controller/service-request.js";
-import { canonicalIp } from "../ip/ip.js";
-import type { BgpService, DesiredInput, Named, PoolFacts } from "./bgp/desired-routes.js";
-import type { ElectionInput, L2Service, NodeFacts } from "./election/l2-owners.js";
+import { canonicalIp } from "../../api/formats/ip.js";
+import type { BgpService, DesiredInput, Named, PoolFacts } from "./desired-routes.js";
+import type { ElectionInput, L2Service, NodeFacts } from "./l2-election.js";
 
 /** A metallb.io object as the informers hold it. */
 export interface ConfigObject<S> {

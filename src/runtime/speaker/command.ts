@@ -7,9 +7,9 @@ import { portFlag, serveOperations } from "../http/operations.js";
 import { isLogLevel, makeLogger } from "../log.js";
 import { Registry } from "../metrics/registry.js";
 import { NativeBgpDriver } from "./bgp-driver.js";
-import { HeartbeatTransport } from "./heartbeat/transport.js";
+import { HeartbeatTransport } from "../heartbeat/transport.js";
 import { NativeL2Driver } from "./l2-driver.js";
-import { l2Metrics } from "./l2/metrics.js";
+import { l2Metrics } from "../l2/metrics.js";
 import { Speaker } from "./speaker.js";
 
 export const SPEAKER_USAGE = `  speaker    announce LoadBalancer IPs from this node (ARP/NDP and BGP)

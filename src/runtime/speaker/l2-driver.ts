@@ -3,12 +3,12 @@
 // first (RFC 5227 style); a foreign answer holds it back, and it is probed again in the
 // background until that host lets go. What happened to each address goes back to the shell,
 // which turns it into ServiceL2Status conditions and events.
-import { formatIp, parseIp, type Ip } from "../ip/ip.js";
+import { formatIp, parseIp, type Ip } from "../../api/formats/ip.js";
 import type { Logger } from "../log.js";
-import type { Placement } from "./election/l2-owners.js";
-import { currentInterfaces, L2Announcers } from "./l2/announcers.js";
-import type { IpCounters, L2CountersSnapshot } from "./l2/counters.js";
-import { selectInterfaces } from "./l2/interfaces.js";
+import type { Placement } from "./l2-election.js";
+import { currentInterfaces, L2Announcers } from "../l2/node-announcers.js";
+import type { IpCounters, L2CountersSnapshot } from "../l2/counters.js";
+import { selectInterfaces } from "../l2/interfaces.js";
 import type { L2Driver } from "./speaker.js";
 import type { L2AddressOutcome, L2Problem } from "./status-plan.js";
 

@@ -26,10 +26,10 @@ import type { IPAddressPoolSpec } from "../../api/kinds/ipaddresspool.js";
 import type { L2AdvertisementSpec } from "../../api/kinds/l2advertisement.js";
 import { EventRecorder, type ObjectRef } from "../kube/events.js";
 import { writeStatusObject } from "../kube/status-object.js";
-import { parseIp } from "../ip/ip.js";
+import { parseIp } from "../../api/formats/ip.js";
 import type { Logger } from "../log.js";
 import { startWithRetry, type Watched } from "../kube/informers.js";
-import { desiredRoutes, type DesiredRoute, type Named } from "./bgp/desired-routes.js";
+import { desiredRoutes, type DesiredRoute, type Named } from "./desired-routes.js";
 import type { PeerContext, PeerProblem, SecretFacts } from "./bgp-peer-config.js";
 import { configurationState, type ConfigProblem } from "./configuration-state.js";
 import {
@@ -38,7 +38,7 @@ import {
   type ClusterSnapshot,
   type ConfigObject,
 } from "./cluster-view.js";
-import { electOwners, type Placement } from "./election/l2-owners.js";
+import { electOwners, type Placement } from "./l2-election.js";
 import { leaseFacts, liveFromLeases, NodeLease, type LeaseFacts } from "./node-lease.js";
 import {
   bgpStatuses,

@@ -2,15 +2,12 @@
 // announcers per interface, conflict probes, heartbeats, and raw frame/datagram injection for
 // fault tests. Started by startDriver(); usage: l2-node.ts --rpc <socket path>.
 import { createSocket } from "node:dgram";
-import { parseIp, type Ip } from "../../../runtime/ip/ip.js";
+import { parseIp, type Ip } from "../../../api/formats/ip.js";
 import { makeLogger } from "../../../runtime/log.js";
 import { links, openPacketSocket, type PacketSocket } from "../../../runtime/native/index.js";
-import {
-  HeartbeatTransport,
-  type HeartbeatPeer,
-} from "../../../runtime/speaker/heartbeat/transport.js";
-import { L2Announcer } from "../../../runtime/speaker/l2/announcer.js";
-import { L2Announcers } from "../../../runtime/speaker/l2/announcers.js";
+import { HeartbeatTransport, type HeartbeatPeer } from "../../../runtime/heartbeat/transport.js";
+import { L2Announcer } from "../../../runtime/l2/interface-announcer.js";
+import { L2Announcers } from "../../../runtime/l2/node-announcers.js";
 import { serveRpc } from "../../rpc.js";
 import { arpLoad } from "../arp-load.js";
 

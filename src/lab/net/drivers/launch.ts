@@ -4,7 +4,7 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { waitFor, type Managed } from "../../proc.js";
+import { waitFor, type Managed } from "../../../sys/proc.js";
 import { RpcClient } from "../../rpc.js";
 import type { Lab } from "../lab.js";
 

@@ -1,8 +1,8 @@
 // BIRD 2 in a lab namespace; its RIB is read from `birdc show route all` (BIRD has no JSON).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run, waitFor } from "../../proc.js";
-import { systemTool } from "../../tools.js";
+import { run, waitFor } from "../../../sys/proc.js";
+import { systemTool } from "../../../sys/tools.js";
 import type { Lab } from "../lab.js";
 import {
   familiesOf,

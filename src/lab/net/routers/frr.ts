@@ -1,8 +1,8 @@
 // FRR (zebra + bgpd from Debian) in a lab namespace, configured from a file, read with vtysh JSON.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run, waitFor } from "../../proc.js";
-import { systemTool } from "../../tools.js";
+import { run, waitFor } from "../../../sys/proc.js";
+import { systemTool } from "../../../sys/tools.js";
 import type { Lab } from "../lab.js";
 import {
   familiesOf,

@@ -1,8 +1,8 @@
 // GoBGP (gobgpd from Debian) in a lab namespace, configured by TOML, read with `gobgp -j`.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { systemTool } from "../../tools.js";
-import { waitFor } from "../../proc.js";
+import { systemTool } from "../../../sys/tools.js";
+import { waitFor } from "../../../sys/proc.js";
 import type { Lab } from "../lab.js";
 import {
   familiesOf,

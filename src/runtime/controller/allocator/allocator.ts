@@ -7,7 +7,7 @@
 //   3. pools in comparePools order; in each, an address already shared under the Service's
 //      sharing key, else the lowest free address. Finding it costs O(addresses in use in the
 //      range), never O(pool size), so a /8 or a /64 pool is as cheap as a /28.
-import { formatIp, isBuggyIp, type Family, type Ip } from "../../ip/ip.js";
+import { formatIp, isBuggyIp, type Family, type Ip } from "../../../api/formats/ip.js";
 import {
   comparePools,
   poolContains,
@@ -15,7 +15,7 @@ import {
   poolServes,
   type Pool,
   type ServiceIdentity,
-} from "./pool.js";
+} from "../../../model/pool.js";
 
 export interface Port {
   protocol: string;

@@ -1,0 +1,190 @@
+// `metallb-ts validate [path]`: for every overlay under the path, the override file's schema and
+// semantic checks, `kubectl kustomize` of the overlay and of the cluster's Flux objects, and
+// `helm template` of the chart with the base and override values, every object checked against
+// its kind's schema. Returns output lines; nothing is written.
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { parse } from "yaml";
+import type { Values } from "../../api/values/schema.js";
+import { helmTemplate, type KubeObject } from "../tools/helm.js";
+import { kustomizeBuild } from "../tools/kustomize.js";
+import { ToolError } from "../tools/run.js";
+import {
+  BASE_DIR,
+  NAMESPACE,
+  OVERRIDE_SECRET,
+  RELEASE,
+  fluxDir,
+  overlayDir,
+} from "../synth/tree.js";
+import { mergeValues } from "./merge.js";
+import { objectProblems } from "./objects.js";
+import { checkOverride, reportLines } from "./override-check.js";
+import { error, formatProblem, type Problem } from "./problem.js";
+
+export interface ValidateResult {
+  lines: string[];
+  clusters: string[];
+  errors: number;
+  warnings: number;
+}
+
+const CHART = "charts/metallb-ts";
+const HARDENED = `${BASE_DIR}/helm-values/hardened-values.yaml`;
+
+/** The repository root and the clusters to check for a path given on the command line. */
+export function locate(path: string): { root: string; clusters: string[] } {
+  const abs = resolve(path);
+  if (!existsSync(abs))
+    throw new Error(`${path} does not exist — give the repository root or an overlay directory`);
+  const dir = statSync(abs).isDirectory() ? abs : dirname(abs);
+  if (existsSync(join(dir, "overlays"))) {
+    const clusters = readdirSync(join(dir, "overlays"))
+      .filter((c) => existsSync(join(dir, overlayDir(c), "override-values.yaml")))
+      .sort();
+    return { root: dir, clusters };
+  }
+  if (existsSync(join(dir, "override-values.yaml"))) {
+    // overlays/<cluster>/services/metallb
+    const root = resolve(dir, "../../../..");
+    return { root, clusters: [basename(resolve(dir, "../.."))] };
+  }
+  throw new Error(
+    `${path} holds neither overlays/ nor override-values.yaml — run validate at the repository root or on overlays/<cluster>/services/metallb`,
+  );
+}
+
+const readYaml = (file: string): unknown => parse(readFileSync(file, "utf8")) as unknown;
+
+/** Lines for a tool's output: its failure, or every object's schema problems. */
+async function built(
+  file: string,
+  build: () => Promise<KubeObject[]>,
+  more: (objects: KubeObject[]) => Problem[] = () => [],
+): Promise<string[]> {
+  let objects: KubeObject[];
+  try {
+    objects = await build();
+  } catch (err) {
+    if (!(err instanceof ToolError)) throw err;
+    return [formatProblem(file, undefined, error([], err.message, "fix the file the tool names"))];
+  }
+  const problems = objects.flatMap((o) =>
+    objectProblems(o).map((p) => ({
+      ...p,
+      path: [`${o.kind}/${o.metadata?.name ?? "?"}`, ...p.path],
+    })),
+  );
+  return [...more(objects), ...problems].map((p) => formatProblem(file, undefined, p));
+}
+
+const overrideSecretMissing = (objects: KubeObject[]): Problem[] =>
+  objects.some((o) => o.kind === "Secret" && o.metadata.name === OVERRIDE_SECRET)
+    ? []
+    : [
+        error(
+          [],
+          `builds no Secret ${OVERRIDE_SECRET}, so the HelmRelease never sees the override`,
+          "run `npm run synth` to restore the generated kustomization.yaml",
+        ),
+      ];
+
+async function checkCluster(root: string, cluster: string, base: Values): Promise<string[]> {
+  const overlay = overlayDir(cluster);
+  const overrideFile = `${overlay}/override-values.yaml`;
+  const report = checkOverride(readFileSync(join(root, overrideFile), "utf8"), base, NAMESPACE);
+  const renders = report.merged && !report.problems.some((p) => p.severity === "error");
+  // The tools are independent: run them side by side.
+  const outputs = await Promise.all([
+    built(
+      `${overlay}/kustomization.yaml`,
+      () => kustomizeBuild(join(root, overlay)),
+      overrideSecretMissing,
+    ),
+    existsSync(join(root, fluxDir(cluster)))
+      ? built(`${fluxDir(cluster)}/kustomization.yaml`, () =>
+          kustomizeBuild(join(root, fluxDir(cluster))),
+        )
+      : [],
+    renders
+      ? built(`${CHART} (${cluster})`, () =>
+          helmTemplate({
+            chartDir: join(root, CHART),
+            release: RELEASE,
+            namespace: NAMESPACE,
+            valuesFiles: [join(root, HARDENED), join(root, overrideFile)],
+          }),
+        )
+      : [],
+  ]);
+  return [...reportLines(overrideFile, report), ...outputs.flat()];
+}
+
+/** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
+async function pooled<T, R>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+export async function validateTree(path: string, concurrency = 2): Promise<ValidateResult> {
+  const { root, clusters } = locate(path);
+  const lines: string[] = [];
+  for (const need of [`${CHART}/values.yaml`, HARDENED])
+    if (!existsSync(join(root, need)))
+      lines.push(
+        formatProblem(
+          need,
+          undefined,
+          error(
+            [],
+            "is missing",
+            need === HARDENED ? "run `npm run synth`" : "run `npm run generate`",
+          ),
+        ),
+      );
+  if (!clusters.length)
+    lines.push(
+      formatProblem(
+        relative(process.cwd(), root) || ".",
+        undefined,
+        error(
+          ["overlays"],
+          "no overlays/<cluster>/services/metallb/override-values.yaml found",
+          "declare clusters in clusters.yaml and run `npm run synth`",
+        ),
+      ),
+    );
+  if (!lines.length) {
+    const defaults = readYaml(join(root, CHART, "values.yaml")) as Values;
+    const hardenedReport = checkOverride(
+      readFileSync(join(root, HARDENED), "utf8"),
+      defaults,
+      NAMESPACE,
+    );
+    lines.push(...reportLines(HARDENED, hardenedReport));
+    const base = mergeValues(defaults, readYaml(join(root, HARDENED))) as Values;
+    lines.push(
+      ...(await built(`${BASE_DIR}/kustomization.yaml`, () =>
+        kustomizeBuild(join(root, BASE_DIR)),
+      )),
+    );
+    for (const clusterLines of await pooled(clusters, concurrency, (c) =>
+      checkCluster(root, c, base),
+    ))
+      lines.push(...clusterLines);
+  }
+  const warnings = lines.filter((l) => l.includes(": warning: ")).length;
+  return { lines, clusters, errors: lines.length - warnings, warnings };
+}

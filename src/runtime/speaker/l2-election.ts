@@ -1,0 +1,181 @@
+// Layer 2 owner election (pure): which node answers ARP/NDP for each Service IP.
+//
+// Every speaker runs this on the same inputs and reaches the same answer, so no coordination is
+// needed beyond agreeing on who is alive. Placement is rendezvous hashing with bounded loads:
+// each IP ranks the eligible nodes by hash(ip, node) and takes the first whose load stays within
+// ceil(1.25 × average); IPs are placed in hash order, so the result does not depend on the order
+// of the inputs. Services that share an IP are placed together, as one unit weighing as many
+// Services as share it.
+import { createHash } from "node:crypto";
+import type { L2AdvertisementSpec } from "../../api/kinds/l2advertisement.js";
+import { matchesAny, type Labels } from "../../api/formats/label-selector.js";
+
+/** Upstream's label: a node carrying it never announces. */
+export const EXCLUDE_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
+
+/** The load bound: no node holds more than ceil(LOAD_FACTOR × average) Services. */
+export const LOAD_FACTOR = 1.25;
+
+export interface NodeFacts {
+  name: string;
+  labels: Labels;
+  /** The node's NetworkUnavailable condition is True. */
+  networkUnavailable: boolean;
+}
+
+export interface L2Service {
+  key: string;
+  /** Its addresses, in canonical text form. */
+  ips: string[];
+  pool: string;
+  poolLabels: Labels;
+  trafficPolicy: "Cluster" | "Local";
+  /** Nodes with at least one ready endpoint of the Service. */
+  readyNodes: readonly string[];
+}
+
+export interface L2Advertisement {
+  name: string;
+  spec: L2AdvertisementSpec;
+}
+
+export interface ElectionInput {
+  nodes: readonly NodeFacts[];
+  /** Nodes whose speaker is alive (heartbeats). */
+  live: ReadonlySet<string>;
+  services: readonly L2Service[];
+  advertisements: readonly L2Advertisement[];
+}
+
+export interface Placement {
+  ip: string;
+  owner: string;
+  /** Keys of the Services behind the IP. */
+  services: string[];
+  /** Interfaces to answer on; empty means every suitable interface. */
+  interfaces: string[];
+}
+
+export interface Unplaced {
+  ip: string;
+  services: string[];
+  reason: string;
+}
+
+export interface Election {
+  placements: Placement[];
+  unplaced: Unplaced[];
+}
+
+const advertises = (adv: L2Advertisement, svc: L2Service): boolean => {
+  const { ipAddressPools, ipAddressPoolSelectors } = adv.spec;
+  if (!ipAddressPools?.length && !ipAddressPoolSelectors?.length) return true;
+  return (
+    (ipAddressPools ?? []).includes(svc.pool) ||
+    (!!ipAddressPoolSelectors?.length && matchesAny(ipAddressPoolSelectors, svc.poolLabels))
+  );
+};
+
+/** Why the node may not announce anything at all, or undefined. */
+export function nodeExclusion(node: NodeFacts, live: ReadonlySet<string>): string | undefined {
+  if (!live.has(node.name)) return "its speaker is not alive";
+  if (Object.hasOwn(node.labels, EXCLUDE_LABEL)) return `it carries ${EXCLUDE_LABEL}`;
+  if (node.networkUnavailable) return "its NetworkUnavailable condition is True";
+  return undefined;
+}
+
+/** Nodes that may announce svc, each with the interfaces its advertisements allow there. */
+function eligible(
+  svc: L2Service,
+  nodes: readonly NodeFacts[],
+  live: ReadonlySet<string>,
+  advs: readonly L2Advertisement[],
+): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const mine = advs.filter((a) => advertises(a, svc));
+  if (svc.readyNodes.length === 0) return out;
+  for (const node of nodes) {
+    if (nodeExclusion(node, live)) continue;
+    if (svc.trafficPolicy === "Local" && !svc.readyNodes.includes(node.name)) continue;
+    const here = mine.filter((a) => matchesAny(a.spec.nodeSelectors, node.labels));
+    if (!here.length) continue;
+    // An advertisement without interfaces allows all of them, which absorbs the others.
+    const all = here.some((a) => !a.spec.interfaces?.length);
+    out.set(node.name, new Set(all ? [] : here.flatMap((a) => a.spec.interfaces ?? [])));
+  }
+  return out;
+}
+
+const score = (ip: string, node: string): string =>
+  createHash("sha256").update(`${ip}\u0000${node}`).digest("hex");
+
+const unplacedReason = (svcs: L2Service[], advs: readonly L2Advertisement[]): string => {
+  if (svcs.some((s) => !advs.some((a) => advertises(a, s))))
+    return "no L2Advertisement selects its pool";
+  if (svcs.some((s) => s.readyNodes.length === 0)) return "the Service has no ready endpoint";
+  return "no live, selected node is eligible (node selectors, exclusion, traffic policy Local)";
+};
+
+export function electOwners(input: ElectionInput): Election {
+  const byIp = new Map<string, L2Service[]>();
+  for (const svc of input.services)
+    for (const ip of svc.ips) byIp.set(ip, [...(byIp.get(ip) ?? []), svc]);
+
+  const units: { ip: string; svcs: L2Service[]; nodes: Map<string, Set<string>> }[] = [];
+  const unplaced: Unplaced[] = [];
+  for (const [ip, svcs] of byIp) {
+    // Shared IPs go where every sharer may go.
+    let nodes: Map<string, Set<string>> | undefined;
+    for (const svc of svcs) {
+      const e = eligible(svc, input.nodes, input.live, input.advertisements);
+      nodes = nodes
+        ? new Map(
+            [...nodes]
+              .filter(([n]) => e.has(n))
+              .map(([n, i]) => [n, intersectInterfaces(i, e.get(n))]),
+          )
+        : e;
+    }
+    const keys = svcs.map((s) => s.key).sort();
+    if (!nodes?.size)
+      unplaced.push({ ip, services: keys, reason: unplacedReason(svcs, input.advertisements) });
+    else units.push({ ip, svcs, nodes });
+  }
+
+  const eligibleNodes = new Set(units.flatMap((u) => [...u.nodes.keys()]));
+  const total = units.reduce((n, u) => n + u.svcs.length, 0);
+  const cap = Math.ceil((LOAD_FACTOR * total) / Math.max(1, eligibleNodes.size));
+  const load = new Map<string, number>();
+  const placements: Placement[] = [];
+  const order = units
+    .map((u) => ({ u, h: score(u.ip, "") }))
+    .sort((a, b) => (a.h < b.h ? -1 : a.h > b.h ? 1 : 0));
+  for (const { u } of order) {
+    const ranked = [...u.nodes.keys()]
+      .map((n) => ({ n, s: score(u.ip, n) }))
+      .sort((a, b) => (a.s > b.s ? -1 : a.s < b.s ? 1 : 0))
+      .map((r) => r.n);
+    const weight = u.svcs.length;
+    const fits = ranked.find((n) => (load.get(n) ?? 0) + weight <= cap);
+    // Every eligible node full (possible when eligibility is uneven): the least loaded one.
+    const owner =
+      fits ?? ranked.reduce((best, n) => ((load.get(n) ?? 0) < (load.get(best) ?? 0) ? n : best));
+    load.set(owner, (load.get(owner) ?? 0) + weight);
+    placements.push({
+      ip: u.ip,
+      owner,
+      services: u.svcs.map((s) => s.key).sort(),
+      interfaces: [...(u.nodes.get(owner) ?? [])].sort(),
+    });
+  }
+  placements.sort((a, b) => (a.ip < b.ip ? -1 : 1));
+  unplaced.sort((a, b) => (a.ip < b.ip ? -1 : 1));
+  return { placements, unplaced };
+}
+
+function intersectInterfaces(a: Set<string>, b: Set<string> | undefined): Set<string> {
+  // Empty means "all interfaces": the intersection of "all" and a list is the list.
+  if (!b || b.size === 0) return a;
+  if (a.size === 0) return b;
+  return new Set([...a].filter((i) => b.has(i)));
+}
