@@ -1,8 +1,11 @@
-// IPAddressPool spec → the allocator's view of a pool, and which Services a pool serves.
+// IPAddressPool → the pool the allocator hands addresses from, which Services it serves, and how
+// pools conflict. Address text is parsed here once; everything downstream works on ranges.
 import type { IPAddressPoolSpec } from "../api/kinds/ipaddresspool.js";
 import {
+  formatIp,
   parsePoolEntry,
   rangeContains,
+  rangesOverlap,
   type Family,
   type Ip,
   type IpRange,
@@ -11,7 +14,10 @@ import { matchesAny, type LabelSelector, type Labels } from "../api/formats/labe
 
 export interface Pool {
   name: string;
+  labels?: Labels;
   ranges: IpRange[];
+  /** spec.addresses as written, entry by entry (parallel to `ranges`). */
+  entries?: string[];
   autoAssign: boolean;
   avoidBuggyIPs: boolean;
   /** Undefined when the pool has no serviceAllocation (it serves every Service). */
@@ -30,23 +36,30 @@ export interface ServiceIdentity {
   namespaceLabels: Labels;
 }
 
+/** The pool, or which entries of spec.addresses are not addresses (by index, with why). */
 export function parsePool(
   name: string,
   spec: IPAddressPoolSpec,
-): { pool: Pool } | { errors: string[] } {
+  labels?: Labels,
+): { pool: Pool } | { errors: string[]; badEntries: number[] } {
   const errors: string[] = [];
+  const badEntries: number[] = [];
   const ranges: IpRange[] = [];
   spec.addresses.forEach((entry, i) => {
     const r = parsePoolEntry(entry);
-    if (typeof r === "string") errors.push(`spec.addresses[${i}]: ${r}`);
-    else ranges.push(r);
+    if (typeof r === "string") {
+      errors.push(`spec.addresses[${i}]: ${r}`);
+      badEntries.push(i);
+    } else ranges.push(r);
   });
-  if (errors.length) return { errors };
+  if (errors.length) return { errors, badEntries };
   const sa = spec.serviceAllocation;
   return {
     pool: {
       name,
+      ...(labels ? { labels } : {}),
       ranges,
+      entries: [...spec.addresses],
       autoAssign: spec.autoAssign ?? true,
       avoidBuggyIPs: spec.avoidBuggyIPs ?? false,
       ...(sa
@@ -89,4 +102,57 @@ export function comparePools(a: Pool, b: Pool): number {
   const rb = rank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+const show = (r: IpRange) =>
+  `${formatIp({ family: r.family, value: r.first })}-${formatIp({ family: r.family, value: r.last })}`;
+
+export interface Overlap {
+  pool: string;
+  /** Index of the entry in the pool's spec.addresses. */
+  entry: number;
+  message: string;
+}
+
+/**
+ * Every overlap between address entries — across pools and within one pool — once for each side,
+ * so that both pools (or both entries) can say so. Overlapping pools stay usable: the allocator
+ * never hands one address out twice.
+ */
+export function overlapsOf(pools: readonly Pool[]): Overlap[] {
+  const all = [...pools]
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .flatMap((p) => p.ranges.map((r, entry) => ({ p, r, entry })));
+  const out: Overlap[] = [];
+  all.forEach((a, i) => {
+    for (const b of all.slice(i + 1)) {
+      if (!rangesOverlap(a.r, b.r)) continue;
+      if (a.p === b.p) {
+        out.push({
+          pool: a.p.name,
+          entry: b.entry,
+          message: `${show(b.r)} overlaps ${show(a.r)} (entry ${a.entry}) of the same pool`,
+        });
+        continue;
+      }
+      out.push({
+        pool: a.p.name,
+        entry: a.entry,
+        message: `${show(a.r)} overlaps ${show(b.r)} of IPAddressPool ${b.p.name}`,
+      });
+      out.push({
+        pool: b.p.name,
+        entry: b.entry,
+        message: `${show(b.r)} overlaps ${show(a.r)} of IPAddressPool ${a.p.name}`,
+      });
+    }
+  });
+  return out;
+}
+
+/** For each pool that overlaps another (or itself), one message per overlap. */
+export function poolOverlaps(pools: readonly Pool[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const o of overlapsOf(pools)) out.set(o.pool, [...(out.get(o.pool) ?? []), o.message]);
+  return out;
 }

@@ -1,6 +1,8 @@
 // Every single-object rule is enforced by the real API server (no webhook), with a message that
 // names the offending field.
 import { describe, expect, it } from "vitest";
+import { KINDS } from "../../src/api/kinds/index.js";
+import { formatField, ruleProblems, rulesOf, type ConfigKind } from "../../src/model/index.js";
 import { createVerdict, replaceVerdict, type Manifest } from "./objects.js";
 
 const V1 = "metallb.io/v1beta1";
@@ -281,79 +283,80 @@ describe("the API server rejects invalid metallb.io objects, naming the field", 
   });
 });
 
+const valid: [string, Manifest][] = [
+  [
+    "pool: CIDRs and ranges of both families",
+    pool([
+      "192.0.2.0/24",
+      "203.0.113.10-203.0.113.20",
+      "2001:db8:1::/64",
+      "2001:db8:2::1 - 2001:db8:2::ff",
+    ]),
+  ],
+  ["pool: one-address range", pool(["192.0.2.7-192.0.2.7"])],
+  ["pool: /8 and /64", pool(["10.0.0.0/8", "2001:db8::/64"])],
+  [
+    "pool: full serviceAllocation",
+    pool(["192.0.2.0/24"], {
+      serviceAllocation: {
+        priority: 10,
+        namespaces: ["a"],
+        namespaceSelectors: [{ matchLabels: { team: "x" } }],
+        serviceSelectors: [{ matchExpressions: [{ key: "tier", operator: "Exists" }] }],
+      },
+    }),
+  ],
+  [
+    "bgpadv: communities, large communities and aliases",
+    bgpAdv({
+      communities: ["65535:65282", "large:4200000000:1:2", "no-export"],
+      localPref: 100,
+      aggregationLength: 24,
+      aggregationLengthV6: 64,
+    }),
+  ],
+  [
+    "peer: 4-byte ASN, MD5 secret, GR, timers",
+    peer({
+      myASN: 4200000001,
+      peerASN: 65534,
+      passwordSecret: { name: "md5" },
+      enableGracefulRestart: true,
+      holdTime: "9s",
+      keepaliveTime: "3s",
+      connectTime: "5s",
+      routerID: "192.0.2.100",
+      peerPort: 1179,
+    }),
+  ],
+  [
+    "peer: IPv6 peer with source address",
+    peer({ peerAddress: "2001:db8::1", sourceAddress: "2001:db8::2" }),
+  ],
+  [
+    "peer: dynamicASN",
+    { ...peer({}), spec: { myASN: 64512, dynamicASN: "internal", peerAddress: "192.0.2.1" } },
+  ],
+  ["peer v1beta1", peer({ holdTime: "0s" }, V1)],
+  [
+    "bfd: integer and duration intervals",
+    bfd({
+      receiveInterval: 300,
+      transmitInterval: "300ms",
+      echoInterval: "1s",
+      detectMultiplier: 3,
+    }),
+  ],
+  [
+    "community: standard and large",
+    community([
+      { name: "no-export", value: "65535:65281" },
+      { name: "big", value: "large:64512:1:1" },
+    ]),
+  ],
+];
+
 describe("valid objects are accepted", () => {
-  const valid: [string, Manifest][] = [
-    [
-      "pool: CIDRs and ranges of both families",
-      pool([
-        "192.0.2.0/24",
-        "203.0.113.10-203.0.113.20",
-        "2001:db8:1::/64",
-        "2001:db8:2::1 - 2001:db8:2::ff",
-      ]),
-    ],
-    ["pool: one-address range", pool(["192.0.2.7-192.0.2.7"])],
-    ["pool: /8 and /64", pool(["10.0.0.0/8", "2001:db8::/64"])],
-    [
-      "pool: full serviceAllocation",
-      pool(["192.0.2.0/24"], {
-        serviceAllocation: {
-          priority: 10,
-          namespaces: ["a"],
-          namespaceSelectors: [{ matchLabels: { team: "x" } }],
-          serviceSelectors: [{ matchExpressions: [{ key: "tier", operator: "Exists" }] }],
-        },
-      }),
-    ],
-    [
-      "bgpadv: communities, large communities and aliases",
-      bgpAdv({
-        communities: ["65535:65282", "large:4200000000:1:2", "no-export"],
-        localPref: 100,
-        aggregationLength: 24,
-        aggregationLengthV6: 64,
-      }),
-    ],
-    [
-      "peer: 4-byte ASN, MD5 secret, GR, timers",
-      peer({
-        myASN: 4200000001,
-        peerASN: 65534,
-        passwordSecret: { name: "md5" },
-        enableGracefulRestart: true,
-        holdTime: "9s",
-        keepaliveTime: "3s",
-        connectTime: "5s",
-        routerID: "192.0.2.100",
-        peerPort: 1179,
-      }),
-    ],
-    [
-      "peer: IPv6 peer with source address",
-      peer({ peerAddress: "2001:db8::1", sourceAddress: "2001:db8::2" }),
-    ],
-    [
-      "peer: dynamicASN",
-      { ...peer({}), spec: { myASN: 64512, dynamicASN: "internal", peerAddress: "192.0.2.1" } },
-    ],
-    ["peer v1beta1", peer({ holdTime: "0s" }, V1)],
-    [
-      "bfd: integer and duration intervals",
-      bfd({
-        receiveInterval: 300,
-        transmitInterval: "300ms",
-        echoInterval: "1s",
-        detectMultiplier: 3,
-      }),
-    ],
-    [
-      "community: standard and large",
-      community([
-        { name: "no-export", value: "65535:65281" },
-        { name: "big", value: "large:64512:1:1" },
-      ]),
-    ],
-  ];
   it.each(valid)("%s", async (_name, manifest) => {
     expect(await createVerdict(manifest)).toBeUndefined();
   });
@@ -374,5 +377,58 @@ describe("immutable fields", () => {
       spec: { ...(created.spec as object), holdTime: "30s" },
     });
     expect(otherEdit).toBeUndefined();
+  });
+});
+
+/** The CEL rules' TypeScript twins, as `metallb-ts validate` and the runtime evaluate them. */
+function offline(m: Manifest): string[] {
+  const def = KINDS.find((k) => k.kind === m.kind);
+  if (!def) throw new Error(`no KindDef for ${m.kind}`);
+  return ruleProblems(m.kind as ConfigKind, m.metadata.name, def.spec, m.spec).map((p) =>
+    formatField(p.field),
+  );
+}
+
+/** Whether the API server refuses this case through one of the kind's CEL rules. */
+function celCase(m: Manifest, words: string): boolean {
+  const def = KINDS.find((k) => k.kind === m.kind);
+  return !!def && rulesOf(def.spec).some((r) => r.rule.message.includes(words));
+}
+
+describe("the CEL rules' TypeScript twins give the API server's verdict", () => {
+  it.each(invalid.filter(([, m, , words]) => celCase(m, words)))(
+    "%s: refused offline at the same field",
+    (_name, manifest, path) => {
+      expect(offline(manifest)).toContain(path);
+    },
+  );
+
+  it.each(valid)("%s: accepted offline", (_name, manifest) => {
+    expect(offline(manifest)).toEqual([]);
+  });
+
+  // Edges where a hand-written parser and the Kubernetes CEL IP library could part ways.
+  const edges: [string, Manifest][] = [
+    ["IPv4-mapped IPv6 peer", peer({ peerAddress: "::ffff:192.0.2.1" })],
+    ["peer with a zone", peer({ peerAddress: "fe80::1%eth0" })],
+    ["IPv4 with a leading zero", peer({ peerAddress: "192.0.2.01" })],
+    ["CIDR with host bits", pool(["192.0.2.1/24"])],
+    ["CIDR with spaces", pool([" 192.0.2.0/24"])],
+    ["range with spaces", pool(["192.0.2.1 - 192.0.2.9"])],
+    ["IPv4-mapped CIDR", pool(["::ffff:192.0.2.0/120"])],
+    ["one-address range, IPv6", pool(["2001:db8::1-2001:db8::1"])],
+    ["keepalive equal to hold", peer({ holdTime: "9s", keepaliveTime: "9s" })],
+    ["hold 0s with keepalive", peer({ holdTime: "0s", keepaliveTime: "1s" })],
+    ["BFD interval 10 and 60000", bfd({ receiveInterval: 10, transmitInterval: 60000 })],
+    ["BFD interval 60001", bfd({ receiveInterval: 60001 })],
+    ["BFD interval as minutes", bfd({ echoInterval: "1m" })],
+    ["large community at the limit", community([{ name: "x", value: "large:4294967295:0:0" }])],
+    ["large community beyond", community([{ name: "x", value: "large:4294967296:0:0" }])],
+    ["alias with a dot", bgpAdv({ communities: ["no.export"] })],
+    ["alias ending in a dash", bgpAdv({ communities: ["no-export-"] })],
+  ];
+  it.each(edges)("%s: same verdict offline and in the API server", async (_name, manifest) => {
+    const server = (await createVerdict(manifest)) === undefined;
+    expect(offline(manifest).length === 0).toBe(server);
   });
 });

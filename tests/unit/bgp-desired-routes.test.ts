@@ -2,6 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { BGPAdvertisementSpec } from "../../src/api/kinds/bgpadvertisement.js";
 import type { BGPPeerSpec } from "../../src/api/kinds/bgppeer.js";
+import type { CommunitySpec } from "../../src/api/kinds/community.js";
+import { EXCLUDE_LABEL } from "../../src/api/service.js";
+import { describeProblem, parseConfig, type Config, type Problem } from "../../src/model/index.js";
 import {
   cidrLengthsOf,
   parseCidr,
@@ -13,9 +16,13 @@ import {
   desiredRoutes,
   type BgpService,
   type DesiredInput,
-  type Named,
 } from "../../src/runtime/speaker/desired-routes.js";
-import { EXCLUDE_LABEL, type NodeFacts } from "../../src/runtime/speaker/l2-election.js";
+import type { NodeFacts } from "../../src/runtime/speaker/node-eligibility.js";
+
+interface Named<S> {
+  name: string;
+  spec: S;
+}
 
 const peer = (name: string, spec: Partial<BGPPeerSpec> = {}): Named<BGPPeerSpec> => ({
   name,
@@ -34,8 +41,21 @@ const svc = (key: string, ips: string[], extra: Partial<BgpService> = {}): BgpSe
   ...extra,
 });
 
-function input(over: Partial<DesiredInput> = {}): DesiredInput {
-  return {
+/** The objects a test writes, as the API server would hold them. */
+interface Objects {
+  node: NodeFacts;
+  services: BgpService[];
+  pools: { name: string; labels: Record<string, string>; addresses: string[] }[];
+  advertisements: Named<BGPAdvertisementSpec>[];
+  peers: Named<BGPPeerSpec>[];
+  communities: Named<CommunitySpec>[];
+}
+
+type Input = DesiredInput & { config: Config };
+
+/** The input as the speaker builds it: the objects parsed by the model. */
+function input(over: Partial<Objects> = {}): Input {
+  const o: Objects = {
     node: { name: "n1", labels: { zone: "a" }, networkUnavailable: false },
     services: [svc("ns/a", ["203.0.113.5"])],
     pools: [{ name: "p", labels: {}, addresses: ["203.0.113.0/24", "2001:db8:5::/64"] }],
@@ -44,7 +64,24 @@ function input(over: Partial<DesiredInput> = {}): DesiredInput {
     communities: [],
     ...over,
   };
+  const config = parseConfig(
+    {
+      pools: o.pools.map((p) => ({
+        name: p.name,
+        labels: p.labels,
+        spec: { addresses: p.addresses },
+      })),
+      bgpAdvertisements: o.advertisements,
+      bgpPeers: o.peers,
+      communities: o.communities,
+    },
+    { namespace: "metallb-system" },
+  );
+  return { node: o.node, services: o.services, config };
 }
+
+/** What the speaker reports: the model's problems and those only the routes reveal. */
+const problemsOf = (i: Input): Problem[] => [...i.config.problems, ...desiredRoutes(i).problems];
 
 const routesTo = (i: DesiredInput, p: string) => desiredRoutes(i).routes.get(p) ?? [];
 
@@ -73,20 +110,20 @@ describe("BGP desired routes (examples)", () => {
   });
 
   it("refuses aggregation beyond the pool with a problem naming both and the fix", () => {
-    const { problems } = desiredRoutes(
+    const problems = problemsOf(
       input({
         pools: [{ name: "p", labels: {}, addresses: ["203.0.113.0/26"] }],
         advertisements: [adv("wide", { aggregationLength: 24 })],
       }),
     );
-    expect(problems).toEqual([
-      {
-        kind: "BGPAdvertisement",
-        name: "wide",
-        message:
-          "aggregationLength 24 is shorter than /26 in pool p (203.0.113.0/26): the aggregate " +
+    expect(problems.map((p) => [p.kind, p.name, p.field, describeProblem(p)])).toEqual([
+      [
+        "BGPAdvertisement",
+        "wide",
+        ["spec", "aggregationLength"],
+        "aggregationLength 24 is shorter than /26 in pool p (203.0.113.0/26): the aggregate " +
           "would cover addresses outside the pool; use 26 or more",
-      },
+      ],
     ]);
   });
 
@@ -106,8 +143,33 @@ describe("BGP desired routes (examples)", () => {
     });
     const d = desiredRoutes(i);
     expect(d.routes.get("ibgp")?.[0]?.localPref).toBe(100);
-    expect(d.problems.map((p) => p.name)).toEqual(["b"]);
-    expect(d.problems[0]?.message).toContain("localPref 200 conflicts with 100");
+    const problems = problemsOf(i);
+    expect(problems.map((p) => p.name)).toEqual(["b"]);
+    expect(problems[0]?.message).toContain("localPref 200 for pool p conflicts with localPref 100");
+  });
+
+  it("reports a localPref conflict only routes reveal: two pools aggregated into one prefix", () => {
+    const i = input({
+      peers: [peer("ibgp", { peerASN: 64500 })],
+      pools: [
+        { name: "p", labels: {}, addresses: ["203.0.113.0/25"] },
+        { name: "q", labels: {}, addresses: ["203.0.113.128/25"] },
+      ],
+      services: [svc("ns/a", ["203.0.113.5"]), svc("ns/b", ["203.0.113.200"], { pool: "q" })],
+      advertisements: [
+        adv("a", { ipAddressPools: ["p"], aggregationLength: 24, localPref: 100 }),
+        adv("b", { ipAddressPools: ["q"], aggregationLength: 24, localPref: 200 }),
+      ],
+    });
+    expect(i.config.problems.filter((p) => p.field.includes("localPref"))).toEqual([]);
+    const d = desiredRoutes(i);
+    expect(d.routes.get("ibgp")).toMatchObject([{ prefix: "203.0.113.0/24", localPref: 100 }]);
+    expect(d.problems.map((p) => [p.name, p.message])).toEqual([
+      [
+        "b",
+        "localPref 200 conflicts with 100 from BGPAdvertisement a for 203.0.113.0/24 to peer ibgp",
+      ],
+    ]);
   });
 
   it("resolves Community aliases, splits large communities, reports unknown aliases", () => {
@@ -130,7 +192,7 @@ describe("BGP desired routes (examples)", () => {
       communities: ["64500:7", "65535:65281"],
       largeCommunities: ["4200000000:1:2"],
     });
-    expect(d.problems[0]?.message).toContain('community alias "nope"');
+    expect(problemsOf(i)[0]?.message).toContain('community alias "nope"');
   });
 
   it("honours advertisement peers and nodeSelectors, and BGPPeer nodeSelectors", () => {

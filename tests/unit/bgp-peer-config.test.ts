@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { BGPPeerSpec } from "../../src/api/kinds/bgppeer.js";
+import { durationMs } from "../../src/api/formats/duration.js";
+import { describeProblem, parseConfig } from "../../src/model/index.js";
 import {
-  durationSeconds,
-  peerConfig,
+  peerConfig as nativeConfig,
   routerIdFor,
   type PeerContext,
+  type PeerVerdict,
   type SecretFacts,
 } from "../../src/runtime/speaker/bgp-peer-config.js";
 import { checkPeerConfig } from "../../src/runtime/bgp/session.js";
@@ -16,6 +18,20 @@ const spec = (over: Partial<BGPPeerSpec> = {}): BGPPeerSpec => ({
   ...over,
 });
 const node = { name: "n1", ipv4: "192.0.2.10" };
+
+/**
+ * A BGPPeer as written → the native configuration, as the speaker does it: parsed by the model,
+ * then mapped; the problems are the model's for the peer and the native speaker's.
+ */
+function peerConfig(
+  peer: { name: string; spec: BGPPeerSpec },
+  n: typeof node | { name: string },
+  c: PeerContext,
+): PeerVerdict {
+  const config = parseConfig({ bgpPeers: [peer] }, { namespace: c.namespace });
+  const v = nativeConfig(config.peers[0]!, n, c);
+  return { ...v, problems: [...config.problems.map(describeProblem), ...v.problems] };
+}
 const ctx: PeerContext = { namespace: "metallb-system", secrets: new Map() };
 
 describe("BGPPeer → native session configuration", () => {
@@ -135,8 +151,9 @@ describe("BGPPeer → native session configuration", () => {
   });
 
   it("parses Go durations", () => {
-    expect(durationSeconds("1h2m3s")).toBe(3723);
-    expect(durationSeconds("1.5s")).toBe(1.5);
-    expect(durationSeconds("250ms")).toBe(0.25);
+    expect(durationMs("1h2m3s")).toBe(3_723_000);
+    expect(durationMs("1.5s")).toBe(1500);
+    expect(durationMs("250ms")).toBe(250);
+    expect(durationMs("ninety")).toBeUndefined();
   });
 });

@@ -1,15 +1,41 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { L2AdvertisementSpec } from "../../src/api/kinds/l2advertisement.js";
+import { matchesAny, type Labels } from "../../src/api/formats/label-selector.js";
+import { EXCLUDE_LABEL } from "../../src/api/service.js";
+import { parseConfig } from "../../src/model/index.js";
 import {
-  EXCLUDE_LABEL,
   LOAD_FACTOR,
   electOwners,
   type ElectionInput,
-  type L2Advertisement,
   type L2Service,
-  type NodeFacts,
 } from "../../src/runtime/speaker/l2-election.js";
-import { matchesAny } from "../../src/api/formats/label-selector.js";
+import type { NodeFacts } from "../../src/runtime/speaker/node-eligibility.js";
+
+/** An L2Advertisement as written. */
+interface RawAdv {
+  name: string;
+  spec: L2AdvertisementSpec;
+}
+
+/** Pools by name with their labels (the election reads pools only through advertisements). */
+type PoolLabels = Record<string, Labels>;
+
+/** The advertisements as the speaker hands them to the election: parsed by the model. */
+function parsed(raw: readonly RawAdv[], pools: PoolLabels): ElectionInput["advertisements"] {
+  const names = Object.keys(pools);
+  return parseConfig(
+    {
+      pools: names.map((name, i) => ({
+        name,
+        labels: pools[name] ?? {},
+        spec: { addresses: [`198.51.100.${i}/32`] },
+      })),
+      l2Advertisements: raw,
+    },
+    { namespace: "metallb-system" },
+  ).l2Advertisements;
+}
 
 const NODE_NAMES = ["n0", "n1", "n2", "n3", "n4", "n5"];
 const zone = fc.constantFrom("a", "b");
@@ -42,12 +68,11 @@ const serviceArb = (i: number): fc.Arbitrary<L2Service> =>
       [`192.0.2.${10 + i}`],
     ),
     pool: fc.constantFrom("p1", "p2"),
-    poolLabels: fc.constantFrom<Record<string, string>>({}, { tier: "gold" }),
     trafficPolicy: fc.constantFrom("Cluster" as const, "Local" as const),
     readyNodes: fc.subarray(NODE_NAMES),
   });
 
-const advArb: fc.Arbitrary<L2Advertisement> = fc.record({
+const advArb: fc.Arbitrary<RawAdv> = fc.record({
   name: fc.constantFrom("a", "b", "c"),
   spec: fc.record(
     {
@@ -60,25 +85,41 @@ const advArb: fc.Arbitrary<L2Advertisement> = fc.record({
   ),
 });
 
-const inputArb: fc.Arbitrary<ElectionInput> = fc
-  .tuple(nodeArb, fc.integer({ min: 0, max: 25 }), fc.array(advArb, { maxLength: 3 }))
-  .chain(([nodes, n, advertisements]) =>
+const labelsArb = fc.constantFrom<Labels>({}, { tier: "gold" });
+
+/** A generated case: the election's input, and the objects it was parsed from. */
+interface Case extends ElectionInput {
+  raw: RawAdv[];
+  pools: PoolLabels;
+}
+
+const inputArb: fc.Arbitrary<Case> = fc
+  .tuple(
+    nodeArb,
+    fc.integer({ min: 0, max: 25 }),
+    fc.array(advArb, { maxLength: 3 }),
+    fc.record({ p1: labelsArb, p2: labelsArb }),
+  )
+  .chain(([nodes, n, raw, pools]) =>
     fc.record({
       nodes: fc.constant(nodes),
       live: fc.subarray(nodes.map((x) => x.name)).map((l) => new Set(l)),
       services: fc.tuple(...Array.from({ length: n }, (_, i) => serviceArb(i))),
-      advertisements: fc.constant(advertisements),
+      advertisements: fc.constant(parsed(raw, pools)),
+      raw: fc.constant(raw),
+      pools: fc.constant<PoolLabels>(pools),
     }),
   );
 
-/** An independent statement of who may announce svc. */
-function mayAnnounce(input: ElectionInput, svc: L2Service, node: NodeFacts): boolean {
-  const advs = input.advertisements.filter(
+/** An independent statement of who may announce svc, from the objects as written. */
+function mayAnnounce(input: Case, svc: L2Service, node: NodeFacts): boolean {
+  const poolLabels = input.pools[svc.pool] ?? {};
+  const advs = input.raw.filter(
     (a) =>
       (!a.spec.ipAddressPools?.length && !a.spec.ipAddressPoolSelectors?.length) ||
       a.spec.ipAddressPools?.includes(svc.pool) ||
       (!!a.spec.ipAddressPoolSelectors?.length &&
-        matchesAny(a.spec.ipAddressPoolSelectors, svc.poolLabels)),
+        matchesAny(a.spec.ipAddressPoolSelectors, poolLabels)),
   );
   return (
     input.live.has(node.name) &&
@@ -167,14 +208,19 @@ describe("L2 owner election (properties)", () => {
             { name: "idle", labels: { role: "idle" }, networkUnavailable: false },
           ],
           live: new Set([...input.live, "idle"]),
-          advertisements: [
-            {
-              name: "all",
-              spec: {
-                nodeSelectors: [{ matchExpressions: [{ key: "role", operator: "DoesNotExist" }] }],
+          advertisements: parsed(
+            [
+              {
+                name: "all",
+                spec: {
+                  nodeSelectors: [
+                    { matchExpressions: [{ key: "role", operator: "DoesNotExist" }] },
+                  ],
+                },
               },
-            },
-          ],
+            ],
+            { p: {} },
+          ),
         });
         expect(bystander).toEqual(before);
       }),
@@ -191,11 +237,10 @@ function uniform(nodes: number, services: number): ElectionInput {
       key: `ns/s${i}`,
       ips: [`2001:db8::${i.toString(16)}`],
       pool: "p",
-      poolLabels: {},
       trafficPolicy: "Cluster",
       readyNodes: ["n0"],
     })),
-    advertisements: [{ name: "all", spec: {} }],
+    advertisements: parsed([{ name: "all", spec: {} }], { p: {} }),
   };
 }
 
@@ -224,10 +269,13 @@ describe("L2 owner election (examples)", () => {
     const { placements } = electOwners({
       ...input,
       services: shared,
-      advertisements: [
-        { name: "x", spec: { interfaces: ["eth0", "eth1"] } },
-        { name: "y", spec: { ipAddressPools: ["other"] } },
-      ],
+      advertisements: parsed(
+        [
+          { name: "x", spec: { interfaces: ["eth0", "eth1"] } },
+          { name: "y", spec: { ipAddressPools: ["other"] } },
+        ],
+        { p: {}, other: {} },
+      ),
     });
     expect(placements).toEqual([
       {

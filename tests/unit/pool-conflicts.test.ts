@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { poolOverlaps } from "../../src/model/pool-overlaps.js";
+import { poolOverlaps } from "../../src/model/pool.js";
 import { pool } from "./pools.js";
 
 describe("poolOverlaps", () => {

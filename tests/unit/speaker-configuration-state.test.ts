@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { problem } from "../../src/model/index.js";
 import { configurationState } from "../../src/runtime/speaker/configuration-state.js";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
 const t1 = new Date("2026-01-01T00:05:00Z");
-const peerProblem = { kind: "BGPPeer", name: "p", message: "vrf is not available" };
+const peerProblem = problem("BGPPeer", "p", [], "vrf is not available", "");
 
 describe("speaker ConfigurationState", () => {
   it("Valid without problems; Invalid lists each problem once, sorted", () => {
@@ -13,12 +14,14 @@ describe("speaker ConfigurationState", () => {
       conditions: [{ type: "Valid", status: "True", reason: "ConfigurationApplied" }],
     });
     const invalid = configurationState(
-      [peerProblem, { kind: "BGPAdvertisement", name: "a", message: "x" }, peerProblem],
+      [peerProblem, problem("BGPAdvertisement", "a", ["spec", "localPref"], "x", "y"), peerProblem],
       undefined,
       t0,
     );
     expect(invalid.result).toBe("Invalid");
-    expect(invalid.errorSummary).toBe("BGPAdvertisement a: x\nBGPPeer p: vrf is not available");
+    expect(invalid.errorSummary).toBe(
+      "BGPAdvertisement a: spec.localPref: x; y\nBGPPeer p: vrf is not available",
+    );
     expect(invalid.conditions?.[0]).toMatchObject({
       status: "False",
       reason: "InvalidConfiguration",

@@ -1,12 +1,13 @@
 import type { V1EndpointSlice, V1Service } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import {
+  configOf,
   desiredInput,
   electionInput,
-  nodeFacts,
   readyNodesByService,
   type ClusterSnapshot,
 } from "../../src/runtime/speaker/cluster-view.js";
+import { nodeFacts } from "../../src/runtime/speaker/node-eligibility.js";
 import { leaseFacts, liveFromLeases } from "../../src/runtime/speaker/node-lease.js";
 import {
   announcedCondition,
@@ -84,23 +85,20 @@ describe("speaker cluster view", () => {
   });
 
   it("announces only assigned LoadBalancers of our class, with canonical addresses", () => {
-    const input = electionInput(
-      snapshot({
-        services: [
-          lb("a"),
-          lb("no-pool", { metadata: { namespace: "ns", name: "no-pool" } }),
-          lb("other-class", { spec: { type: "LoadBalancer", loadBalancerClass: "x/y" } }),
-          lb("pending", { status: {} }),
-        ],
-      }),
-      new Set(["n1"]),
-    );
+    const snap = snapshot({
+      services: [
+        lb("a"),
+        lb("no-pool", { metadata: { namespace: "ns", name: "no-pool" } }),
+        lb("other-class", { spec: { type: "LoadBalancer", loadBalancerClass: "x/y" } }),
+        lb("pending", { status: {} }),
+      ],
+    });
+    const input = electionInput(snap, configOf(snap, "metallb-system"), new Set(["n1"]));
     expect(input.services).toEqual([
       {
         key: "ns/a",
         ips: ["2001:db8::5"],
         pool: "p",
-        poolLabels: { tier: "gold" },
         trafficPolicy: "Local",
         readyNodes: ["n1"],
       },
@@ -108,8 +106,10 @@ describe("speaker cluster view", () => {
   });
 
   it("builds the BGP input for a known node only", () => {
-    expect(desiredInput(snapshot(), "n1")?.node.name).toBe("n1");
-    expect(desiredInput(snapshot(), "ghost")).toBeUndefined();
+    const snap = snapshot();
+    const config = configOf(snap, "metallb-system");
+    expect(desiredInput(snap, config, "n1")?.node.name).toBe("n1");
+    expect(desiredInput(snap, config, "ghost")).toBeUndefined();
   });
 });
 

@@ -20,3 +20,9 @@ export function durationMs(text: string): number | undefined {
   }
   return text.length > 0 && end === text.length && Number.isFinite(total) ? total : undefined;
 }
+
+/** A BFD interval (int-or-string: 300 or "300ms") in milliseconds; undefined when malformed. */
+export function intervalMs(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isInteger(value) ? value : undefined;
+  return typeof value === "string" ? durationMs(value) : undefined;
+}

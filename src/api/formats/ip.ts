@@ -134,3 +134,28 @@ export function prefixOf(ip: Ip, len: number): string {
   const host = BigInt(bitsOf(ip.family) - len);
   return `${formatIp({ family: ip.family, value: (ip.value >> host) << host })}/${len}`;
 }
+
+/**
+ * An address as the Kubernetes CEL IP library accepts it (`isIP`, `ip()`): besides what parseIp
+ * refuses, the IPv4-mapped IPv6 form (::ffff:192.0.2.1) is not an address there.
+ */
+export function parseApiIp(text: string): Ip | undefined {
+  const ip = parseIp(text);
+  if (!ip || (ip.family === 6 && ip.value >> 32n === 0xffffn)) return undefined;
+  return ip;
+}
+
+/** A CIDR as the Kubernetes CEL library's `isCIDR` accepts it (host bits allowed). */
+export function parseApiCidr(text: string): IpRange | undefined {
+  const [addr = ""] = text.split("/");
+  return parseApiIp(addr) ? parseCidr(text) : undefined;
+}
+
+/** "start-end" as the pool rules read it: both ends (spaces trimmed) addresses of one family. */
+export function parseApiRange(text: string): { start: Ip; end: Ip } | undefined {
+  const parts = text.split("-");
+  if (parts.length !== 2) return undefined;
+  const [start, end] = parts.map((p) => parseApiIp(p.trim()));
+  if (!start || !end || start.family !== end.family) return undefined;
+  return { start, end };
+}

@@ -1,5 +1,7 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
-import { DURATION_PATTERN, cel, type CelRule } from "../schema/k8s.js";
+import { intervalMs } from "../formats/duration.js";
+import { cel, type DeclaredRule } from "../schema/cel.js";
+import { DURATION_PATTERN } from "../schema/k8s.js";
 import { v1beta1Only, type KindDef } from "./kind.js";
 
 const INTERVAL_FIELDS = ["receiveInterval", "transmitInterval", "echoInterval"] as const;
@@ -17,7 +19,7 @@ const Interval = (description: string): TSchema =>
 
 const DURATION_CEL = DURATION_PATTERN.replaceAll("\\", "\\\\");
 
-const intervalRule = (field: string): CelRule => ({
+const intervalRule = (field: (typeof INTERVAL_FIELDS)[number]): DeclaredRule => ({
   rule:
     `!has(self.${field}) || (type(self.${field}) == int ? ` +
     `(self.${field} >= 10 && self.${field} <= 60000) : ` +
@@ -25,6 +27,12 @@ const intervalRule = (field: string): CelRule => ({
     `duration(string(self.${field})) >= duration('10ms') && duration(string(self.${field})) <= duration('60s')))`,
   message: "must be 10 to 60000 milliseconds, as an integer or a duration such as 300ms",
   fieldPath: `.${field}`,
+  check: (s: Record<string, unknown>) => {
+    if (s[field] === undefined) return true;
+    const v = intervalMs(s[field]);
+    return v !== undefined && v >= 10 && v <= 60_000;
+  },
+  fix: "write milliseconds (300) or a duration (300ms) between 10ms and 60s",
 });
 
 export const BFDProfileSpec = Type.Object(

@@ -1,10 +1,8 @@
 import { Type, type Static } from "@sinclair/typebox";
-import {
-  CEL_IS_LARGE_COMMUNITY,
-  CEL_IS_STANDARD_COMMUNITY,
-  COMMUNITY_HELP,
-} from "../schema/cel-net.js";
-import { ConditionsStatus, LabelSelectors, ObjectNames, cel } from "../schema/k8s.js";
+import { ALIAS_PATTERN, COMMUNITY_HELP, parseCommunityValue } from "../formats/community.js";
+import { cel } from "../schema/cel.js";
+import { CEL_IS_LARGE_COMMUNITY, CEL_IS_STANDARD_COMMUNITY } from "../schema/cel-net.js";
+import { ConditionsStatus, LabelSelectors, ObjectNames } from "../schema/k8s.js";
 import { v1beta1Only, type KindDef } from "./kind.js";
 
 const CommunityRef = Type.String({
@@ -14,8 +12,11 @@ const CommunityRef = Type.String({
   ...cel({
     rule:
       `self.contains(':') ? ((${CEL_IS_STANDARD_COMMUNITY}) || (${CEL_IS_LARGE_COMMUNITY})) : ` +
-      "self.matches('^[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$')",
+      `self.matches('${ALIAS_PATTERN}')`,
     message: `must be a community or a Community alias name; ${COMMUNITY_HELP}`,
+    check: (self: string) =>
+      self.includes(":") ? !!parseCommunityValue(self) : new RegExp(ALIAS_PATTERN).test(self),
+    fix: "write AS:value (e.g. 64512:100), large:global:local1:local2, or the name of a Community alias",
   }),
 });
 

@@ -1,10 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
-import {
-  CEL_IS_LARGE_COMMUNITY,
-  CEL_IS_STANDARD_COMMUNITY,
-  COMMUNITY_HELP,
-} from "../schema/cel-net.js";
-import { cel } from "../schema/k8s.js";
+import { ALIAS_PATTERN, COMMUNITY_HELP, parseCommunityValue } from "../formats/community.js";
+import { cel } from "../schema/cel.js";
+import { CEL_IS_LARGE_COMMUNITY, CEL_IS_STANDARD_COMMUNITY } from "../schema/cel-net.js";
 import { v1beta1Only, type KindDef } from "./kind.js";
 
 export const CommunityAlias = Type.Object(
@@ -12,7 +9,7 @@ export const CommunityAlias = Type.Object(
     name: Type.String({
       minLength: 1,
       maxLength: 63,
-      pattern: "^[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$",
+      pattern: ALIAS_PATTERN,
       description: "The alias BGPAdvertisements use instead of the value.",
     }),
     value: Type.String({
@@ -21,6 +18,8 @@ export const CommunityAlias = Type.Object(
       ...cel({
         rule: `(${CEL_IS_STANDARD_COMMUNITY}) || (${CEL_IS_LARGE_COMMUNITY})`,
         message: `must be a community; ${COMMUNITY_HELP}`,
+        check: (self: string) => parseCommunityValue(self) !== undefined,
+        fix: "write AS:value (e.g. 64512:100) or large:global:local1:local2 (e.g. large:64512:1:2)",
       }),
     }),
   },

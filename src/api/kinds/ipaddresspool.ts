@@ -1,6 +1,8 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { parseApiCidr, parseApiRange } from "../formats/ip.js";
+import { cel } from "../schema/cel.js";
 import { CEL_IS_IP_RANGE, CEL_RANGE_ORDERED } from "../schema/cel-net.js";
-import { Conditions, LabelSelectors, cel } from "../schema/k8s.js";
+import { Conditions, LabelSelectors } from "../schema/k8s.js";
 import { v1beta1Only, type KindDef } from "./kind.js";
 
 const Address = Type.String({
@@ -13,8 +15,18 @@ const Address = Type.String({
       rule: `isCIDR(self) || (${CEL_IS_IP_RANGE})`,
       message:
         "must be a CIDR such as 192.0.2.0/24 or 2001:db8::/120, or a range of one family such as 192.0.2.10-192.0.2.20",
+      check: (self: string) => !!parseApiCidr(self) || !!parseApiRange(self),
+      fix: "write a CIDR (203.0.113.0/24, 2001:db8::/120) or a range of one family (203.0.113.10-203.0.113.20)",
     },
-    { rule: CEL_RANGE_ORDERED, message: "range start must not be after range end" },
+    {
+      rule: CEL_RANGE_ORDERED,
+      message: "range start must not be after range end",
+      check: (self: string) => {
+        const r = parseApiRange(self);
+        return !r || r.start.value <= r.end.value;
+      },
+      fix: "write the lower address first (203.0.113.10-203.0.113.20)",
+    },
   ),
 });
 

@@ -52,6 +52,3 @@ export const CEL_IS_STANDARD_COMMUNITY =
 export const CEL_IS_LARGE_COMMUNITY =
   "self.matches('^large:[0-9]{1,10}:[0-9]{1,10}:[0-9]{1,10}$') && " +
   "[1, 2, 3].all(i, int(self.split(':')[i]) <= 4294967295)";
-
-export const COMMUNITY_HELP =
-  "a community is AS:value (each 0-65535, e.g. 64500:100) or large:global:local1:local2 (each 0-4294967295)";

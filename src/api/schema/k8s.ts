@@ -1,21 +1,8 @@
 // Building blocks shared by every metallb.io kind: Kubernetes extension keywords, label selectors,
 // durations, names. TypeBox options carry the `x-kubernetes-*` keywords so that one schema yields
 // the CRD (structural + CEL), the JSON Schema and the TypeScript type.
-import { Type, type SchemaOptions, type TArray, type TString } from "@sinclair/typebox";
-
-/** One CEL rule as the API server evaluates it (`x-kubernetes-validations`). */
-export interface CelRule {
-  rule: string;
-  message: string;
-  /** Relative JSON path (".field") of the field the error is reported on. */
-  fieldPath?: string;
-  reason?:
-    "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
-}
-
-export function cel(...rules: CelRule[]): SchemaOptions {
-  return { "x-kubernetes-validations": rules };
-}
+import { Type, type TArray, type TString } from "@sinclair/typebox";
+import { cel } from "./cel.js";
 
 /** RFC 1123 subdomain, the shape of a Kubernetes object name (what references point at). */
 export const ObjectName = (description: string): TString =>
@@ -33,6 +20,11 @@ export const ObjectNames = (description: string): TArray<TString> =>
     maxItems: 256,
     "x-kubernetes-list-type": "set",
   });
+
+interface Requirement {
+  operator: string;
+  values?: unknown[];
+}
 
 const LabelSelectorRequirement = Type.Object(
   {
@@ -60,11 +52,16 @@ const LabelSelectorRequirement = Type.Object(
         rule: "!(self.operator in ['In', 'NotIn']) || (has(self.values) && size(self.values) > 0)",
         message: "operator In and NotIn need at least one value",
         fieldPath: ".values",
+        check: (r: Requirement) => !["In", "NotIn"].includes(r.operator) || !!r.values?.length,
+        fix: "list the values the label may (In) or may not (NotIn) have, or use Exists/DoesNotExist",
       },
       {
         rule: "!(self.operator in ['Exists', 'DoesNotExist']) || !has(self.values) || size(self.values) == 0",
         message: "operator Exists and DoesNotExist take no values",
         fieldPath: ".values",
+        check: (r: Requirement) =>
+          !["Exists", "DoesNotExist"].includes(r.operator) || !r.values?.length,
+        fix: "remove values, or use In/NotIn to compare the label's value",
       },
     ),
   },

@@ -8,15 +8,13 @@ export {
   type SessionListener,
   type SessionStats,
 } from "./session.js";
+export { RouteError, canonicalRoutes, type Route } from "./route.js";
 export {
-  RouteError,
-  canonicalRoutes,
   formatCommunity,
   formatLargeCommunity,
   parseCommunity,
   parseLargeCommunity,
-  type Route,
-} from "./route.js";
+} from "../../api/formats/community.js";
 export type { BgpState } from "./fsm.js";
 export type { Negotiated } from "./negotiate.js";
 export { BgpError, CeaseError, describeNotification } from "./errors.js";

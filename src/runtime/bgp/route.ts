@@ -1,7 +1,12 @@
 // The routes a speaker is asked to announce, as the Kubernetes side describes them, and their
 // checked, canonical form. Bad input is reported route by route, never half-applied.
 import { canonicalIp, parseIp } from "../../api/formats/ip.js";
-import type { LargeCommunity } from "./codec/attributes.js";
+import {
+  formatLargeCommunity,
+  parseCommunity,
+  parseLargeCommunity,
+  type LargeCommunity,
+} from "../../api/formats/community.js";
 import { formatPrefix, parsePrefix, type Prefix } from "./codec/prefix.js";
 
 export interface Route {
@@ -34,32 +39,6 @@ export class RouteError extends Error {
     this.name = "RouteError";
   }
 }
-
-const U16 = /^\d{1,5}$/;
-const U32 = /^\d{1,10}$/;
-
-/** "65000:100" → its 32-bit value; undefined when malformed. */
-export function parseCommunity(text: string): number | undefined {
-  const parts = text.split(":");
-  if (parts.length !== 2 || !parts.every((p) => U16.test(p))) return undefined;
-  const [hi, lo] = parts.map(Number) as [number, number];
-  if (hi > 0xffff || lo > 0xffff) return undefined;
-  return hi * 0x10000 + lo;
-}
-
-export const formatCommunity = (c: number): string => `${Math.floor(c / 0x10000)}:${c & 0xffff}`;
-
-/** "4200000000:1:2" → its three 32-bit parts; undefined when malformed. */
-export function parseLargeCommunity(text: string): LargeCommunity | undefined {
-  const parts = text.split(":");
-  if (parts.length !== 3 || !parts.every((p) => U32.test(p))) return undefined;
-  const [global, local1, local2] = parts.map(Number) as [number, number, number];
-  if ([global, local1, local2].some((v) => v > 0xffffffff)) return undefined;
-  return { global, local1, local2 };
-}
-
-export const formatLargeCommunity = (c: LargeCommunity): string =>
-  `${c.global}:${c.local1}:${c.local2}`;
 
 const compareLarge = (a: LargeCommunity, b: LargeCommunity) =>
   a.global - b.global || a.local1 - b.local1 || a.local2 - b.local2;

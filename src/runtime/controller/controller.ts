@@ -25,9 +25,9 @@ import {
   type Result,
   type ServiceRequest,
 } from "./allocator/allocator.js";
-import { parsePool, type Pool } from "../../model/pool.js";
-import { poolOverlaps } from "../../model/pool-overlaps.js";
-import { ANNOTATION, serviceKey, toRequest } from "./service-request.js";
+import { ANNOTATION } from "../../api/service.js";
+import { formatField, parseConfig, serviceKey } from "../../model/index.js";
+import { toRequest } from "./service-request.js";
 
 /** The ConfigurationState object the controller reports its verdict on the configuration in. */
 export const CONFIGURATION_STATE_NAME = "controller";
@@ -157,16 +157,23 @@ export class ServiceController {
   }
 
   private syncPools(): void {
-    const pools: Pool[] = [];
+    const config = parseConfig(
+      {
+        pools: this.pools.list().map((o) => ({
+          name: o.metadata?.name ?? "",
+          ...(o.metadata?.labels ? { labels: o.metadata.labels } : {}),
+          spec: o.spec,
+        })),
+      },
+      { namespace: this.opts.namespace },
+    );
+    const pools = config.pools;
     const problems = new Map<string, string[]>();
-    for (const obj of this.pools.list()) {
-      const name = obj.metadata?.name ?? "";
-      const parsed = parsePool(name, obj.spec);
-      if ("errors" in parsed) problems.set(name, parsed.errors);
-      else pools.push(parsed.pool);
+    for (const p of config.problems) {
+      if (p.kind !== "IPAddressPool" || p.severity !== "error") continue;
+      const line = `${formatField(p.field)}: ${p.message}`;
+      problems.set(p.name, [...(problems.get(p.name) ?? []), line]);
     }
-    for (const [name, msgs] of poolOverlaps(pools))
-      problems.set(name, [...(problems.get(name) ?? []), ...msgs]);
     this.poolProblems = problems;
     if (this.pools.list().length) this.sawPools = true;
     for (const [name, msgs] of problems) {

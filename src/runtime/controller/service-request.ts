@@ -4,34 +4,13 @@ import type { V1Service } from "@kubernetes/client-node";
 import { parseIp, type Family, type Ip } from "../../api/formats/ip.js";
 import type { FamilyPolicy, ServiceRequest } from "./allocator/allocator.js";
 import type { Labels } from "../../api/formats/label-selector.js";
-
-export const ANNOTATION = {
-  loadBalancerIPs: "metallb.io/loadBalancerIPs",
-  addressPool: "metallb.io/address-pool",
-  allowSharedIp: "metallb.io/allow-shared-ip",
-  allocatedFromPool: "metallb.io/ip-allocated-from-pool",
-} as const;
-
-/** The pre-0.13 prefix; still honoured, with a deprecatedAnnotation Warning event. */
-const DEPRECATED_PREFIX = "metallb.universe.tf/";
+import { ANNOTATION, DEPRECATED_ANNOTATION_PREFIX } from "../../api/service.js";
+import { notOurs, serviceKey } from "../../model/index.js";
 
 export type ServiceVerdict =
   | { kind: "ignore"; why: string }
   | { kind: "invalid"; message: string; warnings: string[] }
   | { kind: "request"; request: ServiceRequest; warnings: string[] };
-
-export const serviceKey = (svc: V1Service): string =>
-  `${svc.metadata?.namespace}/${svc.metadata?.name}`;
-
-/** The Services this controller serves: LoadBalancers of its class (none when no --lb-class). */
-export function isOurs(svc: V1Service, lbClass: string | undefined): string | undefined {
-  if (svc.spec?.type !== "LoadBalancer") return "not a LoadBalancer Service";
-  const cls = svc.spec.loadBalancerClass;
-  if (lbClass === undefined && cls)
-    return `loadBalancerClass ${cls} belongs to another implementation`;
-  if (lbClass !== undefined && cls !== lbClass) return `loadBalancerClass is not ${lbClass}`;
-  return undefined;
-}
 
 function annotation(
   annotations: Record<string, string>,
@@ -39,7 +18,7 @@ function annotation(
   warnings: string[],
 ): string | undefined {
   const current = annotations[name];
-  const legacyName = DEPRECATED_PREFIX + name.split("/")[1];
+  const legacyName = DEPRECATED_ANNOTATION_PREFIX + name.split("/")[1];
   const legacy = annotations[legacyName];
   if (legacy !== undefined && current === undefined) {
     warnings.push(`annotation ${legacyName} is deprecated; use ${name}`);
@@ -59,7 +38,7 @@ export function toRequest(
   namespaceLabels: Labels,
   lbClass?: string,
 ): ServiceVerdict {
-  const ignored = isOurs(svc, lbClass);
+  const ignored = notOurs(svc, lbClass);
   if (ignored) return { kind: "ignore", why: ignored };
   const spec = svc.spec ?? {};
   const meta = svc.metadata ?? {};

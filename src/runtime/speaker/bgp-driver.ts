@@ -1,9 +1,9 @@
 // The BGP driver of the speaker: one native session per BGPPeer this node has, each told exactly
 // the routes the pure desired-routes computation gives it. Sessions are replaced only when their
 // configuration changes, so a Service change never resets a session.
-import type { BGPPeerSpec } from "../../api/kinds/bgppeer.js";
+import type { Peer } from "../../model/index.js";
 import type { Logger } from "../log.js";
-import type { DesiredRoute, Named } from "./desired-routes.js";
+import type { DesiredRoute } from "./desired-routes.js";
 import type { PeerConfig, SessionEvent } from "../bgp/session.js";
 import { BgpSpeaker } from "../bgp/speaker.js";
 import { peerConfig, type PeerContext, type PeerProblem } from "./bgp-peer-config.js";
@@ -29,7 +29,7 @@ export class NativeBgpDriver implements BgpDriver {
 
   /** Returns every configuration problem of this node's peers (the shell reports them). */
   async apply(
-    peers: Named<BGPPeerSpec>[],
+    peers: readonly Peer[],
     routes: Map<string, DesiredRoute[]>,
     node: { name: string; ipv4?: string },
     ctx: PeerContext,

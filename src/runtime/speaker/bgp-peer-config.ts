@@ -1,32 +1,14 @@
-// BGPPeer (metallb.io) → the native session's configuration (pure). What the native speaker
+// A BGPPeer of the model → the native session's configuration (pure). What the native speaker
 // cannot do yet is returned as problems, so the BGPPeer gets a condition instead of silence.
 import type { BGPPeerSpec } from "../../api/kinds/bgppeer.js";
-import { parseIp } from "../../api/formats/ip.js";
-import type { Named } from "./desired-routes.js";
-import type { PeerConfig } from "../bgp/session.js";
+import type { Peer } from "../../model/index.js";
+import type { PeerConfig } from "../bgp/index.js";
 
 export interface PeerVerdict {
   name: string;
   /** Undefined when the peer cannot be served in native mode at all. */
   config?: PeerConfig;
   problems: string[];
-}
-
-/** Go duration text ("90s", "1m30s", "500ms") → seconds. */
-export function durationSeconds(text: string): number {
-  const unit: Record<string, number> = {
-    ns: 1e-9,
-    us: 1e-6,
-    µs: 1e-6,
-    ms: 1e-3,
-    s: 1,
-    m: 60,
-    h: 3600,
-  };
-  let total = 0;
-  for (const [, n, u] of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g))
-    total += Number(n) * (unit[u ?? "s"] ?? 1);
-  return total;
 }
 
 /** A stable non-zero IPv4-shaped identifier from a name, for nodes without an IPv4 address. */
@@ -45,8 +27,8 @@ export function routerIdFor(spec: BGPPeerSpec, node: { name: string; ipv4?: stri
   return spec.routerID ?? node.ipv4 ?? hashedRouterId(node.name);
 }
 
-function backoff(connectTime: string): { initialMs: number; maxMs: number } {
-  const initialMs = Math.max(100, durationSeconds(connectTime) * 1000);
+function backoff(connectSeconds: number): { initialMs: number; maxMs: number } {
+  const initialMs = Math.max(100, connectSeconds * 1000);
   return { initialMs, maxMs: Math.max(120_000, initialMs) };
 }
 
@@ -73,26 +55,24 @@ export interface PeerContext {
 const BASIC_AUTH = "kubernetes.io/basic-auth";
 
 /** The TCP MD5 key of a peer, or why there is none. */
-function md5Key(s: BGPPeerSpec, ctx: PeerContext): { key?: string; problem?: string } {
-  if (s.password !== undefined) return { key: s.password };
-  const ref = s.passwordSecret;
-  if (!ref) return {};
-  if (ref.namespace && ref.namespace !== ctx.namespace)
-    return {
-      problem: `passwordSecret "${ref.namespace}/${ref.name}" must be in namespace "${ctx.namespace}", where the speaker reads Secrets; move it there`,
-    };
-  const secret = ctx.secrets.get(ref.name);
+function md5Key(peer: Peer, ctx: PeerContext): { key?: string; problem?: string } {
+  const src = peer.md5;
+  if (src.kind === "none") return {};
+  if (src.kind === "password") return { key: src.password };
+  // The model has said why the reference cannot be followed.
+  if (src.kind === "unusable") return { problem: "" };
+  const secret = ctx.secrets.get(src.name);
   if (!secret)
     return {
-      problem: `passwordSecret "${ref.name}" does not exist in namespace "${ctx.namespace}" (or is not of type ${BASIC_AUTH}); create it with the key in "password"`,
+      problem: `passwordSecret "${src.name}" does not exist in namespace "${ctx.namespace}" (or is not of type ${BASIC_AUTH}); create it with the key in "password"`,
     };
   if (secret.type !== BASIC_AUTH)
     return {
-      problem: `passwordSecret "${ref.name}" has type "${secret.type ?? ""}"; it must be ${BASIC_AUTH}`,
+      problem: `passwordSecret "${src.name}" has type "${secret.type ?? ""}"; it must be ${BASIC_AUTH}`,
     };
   if (secret.password === undefined)
     return {
-      problem: `passwordSecret "${ref.name}" has no "password" key; add the TCP MD5 key there`,
+      problem: `passwordSecret "${src.name}" has no "password" key; add the TCP MD5 key there`,
     };
   return { key: secret.password };
 }
@@ -101,13 +81,12 @@ function md5Key(s: BGPPeerSpec, ctx: PeerContext): { key?: string; problem?: str
  * Packets of single-hop eBGP leave with TTL 1, as routers expect of a directly connected
  * neighbour; multihop eBGP and iBGP (often between loopbacks) with 255.
  */
-function ttlFor(s: BGPPeerSpec): number {
-  const ebgp = s.peerASN !== undefined ? s.peerASN !== s.myASN : s.dynamicASN === "external";
-  return ebgp && !s.ebgpMultiHop ? 1 : 255;
+function ttlFor(peer: Peer): number {
+  return peer.ebgp && !peer.spec.ebgpMultiHop ? 1 : 255;
 }
 
 export function peerConfig(
-  peer: Named<BGPPeerSpec>,
+  peer: Peer,
   node: { name: string; ipv4?: string },
   ctx: PeerContext,
 ): PeerVerdict {
@@ -122,23 +101,28 @@ export function peerConfig(
     problems.push(
       `bfdProfile "${s.bfdProfile}" is ignored: BFD needs FRR mode; the session runs without BFD`,
     );
-  const md5 = md5Key(s, ctx);
+  const md5 = md5Key(peer, ctx);
   // Without its key the session could never come up: better none than one that flaps.
   if (md5.problem) problems.push(md5.problem);
   if (!s.peerAddress && !s.interface) problems.push("peerAddress is required");
-  if (s.vrf || s.interface || md5.problem || !s.peerAddress) return { name: peer.name, problems };
-  const family = parseIp(s.peerAddress)?.family ?? 4;
+  if (s.vrf || s.interface || md5.problem !== undefined || !s.peerAddress)
+    return { name: peer.name, problems };
+  const family = peer.address?.family ?? 4;
   const config: PeerConfig = {
     address: s.peerAddress,
     localAsn: s.myASN,
     peerAsn: s.peerASN ?? (s.dynamicASN === "internal" ? "internal" : "external"),
     routerId: routerIdFor(s, node),
     families: s.disableMP ? [family] : [4, 6],
-    ttl: ttlFor(s),
+    ttl: ttlFor(peer),
     ...(s.peerPort !== undefined ? { port: s.peerPort } : {}),
-    ...(s.holdTime !== undefined ? { holdTime: durationSeconds(s.holdTime) } : {}),
-    ...(s.keepaliveTime !== undefined ? { keepaliveTime: durationSeconds(s.keepaliveTime) } : {}),
-    ...(s.connectTime !== undefined ? { connectRetry: backoff(s.connectTime) } : {}),
+    ...(peer.holdTimeSeconds !== undefined ? { holdTime: peer.holdTimeSeconds } : {}),
+    ...(peer.keepaliveTimeSeconds !== undefined
+      ? { keepaliveTime: peer.keepaliveTimeSeconds }
+      : {}),
+    ...(peer.connectTimeSeconds !== undefined
+      ? { connectRetry: backoff(peer.connectTimeSeconds) }
+      : {}),
     ...(s.sourceAddress ? { sourceAddress: s.sourceAddress } : {}),
     ...(s.enableGracefulRestart ? { gracefulRestart: { restartTime: 120 } } : {}),
     ...(md5.key !== undefined ? { password: md5.key } : {}),

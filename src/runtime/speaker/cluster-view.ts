@@ -1,15 +1,19 @@
 // Kubernetes objects → the inputs of the speaker's pure decisions (L2 owner election, BGP
 // desired routes). Pure: the shell hands in what its informers hold.
 import type { V1EndpointSlice, V1Node, V1Service } from "@kubernetes/client-node";
+import type { BFDProfileSpec } from "../../api/kinds/bfdprofile.js";
 import type { BGPAdvertisementSpec } from "../../api/kinds/bgpadvertisement.js";
 import type { BGPPeerSpec } from "../../api/kinds/bgppeer.js";
 import type { CommunitySpec } from "../../api/kinds/community.js";
 import type { IPAddressPoolSpec } from "../../api/kinds/ipaddresspool.js";
 import type { L2AdvertisementSpec } from "../../api/kinds/l2advertisement.js";
-import { ANNOTATION, isOurs, serviceKey } from "../controller/service-request.js";
 import { canonicalIp } from "../../api/formats/ip.js";
-import type { BgpService, DesiredInput, Named, PoolFacts } from "./desired-routes.js";
-import type { ElectionInput, L2Service, NodeFacts } from "./l2-election.js";
+import { ANNOTATION, SERVICE_NAME_LABEL } from "../../api/service.js";
+import { parseConfig, type Config, type Resource } from "../../model/index.js";
+import { notOurs, serviceKey } from "../../model/index.js";
+import type { BgpService, DesiredInput } from "./desired-routes.js";
+import type { ElectionInput, L2Service } from "./l2-election.js";
+import { nodeFacts } from "./node-eligibility.js";
 
 /** A metallb.io object as the informers hold it. */
 export interface ConfigObject<S> {
@@ -26,21 +30,32 @@ export interface ClusterSnapshot {
   bgpAdvertisements: readonly ConfigObject<BGPAdvertisementSpec>[];
   bgpPeers: readonly ConfigObject<BGPPeerSpec>[];
   communities: readonly ConfigObject<CommunitySpec>[];
+  bfdProfiles?: readonly ConfigObject<BFDProfileSpec>[];
   /** The loadBalancerClass served (as the controller's --lb-class). */
   lbClass?: string;
 }
 
-export function nodeFacts(node: V1Node): NodeFacts {
-  return {
-    name: node.metadata?.name ?? "",
-    labels: node.metadata?.labels ?? {},
-    networkUnavailable: (node.status?.conditions ?? []).some(
-      (c) => c.type === "NetworkUnavailable" && c.status === "True",
-    ),
-  };
-}
+const resources = <S>(objs: readonly ConfigObject<S>[] | undefined): Resource<S>[] =>
+  (objs ?? []).map((o) => ({
+    name: o.metadata?.name ?? "",
+    ...(o.metadata?.labels ? { labels: o.metadata.labels } : {}),
+    spec: o.spec,
+  }));
 
-const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+/** The snapshot's configuration, parsed once per pass. */
+export function configOf(snap: ClusterSnapshot, namespace: string): Config {
+  return parseConfig(
+    {
+      pools: resources(snap.pools),
+      l2Advertisements: resources(snap.l2Advertisements),
+      bgpAdvertisements: resources(snap.bgpAdvertisements),
+      bgpPeers: resources(snap.bgpPeers),
+      communities: resources(snap.communities),
+      bfdProfiles: resources(snap.bfdProfiles),
+    },
+    { namespace },
+  );
+}
 
 /**
  * Nodes with a ready endpoint, by Service key. An endpoint whose `ready` is unset counts as
@@ -61,20 +76,12 @@ export function readyNodesByService(slices: readonly V1EndpointSlice[]): Map<str
   return new Map([...out].map(([k, v]) => [k, [...v].sort()]));
 }
 
-interface Announceable {
-  key: string;
-  ips: string[];
-  pool: string;
-  trafficPolicy: "Cluster" | "Local";
-  readyNodes: string[];
-}
-
 /** The LoadBalancer Services of our class that the controller has given addresses. */
-function announceable(snap: ClusterSnapshot): Announceable[] {
+function announceable(snap: ClusterSnapshot): BgpService[] {
   const ready = readyNodesByService(snap.endpointSlices);
-  const out: Announceable[] = [];
+  const out: BgpService[] = [];
   for (const svc of snap.services) {
-    if (isOurs(svc, snap.lbClass)) continue;
+    if (notOurs(svc, snap.lbClass)) continue;
     const ips = (svc.status?.loadBalancer?.ingress ?? [])
       .map((i) => canonicalIp(i.ip ?? ""))
       .filter((ip): ip is string => ip !== undefined);
@@ -92,42 +99,27 @@ function announceable(snap: ClusterSnapshot): Announceable[] {
   return out;
 }
 
-const named = <S>(objs: readonly ConfigObject<S>[]): Named<S>[] =>
-  objs.map((o) => ({ name: o.metadata?.name ?? "", spec: o.spec }));
-
-function poolFacts(snap: ClusterSnapshot): PoolFacts[] {
-  return snap.pools.map((p) => ({
-    name: p.metadata?.name ?? "",
-    labels: p.metadata?.labels ?? {},
-    addresses: p.spec.addresses,
-  }));
-}
-
-export function electionInput(snap: ClusterSnapshot, live: ReadonlySet<string>): ElectionInput {
-  const poolLabels = new Map(poolFacts(snap).map((p) => [p.name, p.labels]));
-  const services: L2Service[] = announceable(snap).map((s) => ({
-    ...s,
-    poolLabels: poolLabels.get(s.pool) ?? {},
-  }));
+export function electionInput(
+  snap: ClusterSnapshot,
+  config: Config,
+  live: ReadonlySet<string>,
+): ElectionInput {
+  const services: L2Service[] = announceable(snap);
   return {
     nodes: snap.nodes.map(nodeFacts),
     live,
     services,
-    advertisements: named(snap.l2Advertisements),
+    advertisements: config.l2Advertisements,
   };
 }
 
 /** The BGP input for one node; undefined when the node is not (yet) in the snapshot. */
-export function desiredInput(snap: ClusterSnapshot, nodeName: string): DesiredInput | undefined {
+export function desiredInput(
+  snap: ClusterSnapshot,
+  config: Config,
+  nodeName: string,
+): DesiredInput | undefined {
   const node = snap.nodes.find((n) => n.metadata?.name === nodeName);
   if (!node) return undefined;
-  const services: BgpService[] = announceable(snap);
-  return {
-    node: nodeFacts(node),
-    services,
-    pools: poolFacts(snap),
-    advertisements: named(snap.bgpAdvertisements),
-    peers: named(snap.bgpPeers),
-    communities: named(snap.communities),
-  };
+  return { node: nodeFacts(node), services: announceable(snap), config };
 }

@@ -2,21 +2,15 @@
 // configuration, else Invalid with one line per problem, plus a "Valid" condition whose
 // transition time only moves when the verdict does.
 import type { ConfigurationStateStatus } from "../../api/kinds/status-kinds.js";
-
-export interface ConfigProblem {
-  /** The metallb.io kind the problem is about. */
-  kind: string;
-  name: string;
-  message: string;
-}
+import { problemLine, type Problem } from "../../model/index.js";
 
 /** Problem lines sorted and deduplicated, so the same configuration always reads the same. */
-export function problemLines(problems: readonly ConfigProblem[]): string[] {
-  return [...new Set(problems.map((p) => `${p.kind} ${p.name}: ${p.message}`))].sort();
+export function problemLines(problems: readonly Problem[]): string[] {
+  return [...new Set(problems.map(problemLine))].sort();
 }
 
 export function configurationState(
-  problems: readonly ConfigProblem[],
+  problems: readonly Problem[],
   previous: ConfigurationStateStatus | undefined,
   now: Date,
 ): ConfigurationStateStatus {

@@ -7,36 +7,21 @@
 // of the inputs. Services that share an IP are placed together, as one unit weighing as many
 // Services as share it.
 import { createHash } from "node:crypto";
-import type { L2AdvertisementSpec } from "../../api/kinds/l2advertisement.js";
-import { matchesAny, type Labels } from "../../api/formats/label-selector.js";
-
-/** Upstream's label: a node carrying it never announces. */
-export const EXCLUDE_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
+import { matchesAny } from "../../api/formats/label-selector.js";
+import type { L2Advertisement } from "../../model/index.js";
+import { nodeExclusion, type NodeFacts } from "./node-eligibility.js";
 
 /** The load bound: no node holds more than ceil(LOAD_FACTOR × average) Services. */
 export const LOAD_FACTOR = 1.25;
-
-export interface NodeFacts {
-  name: string;
-  labels: Labels;
-  /** The node's NetworkUnavailable condition is True. */
-  networkUnavailable: boolean;
-}
 
 export interface L2Service {
   key: string;
   /** Its addresses, in canonical text form. */
   ips: string[];
   pool: string;
-  poolLabels: Labels;
   trafficPolicy: "Cluster" | "Local";
   /** Nodes with at least one ready endpoint of the Service. */
   readyNodes: readonly string[];
-}
-
-export interface L2Advertisement {
-  name: string;
-  spec: L2AdvertisementSpec;
 }
 
 export interface ElectionInput {
@@ -67,22 +52,7 @@ export interface Election {
   unplaced: Unplaced[];
 }
 
-const advertises = (adv: L2Advertisement, svc: L2Service): boolean => {
-  const { ipAddressPools, ipAddressPoolSelectors } = adv.spec;
-  if (!ipAddressPools?.length && !ipAddressPoolSelectors?.length) return true;
-  return (
-    (ipAddressPools ?? []).includes(svc.pool) ||
-    (!!ipAddressPoolSelectors?.length && matchesAny(ipAddressPoolSelectors, svc.poolLabels))
-  );
-};
-
-/** Why the node may not announce anything at all, or undefined. */
-export function nodeExclusion(node: NodeFacts, live: ReadonlySet<string>): string | undefined {
-  if (!live.has(node.name)) return "its speaker is not alive";
-  if (Object.hasOwn(node.labels, EXCLUDE_LABEL)) return `it carries ${EXCLUDE_LABEL}`;
-  if (node.networkUnavailable) return "its NetworkUnavailable condition is True";
-  return undefined;
-}
+const advertises = (adv: L2Advertisement, svc: L2Service): boolean => adv.pools.has(svc.pool);
 
 /** Nodes that may announce svc, each with the interfaces its advertisements allow there. */
 function eligible(
@@ -97,11 +67,11 @@ function eligible(
   for (const node of nodes) {
     if (nodeExclusion(node, live)) continue;
     if (svc.trafficPolicy === "Local" && !svc.readyNodes.includes(node.name)) continue;
-    const here = mine.filter((a) => matchesAny(a.spec.nodeSelectors, node.labels));
+    const here = mine.filter((a) => matchesAny(a.nodeSelectors, node.labels));
     if (!here.length) continue;
     // An advertisement without interfaces allows all of them, which absorbs the others.
-    const all = here.some((a) => !a.spec.interfaces?.length);
-    out.set(node.name, new Set(all ? [] : here.flatMap((a) => a.spec.interfaces ?? [])));
+    const all = here.some((a) => !a.interfaces.length);
+    out.set(node.name, new Set(all ? [] : here.flatMap((a) => a.interfaces)));
   }
   return out;
 }

@@ -29,10 +29,12 @@ import { writeStatusObject } from "../kube/status-object.js";
 import { parseIp } from "../../api/formats/ip.js";
 import type { Logger } from "../log.js";
 import { startWithRetry, type Watched } from "../kube/informers.js";
-import { desiredRoutes, type DesiredRoute, type Named } from "./desired-routes.js";
+import { desiredRoutes, type DesiredRoute } from "./desired-routes.js";
 import type { PeerContext, PeerProblem, SecretFacts } from "./bgp-peer-config.js";
-import { configurationState, type ConfigProblem } from "./configuration-state.js";
+import { configurationState } from "./configuration-state.js";
+import { problem, type ConfigKind, type Peer, type Problem } from "../../model/index.js";
 import {
+  configOf,
   desiredInput,
   electionInput,
   type ClusterSnapshot,
@@ -73,7 +75,7 @@ export interface BgpDriver {
    * the peers' configurations (a peer that cannot run gets none of its routes).
    */
   apply(
-    peers: Named<BGPPeerSpec>[],
+    peers: readonly Peer[],
     routes: Map<string, DesiredRoute[]>,
     node: { name: string; ipv4?: string },
     ctx: PeerContext,
@@ -102,6 +104,15 @@ export interface SpeakerOptions {
 type Config<S> = KubernetesObject & ConfigObject<S>;
 
 const GROUP = "metallb.io";
+
+/** The kinds whose problems a speaker reports (the controller reports the pools'). */
+const SPEAKER_KINDS: ReadonlySet<ConfigKind> = new Set([
+  "L2Advertisement",
+  "BGPAdvertisement",
+  "BGPPeer",
+  "BFDProfile",
+  "Community",
+]);
 const BASIC_AUTH_ONLY = "type=kubernetes.io/basic-auth";
 
 function nodeIpv4(snap: ClusterSnapshot, node: string): { ipv4?: string } {
@@ -328,7 +339,8 @@ export class Speaker {
     this.lastLive = [...live].sort().join(",");
     const { node } = this.opts;
 
-    const election = electOwners(electionInput(snap, live));
+    const config = configOf(snap, this.opts.namespace);
+    const election = electOwners(electionInput(snap, config, live));
     const owned = election.placements.filter((p) => p.owner === node);
     const before = this.placed;
     this.placed = new Set(election.placements.map((p) => p.ip));
@@ -339,12 +351,12 @@ export class Speaker {
         for (const s of o.services)
           l2ByService.set(s, [...new Set([...(l2ByService.get(s) ?? []), ...o.interfaces])]);
 
-    const input = desiredInput(snap, node);
+    const input = desiredInput(snap, config, node);
     const desired = input
       ? desiredRoutes(input)
       : { routes: new Map<string, DesiredRoute[]>(), problems: [] };
     const peerProblems = await this.opts.bgp.apply(
-      snap.bgpPeers.map((p) => ({ name: p.metadata?.name ?? "", spec: p.spec })),
+      config.peers,
       desired.routes,
       { name: node, ...nodeIpv4(snap, node) },
       this.peerContext(),
@@ -371,9 +383,10 @@ export class Speaker {
 
     // Reporting goes through the API server; it must never hold up the next pass (a failover
     // cannot wait for a slow API server). Only the latest outcome is worth reporting.
-    const problems: ConfigProblem[] = [
+    const problems: Problem[] = [
+      ...config.problems.filter((p) => SPEAKER_KINDS.has(p.kind) && p.severity === "error"),
       ...desired.problems,
-      ...peerProblems.map((p) => ({ kind: "BGPPeer", name: p.peer, message: p.message })),
+      ...peerProblems.map((p) => problem("BGPPeer", p.peer, [], p.message, "")),
     ];
     this.nextReport = () => this.report(snap, problems, l2Outcomes, l2ByService, bgpByService);
     this.reporting ??= this.reportLoop();
@@ -407,7 +420,7 @@ export class Speaker {
 
   private async report(
     snap: ClusterSnapshot,
-    problems: ConfigProblem[],
+    problems: Problem[],
     l2Outcomes: L2AddressOutcome[],
     l2ByService: Map<string, string[]>,
     bgpByService: Map<string, string[]>,
@@ -446,7 +459,7 @@ export class Speaker {
    * ConfigurationState "speaker-<node>": whether this node's speaker could apply the whole
    * configuration, with every problem listed; written only when it changes.
    */
-  private async writeConfigurationState(problems: ConfigProblem[]): Promise<void> {
+  private async writeConfigurationState(problems: Problem[]): Promise<void> {
     const status = configurationState(problems, this.configState?.status, new Date());
     const text = JSON.stringify(status);
     if (text === this.configState?.text) return;

@@ -2,6 +2,7 @@
 // RFC 8092): typed values, their wire form, and the per-attribute error handling of RFC 7606
 // §7 — a malformed attribute is either discarded or makes the UPDATE "treat-as-withdraw";
 // only a malformed MP_REACH/MP_UNREACH (whose NLRI cannot be located) resets the session.
+import type { LargeCommunity } from "../../../api/formats/community.js";
 import type { Family } from "../../../api/formats/ip.js";
 import { BgpError, ErrorCode, UpdateError } from "../errors.js";
 import { Reader, Writer } from "./bytes.js";
@@ -59,11 +60,7 @@ export const attrName = (code: number): string => ATTR_NAMES[code] ?? `attribute
 
 export const Origin = { Igp: 0, Egp: 1, Incomplete: 2 } as const;
 
-export interface LargeCommunity {
-  global: number;
-  local1: number;
-  local2: number;
-}
+export type { LargeCommunity };
 
 export type PathAttribute =
   | { type: "origin"; origin: number }
