@@ -13,6 +13,7 @@ import { significant } from "./lib/figures.js";
 import { IpWatch } from "./lib/ip-watch.js";
 import { createPool, startCluster, withRetry } from "./lib/kube.js";
 import { Stack } from "./lib/stack.js";
+import { mapBounded } from "../src/lib/bounded.js";
 
 const BIN = join(import.meta.dirname, "../bin/metallb-ts.js");
 const NS = "bench";
@@ -48,15 +49,6 @@ function procMiB(pid: number, field: "VmHWM" | "VmRSS"): number {
 /** Nearest-rank percentile of sorted values. */
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-
-/** Runs work(0..n-1) with at most `limit` calls in flight. */
-async function bounded(n: number, limit: number, work: (i: number) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < n) await work(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
-}
 
 /** Fails fast with the log's tail if the controller dies while we wait for it. */
 async function whileAlive<T>(controller: Managed, what: Promise<T>): Promise<T> {
@@ -108,8 +100,7 @@ async function burst(n: number, ctx: BenchContext): Promise<void> {
     let retries = 0;
     ctx.log(`${n} Services: creating, ${CONCURRENCY} in flight`);
     const t0 = performance.now();
-    await bounded(n, CONCURRENCY, async (i) => {
-      const name = names[i] ?? "";
+    await mapBounded(names, CONCURRENCY, async (name) => {
       const r = await withRetry(`create Service ${NS}/${name}`, () =>
         core.createNamespacedService({ namespace: NS, body: service(name) }),
       );

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx); the OCI images ship a bundle of the same entry point
-// (src/runtime/bin.ts) instead.
+// Runs the TypeScript sources directly (tsx): the runtime's commands and the GitOps tooling. The
+// OCI images ship a bundle of the runtime's entry point (src/runtime/bin.ts) instead.
 import { register } from "tsx/esm/api";
 
 register();
-await import("../src/runtime/bin.ts");
+await import("../src/bin.ts");

@@ -1,4 +1,4 @@
-// L2Announcers on a node with two interfaces on two segments: each interface answers for its own
+// NodeAnnouncers on a node with two interfaces on two segments: each interface answers for its own
 // addresses only, an interface that cannot be opened does not stop the others, and closing an
 // interface keeps its counts in the per-address totals.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,7 +49,7 @@ afterAll(async () => {
   await lab?.destroy();
 });
 
-describe("L2Announcers", () => {
+describe("NodeAnnouncers", () => {
   it("answers each address on its own interface, and reports interfaces it cannot open", async () => {
     const failures = await apply({ eth0: [A], eth1: [B], nosuch0: [A] });
     expect(failures).toEqual([

@@ -13,7 +13,7 @@ import {
   announcedCondition,
   l2Statuses,
   planStatuses,
-  stampConditions,
+  stampStatusConditions,
   statusName,
   type L2AddressOutcome,
   type L2Problem,
@@ -224,9 +224,9 @@ describe("status plan", () => {
   it("keeps a condition's lastTransitionTime while its status stays, so nothing is rewritten", () => {
     const wanted = l2Statuses("n1", [ok("192.0.2.1", ["ns/a"], ["eth0"])]);
     const name = wanted[0]!.name;
-    const first = stampConditions(wanted, new Map(), "2026-01-01T00:00:00.000Z");
+    const first = stampStatusConditions(wanted, new Map(), "2026-01-01T00:00:00.000Z");
     const stored = new Map([[name, first[0]!.status]]);
-    const again = stampConditions(wanted, stored, "2026-01-01T00:05:00.000Z");
+    const again = stampStatusConditions(wanted, stored, "2026-01-01T00:05:00.000Z");
     expect(again).toEqual(first);
     expect(planStatuses(again, stored).put).toEqual([]);
     const failed = l2Statuses("n1", [
@@ -237,7 +237,7 @@ describe("status plan", () => {
         problems: [{ reason: "IPConflict", message: "m" }],
       },
     ]);
-    const changed = stampConditions(failed, stored, "2026-01-01T00:05:00.000Z");
+    const changed = stampStatusConditions(failed, stored, "2026-01-01T00:05:00.000Z");
     expect(changed[0]!.status.conditions).toEqual([
       expect.objectContaining({ status: "False", lastTransitionTime: "2026-01-01T00:05:00.000Z" }),
     ]);

@@ -29,3 +29,17 @@ export interface KindDef {
 }
 
 export const v1beta1Only: KindVersion[] = [{ name: "v1beta1", storage: true }];
+
+/** The version objects are written and watched in (the storage version). */
+export function storageVersion(def: KindDef): string {
+  const v = def.versions.find((x) => x.storage) ?? def.versions[def.versions.length - 1];
+  if (!v) throw new Error(`${def.kind} declares no version`);
+  return v.name;
+}
+
+/** "metallb.io/v1beta2" */
+export const apiVersionOf = (def: KindDef): string => `${GROUP}/${storageVersion(def)}`;
+
+/** The REST path of a kind's objects in a namespace. */
+export const apiPathOf = (def: KindDef, namespace: string): string =>
+  `/apis/${GROUP}/${storageVersion(def)}/namespaces/${namespace}/${def.plural}`;

@@ -1,6 +1,7 @@
 // The chart's default values (charts/metallb-ts/values.yaml is rendered from this object). The
 // hardening lives here too; helm-values/hardened-values.yaml pins the same fields in GitOps.
 import type { ContainerSecurityContext, Values } from "./schema.js";
+import { DEFAULT_PORTS } from "../ports.js";
 
 /** Images default to the package version; a digest, when set, pins them. */
 export function defaultValues(version: string): Values {
@@ -19,8 +20,8 @@ export function defaultValues(version: string): Values {
       logLevel: "info",
       leaseDuration: 15,
       loadBalancerClass: "",
-      metricsPort: 7472,
-      healthPort: 7473,
+      metricsPort: DEFAULT_PORTS.controllerMetrics,
+      healthPort: DEFAULT_PORTS.controllerHealth,
       podDisruptionBudget: { minAvailable: 1 },
       resources: {
         requests: { cpu: "50m", memory: "96Mi" },
@@ -40,9 +41,9 @@ export function defaultValues(version: string): Values {
     speaker: {
       image: { repository: "metallb-ts-speaker", tag: version, digest: "" },
       logLevel: "info",
-      metricsPort: 7474,
-      healthPort: 7475,
-      heartbeatPort: 7946,
+      metricsPort: DEFAULT_PORTS.speakerMetrics,
+      healthPort: DEFAULT_PORTS.speakerHealth,
+      heartbeatPort: DEFAULT_PORTS.heartbeat,
       resources: {
         requests: { cpu: "50m", memory: "96Mi" },
         limits: { cpu: "500m", memory: "256Mi" },

@@ -21,6 +21,7 @@ import { mergeValues } from "./merge.js";
 import { objectProblems } from "./objects.js";
 import { checkOverride, reportLines } from "./override-check.js";
 import { error, formatProblem, type Problem } from "./problem.js";
+import { mapBounded } from "../../lib/bounded.js";
 
 export interface ValidateResult {
   lines: string[];
@@ -120,24 +121,6 @@ async function checkCluster(root: string, cluster: string, base: Values): Promis
   return [...reportLines(overrideFile, report), ...outputs.flat()];
 }
 
-/** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
-async function pooled<T, R>(
-  items: T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 export async function validateTree(path: string, concurrency = 2): Promise<ValidateResult> {
   const { root, clusters } = locate(path);
   const lines: string[] = [];
@@ -180,7 +163,7 @@ export async function validateTree(path: string, concurrency = 2): Promise<Valid
         kustomizeBuild(join(root, BASE_DIR)),
       )),
     );
-    for (const clusterLines of await pooled(clusters, concurrency, (c) =>
+    for (const clusterLines of await mapBounded(clusters, concurrency, (c) =>
       checkCluster(root, c, base),
     ))
       lines.push(...clusterLines);

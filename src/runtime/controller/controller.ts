@@ -1,23 +1,26 @@
-// The controller's shell: watches Services, Namespaces and IPAddressPools, feeds the allocator,
-// and writes the outcome to Service status, the ip-allocated-from-pool annotation and Events.
+// The controller's shell: its stores (Services, Namespaces, IPAddressPools) feed the allocator;
+// what to write for a Service and for a pool comes from pure functions (service-writes.ts,
+// pool-status.ts, the model); the writes go through the ClusterWriter.
+import type { V1Namespace, V1Service } from "@kubernetes/client-node";
 import {
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  makeInformer,
-  setHeaderOptions,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  type V1Namespace,
-  type V1Service,
-} from "@kubernetes/client-node";
-import type { IPAddressPoolSpec } from "../../api/kinds/ipaddresspool.js";
-import { formatIp, parseIp, type Ip } from "../../api/formats/ip.js";
-import { writeStatusObject } from "../kube/status-object.js";
+  IPAddressPoolKind,
+  type IPAddressPoolSpec,
+  type IPAddressPoolStatus,
+} from "../../api/kinds/ipaddresspool.js";
+import { apiVersionOf } from "../../api/kinds/kind.js";
+import { ConfigurationStateKind } from "../../api/kinds/status-kinds.js";
+import type { ConfigurationStateStatus } from "../../api/kinds/status-kinds.js";
+import { parseIp, type Ip } from "../../api/formats/ip.js";
+import { REASON } from "../../api/reasons.js";
+import { ANNOTATION } from "../../api/service.js";
+import { mapBounded } from "../../lib/bounded.js";
+import { formatField, parseConfig, serviceKey, type Problem } from "../../model/index.js";
+import { configurationState } from "../kube/configuration-state.js";
 import { EventRecorder, serviceRef, type ObjectRef } from "../kube/events.js";
+import { startAll, stopAll, type Store } from "../kube/store.js";
+import type { ConfigObject } from "../kube/stores.js";
+import { writeStatusObject, type ClusterWriter } from "../kube/writer.js";
 import type { Logger } from "../log.js";
-import { startWithRetry, type Watched } from "../kube/informers.js";
 import type { ControllerMetrics } from "../metrics/controller-metrics.js";
 import {
   Allocator,
@@ -25,15 +28,22 @@ import {
   type Result,
   type ServiceRequest,
 } from "./allocator/allocator.js";
-import { ANNOTATION } from "../../api/service.js";
-import { formatField, parseConfig, serviceKey } from "../../model/index.js";
+import { poolStatus } from "./pool-status.js";
 import { toRequest } from "./service-request.js";
+import { serviceWrites, statusIps } from "./service-writes.js";
 
 /** The ConfigurationState object the controller reports its verdict on the configuration in. */
 export const CONFIGURATION_STATE_NAME = "controller";
 
+export interface ControllerStores {
+  services: Store<V1Service>;
+  namespaces: Store<V1Namespace>;
+  pools: Store<ConfigObject<IPAddressPoolSpec> & { status?: IPAddressPoolStatus }>;
+}
+
 export interface ControllerOptions {
-  kc: KubeConfig;
+  stores: ControllerStores;
+  writer: ClusterWriter;
   /** Where the configuration (IPAddressPools) lives. */
   namespace: string;
   lbClass?: string;
@@ -41,101 +51,58 @@ export interface ControllerOptions {
   metrics?: ControllerMetrics;
 }
 
-interface PoolObject extends KubernetesObject {
-  spec: IPAddressPoolSpec;
-}
-
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
-
-const statusIps = (svc: V1Service): string[] =>
-  (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? "").filter(Boolean);
-
 /** API writes in flight at once while draining the queue. */
 const WRITERS = 16;
-
-/** Runs fn over items, at most `limit` at a time, starting them in order. */
-async function bounded<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 const creation = (svc: V1Service): number =>
   new Date(svc.metadata?.creationTimestamp ?? 0).getTime();
 
-export class ServiceController {
+export class Controller {
   private readonly alloc = new Allocator();
-  private readonly core: CoreV1Api;
   private readonly events: EventRecorder;
-  private readonly services: Watched<V1Service>;
-  private readonly namespaces: Watched<V1Namespace>;
-  private readonly pools: Watched<PoolObject>;
   private readonly queue = new Set<string>();
-  private readonly custom: CustomObjectsApi;
   /** Pool status last written, by pool name, to skip writes that change nothing. */
-  private readonly poolStatus = new Map<string, string>();
+  private readonly poolStatus = new Map<string, { status: IPAddressPoolStatus; text: string }>();
   /** Problems found in each pool (invalid entries, overlaps), by pool name. */
   private poolProblems = new Map<string, string[]>();
+  private problems: Problem[] = [];
   /** An IPAddressPool has existed since start (see mayClear). */
   private sawPools = false;
-  /** When each pool's Valid condition last changed, by pool name. */
-  private readonly validSince = new Map<string, { valid: boolean; since: string }>();
-  private lastSummary: string | undefined;
+  private configState: { status: ConfigurationStateStatus; text: string } | undefined;
+  /**
+   * Service fields written but not yet seen in the store (its watch lags the write's response):
+   * the value the store showed then and the value written, by "key\0field". Without this, a
+   * Service re-queued by its own status update would be written again from the stale cache.
+   */
+  private readonly unseen = new Map<string, { from: string; to: string }>();
   private draining: Promise<void> | undefined;
   private stopped = false;
   /** True once every existing assignment is restored and the first pass has run. */
   private synced = false;
 
   constructor(private readonly opts: ControllerOptions) {
-    const { kc, namespace } = opts;
-    this.core = kc.makeApiClient(CoreV1Api);
-    const custom = kc.makeApiClient(CustomObjectsApi);
-    this.custom = custom;
-    this.events = new EventRecorder(kc, "metallb-controller", opts.log);
-    this.services = makeInformer(kc, "/api/v1/services", () =>
-      this.core.listServiceForAllNamespaces(),
-    );
-    this.namespaces = makeInformer(kc, "/api/v1/namespaces", () => this.core.listNamespace());
-    this.pools = makeInformer(
-      kc,
-      `/apis/metallb.io/v1beta1/namespaces/${namespace}/ipaddresspools`,
-      () =>
-        custom.listNamespacedCustomObject({
-          group: "metallb.io",
-          version: "v1beta1",
-          namespace,
-          plural: "ipaddresspools",
-        }) as Promise<KubernetesListObject<PoolObject>>,
-    );
+    this.events = new EventRecorder(opts.writer, "metallb-controller", opts.log);
+  }
+
+  private get stores(): ControllerStores {
+    return this.opts.stores;
   }
 
   /** Loads everything, claims existing assignments, then assigns the rest and keeps watching. */
   async start(): Promise<void> {
-    for (const inf of [this.pools, this.namespaces, this.services] as Watched<KubernetesObject>[]) {
-      inf.on("error", (err: unknown) => {
-        if (this.stopped) return;
-        this.opts.log.warn("watch failed; restarting it", { error: String(err) });
-        setTimeout(() => void inf.start().catch(() => undefined), 1000);
-      });
-      await startWithRetry(inf, this.opts.log, () => this.stopped);
-    }
+    const { services, namespaces, pools } = this.stores;
+    await startAll([pools, namespaces, services]);
     this.syncPools();
     this.restore();
-    this.services.on("add", (s) => this.enqueue(serviceKey(s)));
-    this.services.on("update", (s) => this.enqueue(serviceKey(s)));
-    this.services.on("delete", (s) => this.onDelete(s));
+    services.on("add", (s) => this.enqueue(serviceKey(s)));
+    services.on("update", (s) => this.enqueue(serviceKey(s)));
+    services.on("delete", (s) => this.onDelete(s));
     for (const ev of ["add", "update", "delete"] as const) {
-      this.pools.on(ev, () => {
+      pools.on(ev, () => {
         this.syncPools();
         this.enqueueAll();
       });
-      this.namespaces.on(ev, (ns) => this.enqueueNamespace(ns.metadata?.name ?? ""));
+      namespaces.on(ev, (ns) => this.enqueueNamespace(ns.metadata?.name ?? ""));
     }
     this.enqueueAll();
     await this.drain();
@@ -150,16 +117,26 @@ export class ServiceController {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const inf of [this.services, this.namespaces, this.pools] as Watched<KubernetesObject>[]) {
-      await inf.stop();
-    }
+    const { services, namespaces, pools } = this.stores;
+    await stopAll([services, namespaces, pools]);
     await this.draining;
   }
 
+  /** Whether Services are queued or being reconciled. */
+  busy(): boolean {
+    return this.queue.size > 0 || this.draining !== undefined;
+  }
+
+  /** Waits until every queued Service has been reconciled and the statuses written. */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
   private syncPools(): void {
+    const objects = this.stores.pools.list();
     const config = parseConfig(
       {
-        pools: this.pools.list().map((o) => ({
+        pools: objects.map((o) => ({
           name: o.metadata?.name ?? "",
           ...(o.metadata?.labels ? { labels: o.metadata.labels } : {}),
           spec: o.spec,
@@ -167,33 +144,34 @@ export class ServiceController {
       },
       { namespace: this.opts.namespace },
     );
-    const pools = config.pools;
+    this.problems = config.problems.filter(
+      (p) => p.kind === "IPAddressPool" && p.severity === "error",
+    );
     const problems = new Map<string, string[]>();
-    for (const p of config.problems) {
-      if (p.kind !== "IPAddressPool" || p.severity !== "error") continue;
+    for (const p of this.problems) {
       const line = `${formatField(p.field)}: ${p.message}`;
       problems.set(p.name, [...(problems.get(p.name) ?? []), line]);
     }
     this.poolProblems = problems;
-    if (this.pools.list().length) this.sawPools = true;
+    if (objects.length) this.sawPools = true;
     for (const [name, msgs] of problems) {
       this.opts.log.warn("IPAddressPool has problems", { pool: name, problems: msgs });
       void this.events.record(
         this.poolRef(name),
         "Warning",
-        "InvalidConfiguration",
+        REASON.invalidConfiguration,
         msgs.join("; "),
       );
     }
     // Invalid pools are left out; overlapping ones stay usable (no address is handed out twice).
-    for (const key of this.alloc.setPools(pools)) this.enqueue(key);
+    for (const key of this.alloc.setPools(config.pools)) this.enqueue(key);
   }
 
   private poolRef(name: string): ObjectRef {
-    const obj = this.pools.get(name, this.opts.namespace);
+    const obj = this.stores.pools.get(name, this.opts.namespace);
     return {
-      apiVersion: "metallb.io/v1beta1",
-      kind: "IPAddressPool",
+      apiVersion: apiVersionOf(IPAddressPoolKind),
+      kind: IPAddressPoolKind.kind,
       namespace: this.opts.namespace,
       name,
       ...(obj?.metadata?.uid ? { uid: obj.metadata.uid } : {}),
@@ -218,7 +196,7 @@ export class ServiceController {
 
   /** Claims the addresses recorded in Service statuses, oldest Service first. */
   private restore(): void {
-    const all = [...this.services.list()].sort(
+    const all = [...this.stores.services.list()].sort(
       (a, b) => creation(a) - creation(b) || (serviceKey(a) < serviceKey(b) ? -1 : 1),
     );
     for (const svc of all) {
@@ -235,7 +213,7 @@ export class ServiceController {
   }
 
   private namespaceLabels(svc: V1Service): Record<string, string> {
-    return this.namespaces.get(svc.metadata?.namespace ?? "")?.metadata?.labels ?? {};
+    return this.stores.namespaces.get(svc.metadata?.namespace ?? "")?.metadata?.labels ?? {};
   }
 
   private enqueue(key: string): void {
@@ -244,12 +222,12 @@ export class ServiceController {
   }
 
   private enqueueAll(): void {
-    for (const s of this.services.list()) this.queue.add(serviceKey(s));
+    for (const s of this.stores.services.list()) this.queue.add(serviceKey(s));
     void this.drain();
   }
 
   private enqueueNamespace(ns: string): void {
-    for (const s of this.services.list(ns)) this.queue.add(serviceKey(s));
+    for (const s of this.stores.services.list(ns)) this.queue.add(serviceKey(s));
     void this.drain();
   }
 
@@ -258,12 +236,14 @@ export class ServiceController {
     const had = this.alloc.assignment(key);
     this.alloc.release(key);
     this.events.forget(serviceRef(svc));
+    this.unseen.delete(`${key}\u0000ingress`);
+    this.unseen.delete(`${key}\u0000pool`);
     // Freed addresses may let waiting Services in.
     if (had) this.enqueuePending();
   }
 
   private enqueuePending(): void {
-    for (const s of this.services.list()) {
+    for (const s of this.stores.services.list()) {
       if (!this.alloc.assignment(serviceKey(s))) this.queue.add(serviceKey(s));
     }
     void this.drain();
@@ -280,7 +260,7 @@ export class ServiceController {
         while (this.queue.size && !this.stopped) {
           const batch = [...this.queue].sort();
           this.queue.clear();
-          await bounded(batch, WRITERS, (key) =>
+          await mapBounded(batch, WRITERS, (key) =>
             this.reconcile(key).catch((err: unknown) => {
               this.opts.log.error("reconcile failed; will retry", {
                 service: key,
@@ -303,7 +283,7 @@ export class ServiceController {
 
   private async reconcile(key: string): Promise<void> {
     const [namespace = "", name = ""] = key.split("/");
-    const svc = this.services.get(name, namespace);
+    const svc = this.stores.services.get(name, namespace);
     if (!svc) {
       this.alloc.release(key);
       return;
@@ -316,52 +296,56 @@ export class ServiceController {
       }
       return;
     }
-    const ref = serviceRef(svc);
     // Decide before the first await: the order of decisions is the order of the batch.
     const result = verdict.kind === "invalid" ? undefined : this.decide(key, svc, verdict.request);
-    for (const w of verdict.warnings)
-      await this.events.record(ref, "Warning", "deprecatedAnnotation", w);
-    if (result?.ok) {
-      const ips = result.assignment.ips.map(formatIp);
-      if (ips.join(",") !== statusIps(svc).join(",")) {
-        await this.writeStatus(svc, ips);
-        await this.events.record(
-          ref,
-          "Normal",
-          "IPAllocated",
-          `Assigned IP ${JSON.stringify(ips)}`,
-        );
-        this.opts.log.info("assigned", { service: key, ips, pool: result.assignment.pool });
+    const ref = serviceRef(svc);
+    const { writer } = this.opts;
+    const shown = {
+      ingress: statusIps(svc).join(","),
+      pool: svc.metadata?.annotations?.[ANNOTATION.allocatedFromPool] ?? "",
+    };
+    for (const w of serviceWrites(svc, key, verdict, result, this.mayClear())) {
+      if (w.kind === "ingress") {
+        const to = w.ips.join(",");
+        if (this.alreadyWritten(key, "ingress", shown.ingress, to)) continue;
+        await writer.serviceIngress(namespace, name, w.ips);
+        this.unseen.set(`${key}\u0000ingress`, { from: shown.ingress, to });
+        if (w.ips.length && result?.ok)
+          this.opts.log.info("assigned", {
+            service: key,
+            ips: w.ips,
+            pool: result.assignment.pool,
+          });
+      } else if (w.kind === "poolAnnotation") {
+        const to = w.pool ?? "";
+        if (this.alreadyWritten(key, "pool", shown.pool, to)) continue;
+        await writer.serviceAnnotations(namespace, name, {
+          [ANNOTATION.allocatedFromPool]: w.pool,
+        });
+        this.unseen.set(`${key}\u0000pool`, { from: shown.pool, to });
+      } else {
+        const recorded = await this.events.record(ref, w.type, w.reason, w.message);
+        if (recorded && w.failure !== undefined) {
+          this.opts.log.warn("allocation failed", { service: key, reason: w.message });
+          this.opts.metrics?.allocationFailures.inc({ reason: w.failure });
+        }
       }
-      if (svc.metadata?.annotations?.[ANNOTATION.allocatedFromPool] !== result.assignment.pool) {
-        await this.writePoolAnnotation(svc, result.assignment.pool);
-      }
-      return;
     }
-    const why =
-      verdict.kind === "invalid" ? verdict.message : result && !result.ok ? result.message : "";
-    const reason =
-      verdict.kind === "invalid" ? "InvalidRequest" : result && !result.ok ? result.reason : "";
-    const recorded = await this.events.record(
-      ref,
-      "Warning",
-      "AllocationFailed",
-      `Failed to allocate IP for "${key}": ${why}`,
-    );
-    if (recorded) {
-      this.opts.log.warn("allocation failed", { service: key, reason: why });
-      this.opts.metrics?.allocationFailures.inc({ reason });
+  }
+
+  /**
+   * Whether `wanted` was written already and the store just does not show it yet. Once the store
+   * shows the written value, or a value nobody here wrote (a user's edit), it is the truth again.
+   */
+  private alreadyWritten(key: string, field: string, shown: string, wanted: string): boolean {
+    const k = `${key}\u0000${field}`;
+    const u = this.unseen.get(k);
+    if (!u) return false;
+    if (shown !== u.from) {
+      this.unseen.delete(k);
+      return false;
     }
-    if (statusIps(svc).length && this.mayClear()) {
-      await this.writeStatus(svc, []);
-      await this.writePoolAnnotation(svc, null);
-      await this.events.record(
-        ref,
-        "Warning",
-        "ClearAssignment",
-        `Cleared the previous assignment: ${why}`,
-      );
-    }
+    return u.to === wanted;
   }
 
   /**
@@ -371,51 +355,22 @@ export class ServiceController {
    * a pool holds it. Pools the user deleted, though, take their addresses with them (upstream).
    */
   private mayClear(): boolean {
-    return this.alloc.poolCount() > 0 || (this.pools.list().length === 0 && this.sawPools);
-  }
-
-  /** The Valid condition of a pool; its transition time moves only when its status flips. */
-  private validCondition(name: string): object {
-    const problems = this.poolProblems.get(name) ?? [];
-    const valid = problems.length === 0;
-    const prev = this.validSince.get(name);
-    const since = prev && prev.valid === valid ? prev.since : new Date().toISOString();
-    this.validSince.set(name, { valid, since });
-    return {
-      type: "Valid",
-      status: valid ? "True" : "False",
-      reason: valid ? "Valid" : "InvalidConfiguration",
-      message: valid ? "no conflict with other pools" : problems.join("; "),
-      lastTransitionTime: since,
-    };
+    return this.alloc.poolCount() > 0 || (this.stores.pools.list().length === 0 && this.sawPools);
   }
 
   private async writePoolStatuses(): Promise<void> {
-    const cap = (n: bigint) =>
-      Number(n > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : n);
-    for (const obj of this.pools.list()) {
+    const now = new Date().toISOString();
+    for (const obj of this.stores.pools.list()) {
       const name = obj.metadata?.name ?? "";
       const u = this.alloc.usage(name);
-      const status = {
-        ...(u
-          ? {
-              assignedIPv4: u.assignedIPv4,
-              assignedIPv6: u.assignedIPv6,
-              availableIPv4: cap(u.availableIPv4),
-              availableIPv6: cap(u.availableIPv6),
-            }
-          : {}),
-        conditions: [this.validCondition(name)],
-      };
+      const before = this.poolStatus.get(name)?.status ?? obj.status;
+      const status = poolStatus(u, this.poolProblems.get(name) ?? [], before, now);
       this.recordPoolMetrics(name, u);
       const text = JSON.stringify(status);
-      if (this.poolStatus.get(name) === text) continue;
+      if (this.poolStatus.get(name)?.text === text) continue;
       try {
-        await this.custom.patchNamespacedCustomObjectStatus(
-          { ...this.configTarget("ipaddresspools"), name, body: { status } },
-          mergePatch,
-        );
-        this.poolStatus.set(name, text);
+        await this.opts.writer.patchStatus(IPAddressPoolKind, this.opts.namespace, name, status);
+        this.poolStatus.set(name, { status, text });
       } catch (err) {
         this.opts.log.warn("could not write pool status", { pool: name, error: String(err) });
       }
@@ -435,67 +390,35 @@ export class ServiceController {
   }
 
   private forgetDeletedPools(): void {
+    const live = new Set(this.stores.pools.list().map((p) => p.metadata?.name ?? ""));
+    for (const name of this.poolStatus.keys()) if (!live.has(name)) this.poolStatus.delete(name);
     const m = this.opts.metrics;
     if (!m) return;
-    const live = new Set(this.pools.list().map((p) => p.metadata?.name ?? ""));
     for (const metric of [m.addressesInUse, m.addressesTotal, m.poolProblems])
       metric.retain((l) => live.has(l.pool ?? ""));
     m.configStale.set({}, this.poolProblems.size ? 1 : 0);
   }
 
-  private configTarget(plural: string) {
-    return { group: "metallb.io", version: "v1beta1", namespace: this.opts.namespace, plural };
-  }
-
   /** ConfigurationState "controller": Valid, or Invalid with every problem listed. */
   private async writeConfigurationState(): Promise<void> {
-    const problems = [...this.poolProblems]
-      .sort()
-      .map(([pool, msgs]) => `IPAddressPool ${pool}: ${msgs.join("; ")}`);
-    const status = {
-      result: problems.length ? "Invalid" : "Valid",
-      errorSummary: problems.join("\n"),
-    };
+    const status = configurationState(
+      this.problems,
+      this.configState?.status,
+      new Date(),
+      "every IPAddressPool was applied",
+    );
     const text = JSON.stringify(status);
-    if (text === this.lastSummary) return;
+    if (text === this.configState?.text) return;
     try {
       await writeStatusObject(
-        this.custom,
-        {
-          namespace: this.opts.namespace,
-          plural: "configurationstates",
-          kind: "ConfigurationState",
-          name: CONFIGURATION_STATE_NAME,
-        },
+        this.opts.writer,
+        ConfigurationStateKind,
+        { namespace: this.opts.namespace, name: CONFIGURATION_STATE_NAME },
         status,
       );
-      this.lastSummary = text;
+      this.configState = { status, text };
     } catch (err) {
       this.opts.log.warn("could not write ConfigurationState", { error: String(err) });
     }
-  }
-
-  private async writeStatus(svc: V1Service, ips: string[]): Promise<void> {
-    await this.core.patchNamespacedServiceStatus(
-      {
-        name: svc.metadata?.name ?? "",
-        namespace: svc.metadata?.namespace ?? "",
-        body: {
-          status: { loadBalancer: { ingress: ips.length ? ips.map((ip) => ({ ip })) : null } },
-        },
-      },
-      mergePatch,
-    );
-  }
-
-  private async writePoolAnnotation(svc: V1Service, pool: string | null): Promise<void> {
-    await this.core.patchNamespacedService(
-      {
-        name: svc.metadata?.name ?? "",
-        namespace: svc.metadata?.namespace ?? "",
-        body: { metadata: { annotations: { [ANNOTATION.allocatedFromPool]: pool } } },
-      },
-      mergePatch,
-    );
   }
 }

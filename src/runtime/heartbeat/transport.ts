@@ -8,8 +8,6 @@ import type { Logger } from "../log.js";
 import { checkKey, encodeHeartbeat, verifyHeartbeat, type RejectReason } from "./codec.js";
 import { PeerTable, type PeerEvent, type RefuseReason } from "./peers.js";
 
-export const DEFAULT_HEARTBEAT_PORT = 7946;
-
 export interface HeartbeatPeer {
   node: string;
   address: string;
@@ -20,7 +18,7 @@ export interface HeartbeatOptions {
   node: string;
   key: Uint8Array;
   /** UDP port to listen on (both families) and the default port of peers. */
-  port?: number;
+  port: number;
   intervalMs?: number;
   missed?: number;
   maxSkewMs?: number;
@@ -67,7 +65,7 @@ export class HeartbeatTransport {
   /** Binds the port on IPv4 and (when the node has it) IPv6, and starts sending. */
   static async start(opts: HeartbeatOptions): Promise<HeartbeatTransport> {
     const t = new HeartbeatTransport(opts);
-    const port = opts.port ?? DEFAULT_HEARTBEAT_PORT;
+    const port = opts.port;
     await t.bind(4, port, "0.0.0.0");
     await t
       .bind(6, port, "::")
@@ -151,16 +149,11 @@ export class HeartbeatTransport {
       return Promise.resolve();
     }
     return new Promise((resolve) =>
-      s.socket.send(
-        packet,
-        peer.port ?? this.opts.port ?? DEFAULT_HEARTBEAT_PORT,
-        peer.address,
-        (err) => {
-          if (err) this.counts.sendErrors++;
-          else this.counts.sent++;
-          resolve();
-        },
-      ),
+      s.socket.send(packet, peer.port ?? this.opts.port, peer.address, (err) => {
+        if (err) this.counts.sendErrors++;
+        else this.counts.sent++;
+        resolve();
+      }),
     );
   }
 

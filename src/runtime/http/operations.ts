@@ -5,14 +5,6 @@ import type { Logger } from "../log.js";
 import type { Registry } from "../metrics/registry.js";
 import { listen, probeRoute, type Probe } from "./server.js";
 
-/** Parses a port flag; 0 means "off". Writes the problem to stderr and returns undefined. */
-export function portFlag(command: string, flag: string, text: string): number | undefined {
-  const port = Number(text);
-  if (Number.isInteger(port) && port >= 0 && port <= 65535) return port;
-  process.stderr.write(`metallb-ts ${command}: --${flag} must be a port 0-65535, not "${text}"\n`);
-  return undefined;
-}
-
 /** Starts the servers; undefined (after logging why) when a port cannot be bound. */
 export async function serveOperations(
   log: Logger,

@@ -1,4 +1,4 @@
-// L2Announcer: answers ARP and NDP for the addresses this node owns on one interface, announces
+// InterfaceAnnouncer: answers ARP and NDP for the addresses this node owns on one interface, announces
 // takeovers (gratuitous ARP, unsolicited NA) and probes addresses for conflicts before use.
 // The decisions are the pure functions of responder.ts; this is the socket and timer shell.
 import { formatIp, type Ip } from "../../api/formats/ip.js";
@@ -29,7 +29,7 @@ export const DEFAULT_ANNOUNCE_AT_MS: readonly number[] = [0, 500, 1000, 2000, 40
 
 export type GratuitousArpForm = "request" | "reply";
 
-export interface L2AnnouncerOptions {
+export interface InterfaceAnnouncerOptions {
   /** Interface name; it must exist, be up and have an Ethernet address. */
   interface: string;
   announceAtMs?: readonly number[];
@@ -62,7 +62,7 @@ interface GroupMembership {
   via: "ipv6" | "mac";
 }
 
-export class L2Announcer {
+export class InterfaceAnnouncer {
   readonly interfaceName: string;
   readonly mac: string;
   /** The interface's index when opened: a deleted and re-created interface gets a new one. */
@@ -79,7 +79,7 @@ export class L2Announcer {
   private constructor(
     name: string,
     mac: string,
-    private readonly opts: L2AnnouncerOptions,
+    private readonly opts: InterfaceAnnouncerOptions,
   ) {
     this.interfaceName = name;
     this.mac = mac;
@@ -91,7 +91,7 @@ export class L2Announcer {
   }
 
   /** Opens the interface's packet socket (needs CAP_NET_RAW). Throws ENODEV-coded errors. */
-  static open(opts: L2AnnouncerOptions): L2Announcer {
+  static open(opts: InterfaceAnnouncerOptions): InterfaceAnnouncer {
     const link = links().find((l) => l.name === opts.interface);
     if (!link) {
       throw Object.assign(
@@ -110,7 +110,7 @@ export class L2Announcer {
         { code: "EAFNOSUPPORT" },
       );
     }
-    return new L2Announcer(facts.name, facts.mac, opts);
+    return new InterfaceAnnouncer(facts.name, facts.mac, opts);
   }
 
   /**
@@ -176,7 +176,7 @@ export class L2Announcer {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new Error(`L2Announcer for ${this.interfaceName} is closed`);
+    if (this.closed) throw new Error(`InterfaceAnnouncer for ${this.interfaceName} is closed`);
   }
 
   private take(text: string, ip: Ip): void {

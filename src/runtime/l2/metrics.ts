@@ -3,7 +3,7 @@ import type { Metric, Registry } from "../metrics/registry.js";
 import type { IpCounters, L2CountersSnapshot } from "./counters.js";
 
 export interface L2Metrics {
-  /** Replaces every series with the given totals (counters only grow: see L2Announcers). */
+  /** Replaces every series with the given totals (counters only grow: see NodeAnnouncers). */
   update(byIp: Record<string, IpCounters>, interfaces: readonly L2CountersSnapshot[]): void;
 }
 

@@ -1,12 +1,12 @@
-// L2Announcers: one L2Announcer per interface that has addresses to answer for, opened and closed
+// NodeAnnouncers: one InterfaceAnnouncer per interface that has addresses to answer for, opened and closed
 // as the assignment changes; what the speaker drives once it knows which addresses this node
 // owns and on which interfaces.
 import { formatIp, type Ip } from "../../api/formats/ip.js";
 import type { Logger } from "../log.js";
 import { links } from "../native/index.js";
 import {
-  L2Announcer,
-  type L2AnnouncerOptions,
+  InterfaceAnnouncer,
+  type InterfaceAnnouncerOptions,
   type ProbeOptions,
   type ProbeResult,
 } from "./interface-announcer.js";
@@ -28,10 +28,10 @@ export interface InterfaceFailure {
   message: string;
 }
 
-type SharedOptions = Omit<L2AnnouncerOptions, "interface">;
+type SharedOptions = Omit<InterfaceAnnouncerOptions, "interface">;
 
-export class L2Announcers {
-  private readonly open = new Map<string, L2Announcer>();
+export class NodeAnnouncers {
+  private readonly open = new Map<string, InterfaceAnnouncer>();
   /** Counts of announcers already closed, so the per-address totals never go backwards. */
   private readonly retired: Record<string, IpCounters> = {};
 
@@ -80,7 +80,7 @@ export class L2Announcers {
     return this.opened(name).probe(ip, opts);
   }
 
-  get(name: string): L2Announcer | undefined {
+  get(name: string): InterfaceAnnouncer | undefined {
     return this.open.get(name);
   }
 
@@ -105,16 +105,16 @@ export class L2Announcers {
     for (const [name, a] of this.open) this.retire(name, a);
   }
 
-  private opened(name: string): L2Announcer {
+  private opened(name: string): InterfaceAnnouncer {
     let a = this.open.get(name);
     if (!a) {
-      a = L2Announcer.open({ ...this.opts, interface: name });
+      a = InterfaceAnnouncer.open({ ...this.opts, interface: name });
       this.open.set(name, a);
     }
     return a;
   }
 
-  private retire(name: string, announcer: L2Announcer): void {
+  private retire(name: string, announcer: InterfaceAnnouncer): void {
     for (const [ip, c] of Object.entries(announcer.counters().perIp))
       addIpCounters((this.retired[ip] ??= zeroIpCounters()), c);
     announcer.close();

@@ -4,10 +4,9 @@
 import type { Peer } from "../../model/index.js";
 import type { Logger } from "../log.js";
 import type { DesiredRoute } from "./desired-routes.js";
-import type { PeerConfig, SessionEvent } from "../bgp/session.js";
-import { BgpSpeaker } from "../bgp/speaker.js";
+import { BgpSpeaker, type PeerConfig, type SessionEvent } from "../bgp/index.js";
 import { peerConfig, type PeerContext, type PeerProblem } from "./bgp-peer-config.js";
-import type { BgpDriver } from "./speaker.js";
+import type { BgpDriver } from "./drivers.js";
 
 export class NativeBgpDriver implements BgpDriver {
   private readonly speaker: BgpSpeaker;

@@ -1,81 +1,53 @@
-// `metallb-ts speaker`: wires the speaker shell to the native L2 and BGP drivers, heartbeats,
-// metrics and probes.
-import { PooledKubeConfig as KubeConfig } from "../kube/pooled-kubeconfig.js";
+// `metallb-ts speaker`: wires the speaker shell to the API server (stores, writer, its Lease),
+// the native L2 and BGP drivers, heartbeats, metrics and probes.
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { portFlag, serveOperations } from "../http/operations.js";
-import { isLogLevel, makeLogger } from "../log.js";
+import { BFDProfileKind } from "../../api/kinds/bfdprofile.js";
+import { BGPAdvertisementKind } from "../../api/kinds/bgpadvertisement.js";
+import { BGPPeerKind } from "../../api/kinds/bgppeer.js";
+import { CommunityKind } from "../../api/kinds/community.js";
+import { IPAddressPoolKind } from "../../api/kinds/ipaddresspool.js";
+import { L2AdvertisementKind } from "../../api/kinds/l2advertisement.js";
+import { parseIp } from "../../api/formats/ip.js";
+import { SPEAKER, parseFlags, str } from "../flags.js";
+import { HeartbeatTransport } from "../heartbeat/index.js";
+import { serveOperations } from "../http/operations.js";
+import { PooledKubeConfig } from "../kube/pooled-kubeconfig.js";
+import { StoreFactory } from "../kube/stores.js";
+import { KubeWriter } from "../kube/writer.js";
+import { l2Metrics } from "../l2/index.js";
+import { makeLogger, type LogLevel } from "../log.js";
 import { Registry } from "../metrics/registry.js";
 import { NativeBgpDriver } from "./bgp-driver.js";
-import { HeartbeatTransport } from "../heartbeat/transport.js";
 import { NativeL2Driver } from "./l2-driver.js";
-import { l2Metrics } from "../l2/metrics.js";
+import { NodeLease } from "./node-lease.js";
 import { Speaker } from "./speaker.js";
 
-export const SPEAKER_USAGE = `  speaker    announce LoadBalancer IPs from this node (ARP/NDP and BGP)
-             --node-name NAME    this node (default $NODE_NAME)
-             --kubeconfig PATH   (default: in-cluster, then $KUBECONFIG)
-             --namespace NS      where the configuration lives (default metallb-system)
-             --lb-class NAME     serve only Services with this loadBalancerClass
-             --log-level LEVEL   debug|info|warn|error (default info)
-             --metrics-port N    /metrics (default 7474; 0 turns it off)
-             --health-port N     /healthz and /readyz (default 7475; 0 turns it off)
-             --lease-duration S  speaker Lease duration in seconds (default 10)
-             --heartbeat-key-file PATH  shared key: heartbeats between speakers (off without)
-             --heartbeat-port N  UDP port (default 7946)
-             --heartbeat-address IP  address other speakers reach this one at ($HOST_IP)
-             --heartbeat-interval MS (default 100)
-             --heartbeat-missed N  intervals without a heartbeat before a peer is dead
-                                 (default 5: 500 ms at the default interval; raise it on
-                                 nodes whose CPU is often saturated)
-             --no-probe          do not probe new addresses for a foreign owner first
-`;
-
-const fail = (msg: string): number => {
-  process.stderr.write(`metallb-ts speaker: ${msg}\n`);
-  return 2;
-};
-
-export async function speakerCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      "node-name": { type: "string" },
-      kubeconfig: { type: "string" },
-      namespace: { type: "string", default: "metallb-system" },
-      "lb-class": { type: "string" },
-      "log-level": { type: "string", default: "info" },
-      "metrics-port": { type: "string", default: "7474" },
-      "health-port": { type: "string", default: "7475" },
-      "lease-duration": { type: "string", default: "10" },
-      "heartbeat-key-file": { type: "string" },
-      "heartbeat-port": { type: "string", default: "7946" },
-      "heartbeat-address": { type: "string" },
-      "heartbeat-interval": { type: "string", default: "100" },
-      "heartbeat-missed": { type: "string", default: "5" },
-      "no-probe": { type: "boolean", default: false },
-    },
-  });
-  const node = values["node-name"] ?? process.env.NODE_NAME;
+export async function speakerCommand(
+  args: string[],
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
+  const parsed = parseFlags(SPEAKER, args, out, err);
+  if (!parsed.ok) return parsed.exitCode;
+  const v = parsed.values;
+  const fail = (msg: string): number => {
+    err(`metallb-ts speaker: ${msg}\n`);
+    return 2;
+  };
+  const node = str(v, "node-name") ?? process.env.NODE_NAME;
   if (!node) return fail("--node-name (or $NODE_NAME) is required");
-  const level = values["log-level"];
-  if (!isLogLevel(level)) return fail(`--log-level must be debug, info, warn or error`);
-  const leaseSeconds = Number(values["lease-duration"]);
-  if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1)
-    return fail("--lease-duration must be whole seconds >= 1");
-  const interval = Number(values["heartbeat-interval"]);
-  if (!Number.isInteger(interval) || interval < 10)
-    return fail("--heartbeat-interval must be whole milliseconds >= 10");
-  const missed = Number(values["heartbeat-missed"]);
-  if (!Number.isInteger(missed) || missed < 2)
-    return fail("--heartbeat-missed must be a whole number >= 2");
-  const metricsPort = portFlag("speaker", "metrics-port", values["metrics-port"]);
-  const healthPort = portFlag("speaker", "health-port", values["health-port"]);
-  const hbPort = portFlag("speaker", "heartbeat-port", values["heartbeat-port"]);
-  if (metricsPort === undefined || healthPort === undefined || hbPort === undefined) return 2;
-  const log = makeLogger("speaker", level);
-  const kc = new KubeConfig();
-  if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
+  const namespace = str(v, "namespace") ?? "metallb-system";
+  const lbClass = str(v, "lb-class");
+  const leaseSeconds = Number(str(v, "lease-duration"));
+  const interval = Number(str(v, "heartbeat-interval"));
+  const missed = Number(str(v, "heartbeat-missed"));
+  const [metricsPort, healthPort, hbPort] = ["metrics-port", "health-port", "heartbeat-port"].map(
+    (f) => Number(str(v, f)),
+  ) as [number, number, number];
+  const log = makeLogger("speaker", str(v, "log-level") as LogLevel);
+  const kc = new PooledKubeConfig();
+  const kubeconfig = str(v, "kubeconfig");
+  if (kubeconfig) kc.loadFromFile(kubeconfig);
   else kc.loadFromDefault();
 
   // The drivers and heartbeats report before the shell exists; they reach it once it does.
@@ -86,10 +58,12 @@ export async function speakerCommand(args: string[]): Promise<number> {
     "Heartbeat peers seen becoming alive, dead (silent) or left (said they are leaving)",
   );
   let heartbeat: HeartbeatTransport | undefined;
-  const keyFile = values["heartbeat-key-file"];
-  const hbAddress = values["heartbeat-address"] ?? process.env.HOST_IP;
+  const keyFile = str(v, "heartbeat-key-file");
+  const hbAddress = str(v, "heartbeat-address") ?? process.env.HOST_IP;
   if (keyFile) {
     if (!hbAddress) return fail("heartbeats need --heartbeat-address (or $HOST_IP)");
+    if (!parseIp(hbAddress))
+      return fail(`--heartbeat-address (or $HOST_IP) must be an IP address, not "${hbAddress}"`);
     let key: Buffer;
     try {
       key = readFileSync(keyFile);
@@ -113,22 +87,41 @@ export async function speakerCommand(args: string[]): Promise<number> {
 
   const l2 = new NativeL2Driver({
     log,
-    probe: !values["no-probe"],
+    probe: v["no-probe"] !== true,
     onChange: () => shell.speaker?.resync(),
   });
   const bgp = new NativeBgpDriver({ log });
+  const stores = new StoreFactory(kc, log);
   const speaker = new Speaker({
-    kc,
+    stores: {
+      nodes: stores.nodes(),
+      services: stores.services(),
+      endpointSlices: stores.endpointSlices(),
+      leases: stores.leases(namespace),
+      secrets: stores.md5Secrets(namespace),
+      pools: stores.config(IPAddressPoolKind, namespace),
+      l2Advertisements: stores.config(L2AdvertisementKind, namespace),
+      bgpAdvertisements: stores.config(BGPAdvertisementKind, namespace),
+      bgpPeers: stores.config(BGPPeerKind, namespace),
+      communities: stores.config(CommunityKind, namespace),
+      bfdProfiles: stores.config(BFDProfileKind, namespace),
+    },
+    writer: new KubeWriter(kc),
+    lease: new NodeLease(kc, {
+      namespace,
+      node,
+      durationSeconds: leaseSeconds,
+      log,
+      ...(heartbeat && hbAddress ? { heartbeatAddress: hbAddress } : {}),
+    }),
     node,
-    namespace: values.namespace,
-    leaseSeconds,
+    namespace,
     log,
     l2,
     bgp,
-    ...(values["lb-class"] ? { lbClass: values["lb-class"] } : {}),
-    ...(heartbeat && hbAddress
+    ...(lbClass ? { lbClass } : {}),
+    ...(heartbeat
       ? {
-          heartbeatAddress: `${hbAddress}`,
           heartbeatState: (n: string) => heartbeat.table.state(n),
           onSpeakers: (all) =>
             heartbeat.setPeers(
@@ -195,6 +188,7 @@ export async function speakerCommand(args: string[]): Promise<number> {
   await bgp.stop();
   clearInterval(refresh);
   for (const s of servers) s.close();
+  kc.close();
   log.info("speaker stopped");
   return 0;
 }

@@ -1,15 +1,19 @@
 // The L2 driver of the speaker: this node's placements → which interfaces answer for which
-// addresses, handed to L2Announcers. An address new to this node is probed for a foreign owner
+// addresses, handed to NodeAnnouncers. An address new to this node is probed for a foreign owner
 // first (RFC 5227 style); a foreign answer holds it back, and it is probed again in the
 // background until that host lets go. What happened to each address goes back to the shell,
 // which turns it into ServiceL2Status conditions and events.
 import { formatIp, parseIp, type Ip } from "../../api/formats/ip.js";
 import type { Logger } from "../log.js";
 import type { Placement } from "./l2-election.js";
-import { currentInterfaces, L2Announcers } from "../l2/node-announcers.js";
-import type { IpCounters, L2CountersSnapshot } from "../l2/counters.js";
-import { selectInterfaces } from "../l2/interfaces.js";
-import type { L2Driver } from "./speaker.js";
+import {
+  currentInterfaces,
+  NodeAnnouncers,
+  selectInterfaces,
+  type IpCounters,
+  type L2CountersSnapshot,
+} from "../l2/index.js";
+import type { L2Driver } from "./drivers.js";
 import type { L2AddressOutcome, L2Problem } from "./status-plan.js";
 
 export interface L2DriverOptions {
@@ -36,7 +40,7 @@ interface Conflict {
 const CONFIRM_AFTER_MS = 1000;
 
 export class NativeL2Driver implements L2Driver {
-  private readonly announcers: L2Announcers;
+  private readonly announcers: NodeAnnouncers;
   /** Addresses this node answered for after the last pass (kept without a new probe). */
   private announced = new Set<string>();
   /** Addresses held back because another host answered our probe. */
@@ -47,7 +51,7 @@ export class NativeL2Driver implements L2Driver {
   private closed = false;
 
   constructor(private readonly opts: L2DriverOptions) {
-    this.announcers = new L2Announcers({ log: opts.log }, opts.log);
+    this.announcers = new NodeAnnouncers({ log: opts.log }, opts.log);
   }
 
   async apply(owned: Placement[], placedBefore: ReadonlySet<string>): Promise<L2AddressOutcome[]> {

@@ -1,6 +1,10 @@
 // Which ServiceL2Status / ServiceBGPStatus objects this node should have (pure). One object per
 // (Service, node), named deterministically so that a restarted speaker finds its own objects.
 import { createHash } from "node:crypto";
+import { REASON, type L2ProblemReason } from "../../api/reasons.js";
+import { stampConditions, type Condition, type ConditionDraft } from "../kube/conditions.js";
+
+export type { L2ProblemReason };
 
 export const STATUS_LABELS = {
   node: "metallb.io/node",
@@ -42,15 +46,6 @@ function statusObject(
   };
 }
 
-/** Why an address this node owns is not (fully) announced. */
-export type L2ProblemReason =
-  | "IPConflict"
-  /** Another host answered a first probe; checked again before it counts as a conflict. */
-  | "Probing"
-  | "InterfaceMissing"
-  | "NoUsableInterface"
-  | "InterfaceFailed";
-
 export interface L2Problem {
   reason: L2ProblemReason;
   /** Names the address, the interface and (for a conflict) the foreign MAC, and the fix. */
@@ -64,18 +59,6 @@ export interface L2AddressOutcome {
   /** Interfaces it is answered on; empty: not announced. */
   interfaces: string[];
   problems: L2Problem[];
-}
-
-/** A metav1.Condition before its lastTransitionTime is known. */
-export interface ConditionDraft {
-  type: string;
-  status: "True" | "False";
-  reason: string;
-  message: string;
-}
-
-export interface Condition extends ConditionDraft {
-  lastTransitionTime: string;
 }
 
 /**
@@ -92,7 +75,7 @@ export function announcedCondition(outcomes: readonly L2AddressOutcome[]): Condi
     return {
       type: "Announced",
       status: "False",
-      reason: first?.reason ?? "NoUsableInterface",
+      reason: first?.reason ?? REASON.noUsableInterface,
       message: message || `${silent.map((o) => o.ip).join(", ")} not announced`,
     };
   }
@@ -100,7 +83,7 @@ export function announcedCondition(outcomes: readonly L2AddressOutcome[]): Condi
   return {
     type: "Announced",
     status: "True",
-    reason: first?.reason ?? "Announced",
+    reason: first?.reason ?? REASON.announced,
     message:
       message || outcomes.map((o) => `${o.ip} answered on ${o.interfaces.join(", ")}`).join("; "),
   };
@@ -127,10 +110,10 @@ export function l2Statuses(node: string, outcomes: readonly L2AddressOutcome[]):
 }
 
 /**
- * Gives each condition its lastTransitionTime: the stored one when the condition's status did
- * not change (so an unchanged status is not rewritten on every pass), `now` otherwise.
+ * Gives each status's conditions their lastTransitionTime from the stored status (so an unchanged
+ * status is not rewritten on every pass).
  */
-export function stampConditions(
+export function stampStatusConditions(
   wanted: readonly StatusObject[],
   existing: ReadonlyMap<string, Record<string, unknown> | undefined>,
   now: string,
@@ -138,16 +121,8 @@ export function stampConditions(
   return wanted.map((w) => {
     const drafts = w.status.conditions as ConditionDraft[] | undefined;
     if (!drafts) return w;
-    const before = (existing.get(w.name)?.conditions ?? []) as Partial<Condition>[];
-    const conditions: Condition[] = drafts.map((d) => {
-      const prev = before.find((b) => b.type === d.type);
-      return {
-        ...d,
-        lastTransitionTime:
-          prev?.status === d.status && prev.lastTransitionTime ? prev.lastTransitionTime : now,
-      };
-    });
-    return { ...w, status: { ...w.status, conditions } };
+    const before = existing.get(w.name)?.conditions as Partial<Condition>[] | undefined;
+    return { ...w, status: { ...w.status, conditions: stampConditions(drafts, before, now) } };
   });
 }
 

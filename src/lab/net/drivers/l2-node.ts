@@ -6,10 +6,11 @@ import { parseIp, type Ip } from "../../../api/formats/ip.js";
 import { makeLogger } from "../../../runtime/log.js";
 import { links, openPacketSocket, type PacketSocket } from "../../../runtime/native/index.js";
 import { HeartbeatTransport, type HeartbeatPeer } from "../../../runtime/heartbeat/transport.js";
-import { L2Announcer } from "../../../runtime/l2/interface-announcer.js";
-import { L2Announcers } from "../../../runtime/l2/node-announcers.js";
+import { InterfaceAnnouncer } from "../../../runtime/l2/interface-announcer.js";
+import { NodeAnnouncers } from "../../../runtime/l2/node-announcers.js";
 import { serveRpc } from "../../rpc.js";
 import { arpLoad } from "../arp-load.js";
+import { DEFAULT_PORTS } from "../../../api/ports.js";
 
 const rpcPath = process.argv[process.argv.indexOf("--rpc") + 1];
 if (!rpcPath || process.argv.indexOf("--rpc") < 0) {
@@ -18,9 +19,9 @@ if (!rpcPath || process.argv.indexOf("--rpc") < 0) {
 }
 
 const log = makeLogger("l2-driver", "info");
-const announcers = new Map<string, L2Announcer>();
+const announcers = new Map<string, InterfaceAnnouncer>();
 // The speaker-facing manager; use it or open/setOwned on a host, not both on one interface.
-const managed = new L2Announcers({}, log);
+const managed = new NodeAnnouncers({}, log);
 const raw = new Map<string, PacketSocket>();
 const events: { t: number; node: string; state: string }[] = [];
 const claims: { t: number; interface: string; ip: string; mac: string }[] = [];
@@ -40,7 +41,7 @@ function ip(text: string): Ip {
   if (!v) throw new Error(`"${text}" is not an IP address`);
   return v;
 }
-function announcer(p: Record<string, unknown>): L2Announcer {
+function announcer(p: Record<string, unknown>): InterfaceAnnouncer {
   const a = announcers.get(str(p, "interface"));
   if (!a) throw new Error(`no announcer open on ${str(p, "interface")}`);
   return a;
@@ -49,7 +50,7 @@ function announcer(p: Record<string, unknown>): L2Announcer {
 await serveRpc(rpcPath, {
   links: () => links().map((l) => ({ ...l, mac: l.mac?.toString("hex") ?? null })),
   open: (p) => {
-    const a = L2Announcer.open({
+    const a = InterfaceAnnouncer.open({
       interface: str(p, "interface"),
       announceAtMs: opt<number[]>(p, "announceAtMs"),
       log,
@@ -112,7 +113,7 @@ await serveRpc(rpcPath, {
     heartbeat = await HeartbeatTransport.start({
       node: str(p, "node"),
       key: Buffer.from(str(p, "keyHex"), "hex"),
-      port: opt<number>(p, "port"),
+      port: opt<number>(p, "port") ?? DEFAULT_PORTS.heartbeat,
       intervalMs: opt<number>(p, "intervalMs"),
       missed: opt<number>(p, "missed"),
       log,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { problem } from "../../src/model/index.js";
-import { configurationState } from "../../src/runtime/speaker/configuration-state.js";
+import { configurationState } from "../../src/runtime/kube/configuration-state.js";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
 const t1 = new Date("2026-01-01T00:05:00Z");

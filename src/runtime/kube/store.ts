@@ -1,0 +1,95 @@
+// What the shells read the cluster through: a cache of one resource kept current by a watch,
+// with change notifications. The informer-backed store is the production one; tests hand the
+// shells in-memory stores instead (tests/unit/fakes/kube.ts).
+import {
+  ListWatch,
+  Watch,
+  makeInformer,
+  type Informer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type ObjectCache,
+} from "@kubernetes/client-node";
+import type { Logger } from "../log.js";
+
+export type Change = "add" | "update" | "delete";
+
+export interface Store<T extends KubernetesObject> {
+  list(namespace?: string): readonly T[];
+  get(name: string, namespace?: string): T | undefined;
+  on(change: Change, fn: (obj: T) => void): void;
+  /** Resolves once the first list has arrived (retrying while the API server warms up). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+type Watched<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
+
+export interface WatchSpec<T extends KubernetesObject> {
+  /** The REST path watched, e.g. /api/v1/services. */
+  path: string;
+  list: () => Promise<KubernetesListObject<T>>;
+  /** Server-side field selector (also applied to the list). */
+  fieldSelector?: string;
+}
+
+/** A Store over client-node's informer: a failed watch is restarted, never given up on. */
+export class InformerStore<T extends KubernetesObject> implements Store<T> {
+  private readonly inf: Watched<T>;
+  private stopped = false;
+
+  constructor(
+    kc: KubeConfig,
+    spec: WatchSpec<T>,
+    private readonly log: Logger,
+  ) {
+    this.inf = spec.fieldSelector
+      ? new ListWatch<T>(spec.path, new Watch(kc), spec.list, false, undefined, spec.fieldSelector)
+      : makeInformer(kc, spec.path, spec.list);
+    this.inf.on("error", (err: unknown) => {
+      if (this.stopped) return;
+      this.log.warn("watch failed; restarting it", { path: spec.path, error: String(err) });
+      setTimeout(() => void this.inf.start().catch(() => undefined), 1000);
+    });
+  }
+
+  list(namespace?: string): readonly T[] {
+    return this.inf.list(namespace);
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.inf.get(name, namespace);
+  }
+
+  on(change: Change, fn: (obj: T) => void): void {
+    this.inf.on(change, fn);
+  }
+
+  async start(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await this.inf.start();
+        return;
+      } catch (err) {
+        // 429 "storage is (re)initializing" or connection refused while the API server starts.
+        this.log.warn("initial list failed; retrying", { attempt, error: String(err) });
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.inf.stop();
+  }
+}
+
+/** Starts stores in order, each once its first list arrived. */
+export async function startAll(stores: readonly Store<KubernetesObject>[]): Promise<void> {
+  for (const s of stores) await s.start();
+}
+
+export async function stopAll(stores: readonly Store<KubernetesObject>[]): Promise<void> {
+  for (const s of stores) await s.stop();
+}

@@ -1,0 +1,30 @@
+// What the speaker's shell drives: the Layer 2 and BGP announcers, as narrow interfaces (the
+// native drivers in production, recording fakes in the shell's fast tests).
+import type { Peer } from "../../model/index.js";
+import type { PeerContext, PeerProblem } from "./bgp-peer-config.js";
+import type { DesiredRoute } from "./desired-routes.js";
+import type { Placement } from "./l2-election.js";
+import type { L2AddressOutcome } from "./status-plan.js";
+
+/** Makes this node's share of the L2 placements reachable (ARP/NDP). */
+export interface L2Driver {
+  /**
+   * `placedBefore`: addresses some node owned in the previous pass (takeovers, not new).
+   * Returns what became of each owned address (announced where, or why not).
+   */
+  apply(owned: Placement[], placedBefore: ReadonlySet<string>): Promise<L2AddressOutcome[]>;
+}
+
+/** Keeps one session per peer and announces exactly the given routes to each. */
+export interface BgpDriver {
+  /**
+   * `node.ipv4` (its InternalIP) is the default router ID, as upstream. Returns the problems of
+   * the peers' configurations (a peer that cannot run gets none of its routes).
+   */
+  apply(
+    peers: readonly Peer[],
+    routes: Map<string, DesiredRoute[]>,
+    node: { name: string; ipv4?: string },
+    ctx: PeerContext,
+  ): Promise<PeerProblem[]>;
+}

@@ -1,0 +1,80 @@
+// What a speaker reports about a pass (pure): Warning events for configuration problems and for
+// addresses held back, `nodeAssigned` when this node starts announcing a Service. Statuses are
+// planned in status-plan.ts; the ConfigurationState in kube/configuration-state.ts.
+import type { V1Service } from "@kubernetes/client-node";
+import { apiVersionOf } from "../../api/kinds/kind.js";
+import { KINDS } from "../../api/kinds/index.js";
+import { REASON } from "../../api/reasons.js";
+import { describeProblem, serviceKey, type Problem } from "../../model/index.js";
+import type { EventType, ObjectRef } from "../kube/writer.js";
+import type { L2AddressOutcome } from "./status-plan.js";
+
+export interface PlannedEvent {
+  ref: ObjectRef;
+  type: EventType;
+  reason: string;
+  message: string;
+}
+
+export interface ReportInput {
+  node: string;
+  namespace: string;
+  services: readonly V1Service[];
+  problems: readonly Problem[];
+  l2Outcomes: readonly L2AddressOutcome[];
+  l2ByService: ReadonlyMap<string, string[]>;
+  bgpByService: ReadonlyMap<string, string[]>;
+  /** Services this node announced after the previous pass, by protocol. */
+  before: { l2: ReadonlySet<string>; bgp: ReadonlySet<string> };
+}
+
+export function configRef(kind: string, name: string, namespace: string): ObjectRef {
+  const def = KINDS.find((k) => k.kind === kind);
+  return {
+    apiVersion: def ? apiVersionOf(def) : "metallb.io/v1beta1",
+    kind,
+    namespace,
+    name,
+  };
+}
+
+function serviceRefOf(key: string, byKey: ReadonlyMap<string, V1Service>): ObjectRef {
+  const [namespace = "", name = ""] = key.split("/");
+  const uid = byKey.get(key)?.metadata?.uid;
+  return { apiVersion: "v1", kind: "Service", namespace, name, ...(uid ? { uid } : {}) };
+}
+
+export function reportEvents(i: ReportInput): PlannedEvent[] {
+  const byKey = new Map(i.services.map((s) => [serviceKey(s), s]));
+  const out: PlannedEvent[] = i.problems.map((p) => ({
+    ref: configRef(p.kind, p.name, i.namespace),
+    type: "Warning",
+    reason: REASON.invalidConfiguration,
+    message: describeProblem(p),
+  }));
+  // A first foreign answer is only a suspicion until the re-probe: no event yet.
+  for (const o of i.l2Outcomes)
+    for (const p of o.problems)
+      if (p.reason !== REASON.probing)
+        for (const service of o.services)
+          out.push({
+            ref: serviceRefOf(service, byKey),
+            type: "Warning",
+            reason: p.reason,
+            message: `node ${i.node}: ${p.message}`,
+          });
+  for (const [protocol, now, before] of [
+    ["layer2", i.l2ByService, i.before.l2],
+    ["bgp", i.bgpByService, i.before.bgp],
+  ] as const)
+    for (const key of now.keys()) {
+      if (before.has(key) || !byKey.has(key)) continue;
+      out.push({
+        ref: serviceRefOf(key, byKey),
+        type: "Normal",
+        reason: REASON.nodeAssigned,
+        message: `announcing from node "${i.node}" with protocol "${protocol}"`,
+      });
+    }
+  return out;
+}

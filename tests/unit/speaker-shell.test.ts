@@ -1,0 +1,270 @@
+// The speaker's shell against in-memory stores, a recording writer and recording drivers: what it
+// asks the drivers to announce and what it reports, for situations the net tests cover with real
+// speakers in namespaces.
+import type {
+  V1EndpointSlice,
+  V1Lease,
+  V1Node,
+  V1Secret,
+  V1Service,
+} from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { ANNOTATION } from "../../src/api/service.js";
+import type { Peer } from "../../src/model/index.js";
+import type { PeerContext, PeerProblem } from "../../src/runtime/speaker/bgp-peer-config.js";
+import type { DesiredRoute } from "../../src/runtime/speaker/desired-routes.js";
+import type { BgpDriver, L2Driver } from "../../src/runtime/speaker/drivers.js";
+import type { Placement } from "../../src/runtime/speaker/l2-election.js";
+import type { Store } from "../../src/runtime/kube/store.js";
+import { Speaker, type SpeakerStores } from "../../src/runtime/speaker/speaker.js";
+import { statusName, type L2AddressOutcome } from "../../src/runtime/speaker/status-plan.js";
+import { MemoryStore, RecordingWriter, quietLog } from "./fakes/kube.js";
+
+const NS = "metallb-system";
+
+type MemoryStores = {
+  [K in keyof SpeakerStores]: SpeakerStores[K] extends Store<infer T> ? MemoryStore<T> : never;
+};
+const cfg = (kind: string, name: string, spec: object) => ({
+  apiVersion: "metallb.io/v1beta1",
+  kind,
+  metadata: { namespace: NS, name },
+  spec,
+});
+
+const node = (name: string): V1Node => ({
+  metadata: { name, labels: { "kubernetes.io/hostname": name } },
+  status: { addresses: [{ type: "InternalIP", address: "192.0.2.11" }] },
+});
+
+const service = (name: string, ip: string, pool = "pool"): V1Service => ({
+  metadata: {
+    namespace: "apps",
+    name,
+    uid: `uid-${name}`,
+    annotations: { [ANNOTATION.allocatedFromPool]: pool },
+  },
+  spec: { type: "LoadBalancer", ports: [{ port: 80 }] },
+  status: { loadBalancer: { ingress: [{ ip }] } },
+});
+
+const slice = (svc: string, nodeName: string): V1EndpointSlice => ({
+  metadata: {
+    namespace: "apps",
+    name: `${svc}-1`,
+    labels: { "kubernetes.io/service-name": svc },
+  },
+  addressType: "IPv4",
+  endpoints: [{ addresses: ["198.51.100.5"], nodeName, conditions: { ready: true } }],
+});
+
+class RecordingL2 implements L2Driver {
+  owned: Placement[] = [];
+  apply(owned: Placement[]): Promise<L2AddressOutcome[]> {
+    this.owned = owned;
+    return Promise.resolve(
+      owned.map((p) => ({
+        ip: p.ip,
+        services: p.services,
+        interfaces: ["eth0"],
+        problems: [],
+      })),
+    );
+  }
+}
+
+class RecordingBgp implements BgpDriver {
+  peers: readonly Peer[] = [];
+  routes = new Map<string, DesiredRoute[]>();
+  problems: PeerProblem[] = [];
+  apply(
+    peers: readonly Peer[],
+    routes: Map<string, DesiredRoute[]>,
+    _node: { name: string; ipv4?: string },
+    _ctx: PeerContext,
+  ): Promise<PeerProblem[]> {
+    this.peers = peers;
+    this.routes = routes;
+    return Promise.resolve(this.problems);
+  }
+}
+
+function speakerOn(objects: {
+  services?: V1Service[];
+  slices?: V1EndpointSlice[];
+  config?: ReturnType<typeof cfg>[];
+}) {
+  // The configuration objects of one kind, as that kind's store holds them.
+  const byKind = <T>(kind: string): T[] =>
+    (objects.config ?? []).filter((o) => o.kind === kind) as unknown as T[];
+  const stores: MemoryStores = {
+    nodes: new MemoryStore<V1Node>([node("n1")]),
+    services: new MemoryStore<V1Service>(objects.services ?? []),
+    endpointSlices: new MemoryStore<V1EndpointSlice>(objects.slices ?? []),
+    leases: new MemoryStore<V1Lease>([]),
+    secrets: new MemoryStore<V1Secret>([]),
+    pools: new MemoryStore(byKind("IPAddressPool")),
+    l2Advertisements: new MemoryStore(byKind("L2Advertisement")),
+    bgpAdvertisements: new MemoryStore(byKind("BGPAdvertisement")),
+    bgpPeers: new MemoryStore(byKind("BGPPeer")),
+    communities: new MemoryStore(byKind("Community")),
+    bfdProfiles: new MemoryStore(byKind("BFDProfile")),
+  };
+  const writer = new RecordingWriter();
+  const l2 = new RecordingL2();
+  const bgp = new RecordingBgp();
+  const lease = {
+    started: 0,
+    stopped: 0,
+    start: () => Promise.resolve(void lease.started++),
+    stop: () => Promise.resolve(void lease.stopped++),
+  };
+  const speaker = new Speaker({
+    stores,
+    writer,
+    lease,
+    node: "n1",
+    namespace: NS,
+    l2,
+    bgp,
+    log: quietLog,
+    coalesceMs: 1,
+  });
+  return { stores, writer, l2, bgp, lease, speaker };
+}
+
+const pool = cfg("IPAddressPool", "pool", { addresses: ["203.0.113.0/28"] });
+
+describe("speaker shell", () => {
+  it("announces an assigned Service in L2 and reports it: status, event, Valid state", async () => {
+    const s = speakerOn({
+      services: [service("web", "203.0.113.1")],
+      slices: [slice("web", "n1")],
+      config: [pool, cfg("L2Advertisement", "l2", {})],
+    });
+    await s.speaker.start();
+    await s.speaker.settled();
+    expect(s.l2.owned).toEqual([
+      { ip: "203.0.113.1", owner: "n1", services: ["apps/web"], interfaces: [] },
+    ]);
+    expect(s.lease.started).toBe(1);
+    expect(s.writer.status("ServiceL2Status", statusName("l2", "apps/web", "n1"))).toMatchObject({
+      node: "n1",
+      serviceName: "web",
+      interfaces: [{ name: "eth0" }],
+      conditions: [{ type: "Announced", status: "True" }],
+    });
+    expect(s.writer.events.map((e) => [e.ref.kind, e.reason])).toEqual([
+      ["Service", "nodeAssigned"],
+    ]);
+    expect(s.writer.status("ConfigurationState", "speaker-n1")).toMatchObject({ result: "Valid" });
+    expect(s.speaker.announced()).toEqual([
+      { ip: "203.0.113.1", service: "apps/web", protocol: "layer2" },
+    ]);
+    await s.speaker.stop();
+    expect(s.lease.stopped).toBe(1);
+  });
+
+  it("hands the BGP driver the model's peers and the routes, and reports the peers per Service", async () => {
+    const s = speakerOn({
+      services: [service("web", "203.0.113.1")],
+      slices: [slice("web", "n1")],
+      config: [
+        pool,
+        cfg("BGPPeer", "tor", { myASN: 64512, peerASN: 64513, peerAddress: "192.0.2.1" }),
+        cfg("BGPAdvertisement", "adv", { communities: ["64512:7"] }),
+      ],
+    });
+    await s.speaker.start();
+    await s.speaker.settled();
+    expect(s.bgp.peers.map((p) => [p.name, p.ebgp])).toEqual([["tor", true]]);
+    expect(s.bgp.routes.get("tor")).toEqual([
+      {
+        prefix: "203.0.113.1/32",
+        family: 4,
+        communities: ["64512:7"],
+        largeCommunities: [],
+        services: ["apps/web"],
+      },
+    ]);
+    expect(s.writer.status("ServiceBGPStatus", statusName("bgp", "apps/web", "n1"))).toMatchObject({
+      peers: ["tor"],
+    });
+    await s.speaker.stop();
+  });
+
+  it("reports the model's and the driver's problems as Warnings and an Invalid ConfigurationState", async () => {
+    const s = speakerOn({
+      config: [
+        pool,
+        cfg("BGPPeer", "tor", { myASN: 64512, peerASN: 64513, peerAddress: "192.0.2.1" }),
+        cfg("BGPAdvertisement", "adv", { communities: ["no-such-alias"] }),
+      ],
+    });
+    s.bgp.problems = [
+      { peer: "tor", message: 'vrf "red" is not available in the native BGP speaker' },
+    ];
+    await s.speaker.start();
+    await s.speaker.settled();
+    expect(s.writer.events.map((e) => [e.ref.kind, e.ref.name, e.reason]).sort()).toEqual([
+      ["BGPAdvertisement", "adv", "InvalidConfiguration"],
+      ["BGPPeer", "tor", "InvalidConfiguration"],
+    ]);
+    const state = s.writer.status<{ result: string; errorSummary: string }>(
+      "ConfigurationState",
+      "speaker-n1",
+    );
+    expect(state?.result).toBe("Invalid");
+    expect(state?.errorSummary.split("\n")).toEqual([
+      'BGPAdvertisement adv: spec.communities[0]: community alias "no-such-alias" is defined in no Community object; define it or use the value',
+      'BGPPeer tor: vrf "red" is not available in the native BGP speaker',
+    ]);
+    await s.speaker.stop();
+  });
+
+  it("removes a Service's status once it is gone, and writes nothing when nothing changed", async () => {
+    const s = speakerOn({
+      services: [service("web", "203.0.113.1")],
+      slices: [slice("web", "n1")],
+      config: [pool, cfg("L2Advertisement", "l2", {})],
+    });
+    await s.speaker.start();
+    await s.speaker.settled();
+    const writes = s.writer.writes.length;
+    s.stores.endpointSlices.set(slice("web", "n1"));
+    await s.speaker.settled();
+    expect(s.writer.writes.length).toBe(writes);
+    s.stores.services.delete("web", "apps");
+    await s.speaker.settled();
+    expect(s.l2.owned).toEqual([]);
+    expect(s.writer.writes.at(-1)).toEqual({
+      op: "delete",
+      kind: "ServiceL2Status",
+      name: statusName("l2", "apps/web", "n1"),
+    });
+    await s.speaker.stop();
+  });
+
+  it("leaves addresses to another live node's speaker, and takes them when its Lease lapses", async () => {
+    const s = speakerOn({
+      services: Array.from({ length: 8 }, (_, i) => service(`s${i}`, `203.0.113.${i + 1}`)),
+      slices: Array.from({ length: 8 }, (_, i) => slice(`s${i}`, "n1")),
+      config: [pool, cfg("L2Advertisement", "l2", {})],
+    });
+    s.stores.nodes.set(node("n2"));
+    const lease = (renewed: Date): V1Lease => ({
+      metadata: { namespace: NS, name: "metallb-speaker-n2" },
+      spec: { holderIdentity: "n2", leaseDurationSeconds: 10, renewTime: renewed },
+    });
+    s.stores.leases.set(lease(new Date()));
+    await s.speaker.start();
+    await s.speaker.settled();
+    const mine = s.l2.owned.length;
+    expect(mine).toBeGreaterThan(0);
+    expect(mine).toBeLessThan(8);
+    s.stores.leases.set(lease(new Date(Date.now() - 60_000)));
+    await s.speaker.settled();
+    expect(s.l2.owned).toHaveLength(8);
+    await s.speaker.stop();
+  });
+});
