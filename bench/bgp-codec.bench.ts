@@ -11,7 +11,7 @@ import { decodeMessage, encodeMessage } from "../src/runtime/bgp/codec/message.j
 import { encodeUpdate } from "../src/runtime/bgp/codec/update.js";
 import { planRibOut } from "../src/runtime/bgp/rib-out.js";
 import { canonicalRoutes, type Route } from "../src/runtime/bgp/route.js";
-import { EBGP_SESSION, messageArb } from "../tests/unit/bgp-arbitraries.js";
+import { EBGP_SESSION, messageArb } from "../src/lab/bgp-arbitraries.js";
 
 interface Measurement {
   name: string;

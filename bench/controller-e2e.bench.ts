@@ -12,7 +12,7 @@ import type { Benchmark, BenchContext } from "./lib/benchmark.js";
 import { significant } from "./lib/figures.js";
 import { IpWatch } from "./lib/ip-watch.js";
 import { createPool, startCluster, withRetry } from "./lib/kube.js";
-import { Stack } from "./lib/stack.js";
+import { Cleanup } from "../src/sys/cleanup.js";
 import { mapBounded } from "../src/lib/bounded.js";
 
 const BIN = join(import.meta.dirname, "../bin/metallb-ts.js");
@@ -66,7 +66,7 @@ async function ipOf(core: CoreV1Api, name: string): Promise<string | undefined> 
 }
 
 async function burst(n: number, ctx: BenchContext): Promise<void> {
-  const stack = new Stack();
+  const stack = new Cleanup();
   const logDir = mkdtempSync(join(tmpdir(), "metallb-ts-bench-"));
   let keepLogs = true;
   try {

@@ -11,7 +11,8 @@
 import { readFileSync } from "node:fs";
 import { client } from "../src/lab/net/index.js";
 import { waitFor } from "../src/sys/proc.js";
-import { SpeakerCluster, NODES, sample, SYSTEM } from "../tests/net/speaker-lab.js";
+import { startSpeakerLab, type SpeakerLab, NODES, SYSTEM } from "../src/lab/speaker-lab.js";
+import { sample } from "../src/lab/cluster.js";
 import { writeLatencyQuantiles, writeResult } from "./result.js";
 
 const arg = (name: string, fallback: string) => {
@@ -38,7 +39,7 @@ function record(name: string, unit: string, value: number, params: Record<string
   console.log(`${name}: ${value} ${unit}  (${file})`);
 }
 
-async function failover(c: SpeakerCluster): Promise<void> {
+async function failover(c: SpeakerLab): Promise<void> {
   await c.advertise("lan", [`${VIP}/32`]);
   await c.service(NS, "web", "IPv4");
   const toGarp: number[] = [];
@@ -76,7 +77,7 @@ async function failover(c: SpeakerCluster): Promise<void> {
         const o = await c.l2Owner("web");
         if (!o) return undefined;
         await c.lab.exec("client", ["ping", "-4", "-c1", "-W1", VIP]).catch(() => "");
-        return (await client.neighbourMac(c.lab, "client", VIP)) === c.mac[o] ? o : undefined;
+        return (await client.neighbourMac(c.lab, "client", VIP)) === c.macs[o] ? o : undefined;
       },
       90_000,
       100,
@@ -92,7 +93,7 @@ async function failover(c: SpeakerCluster): Promise<void> {
       c.lab,
       "client",
       "eth0",
-      `arp and (${survivors.map((n) => `ether src ${c.mac[n]}`).join(" or ")})`,
+      `arp and (${survivors.map((n) => `ether src ${c.macs[n]}`).join(" or ")})`,
     );
     await cap.ready();
     const killedAt = Date.now();
@@ -101,7 +102,7 @@ async function failover(c: SpeakerCluster): Promise<void> {
       "the client's entry to move to a survivor",
       async () => {
         const m = await client.neighbourMac(c.lab, "client", VIP);
-        return m && m !== c.mac[owner] ? Date.now() : undefined;
+        return m && m !== c.macs[owner] ? Date.now() : undefined;
       },
       30_000,
       5,
@@ -151,7 +152,7 @@ function speakerRequests(auditLog: string, from: number, to: number): Map<string
 }
 
 /** Heartbeats sent, and peers declared dead (no node dies during the window: false alarms). */
-async function heartbeatCounts(c: SpeakerCluster): Promise<{ sent: number; dead: number }> {
+async function heartbeatCounts(c: SpeakerLab): Promise<{ sent: number; dead: number }> {
   const out = { sent: 0, dead: 0 };
   for (const n of NODES) {
     const m = await c.metrics(n);
@@ -167,7 +168,7 @@ async function heartbeatCounts(c: SpeakerCluster): Promise<{ sent: number; dead:
  */
 const loadAddress = (i: number) => `2001:db8:1::${i.toString(16)}`;
 
-async function load(c: SpeakerCluster): Promise<void> {
+async function load(c: SpeakerLab): Promise<void> {
   await c.advertise("load", ["2001:db8:1::/119"]);
   let created = 0;
   for (const services of [10, 300]) {
@@ -229,7 +230,7 @@ async function load(c: SpeakerCluster): Promise<void> {
   }
 }
 
-const c = await SpeakerCluster.start({
+const c = await startSpeakerLab({
   namespaces: [NS],
   audit: true,
   speakerArgs: ["--heartbeat-missed", String(missed)],

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Benchmark } from "./lib/benchmark.js";
 import { table, writeFigure, type Measurement } from "./lib/figures.js";
-import { closeAll } from "./lib/stack.js";
+import { closeAll } from "../src/sys/cleanup.js";
 
 const filters = process.argv.slice(2);
 const wanted = (...names: string[]) =>

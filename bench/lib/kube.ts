@@ -1,19 +1,11 @@
-// The real control plane for end-to-end benchmarks: etcd + kube-apiserver with the CRDs, the
-// controller's least-privilege RBAC, and clients that ride out 429s under load.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
-import { join } from "node:path";
-import { startKube, type KubeEnv } from "../../src/lab/kube/cluster.js";
-import { installCrds } from "../../src/lab/kube/crds.js";
+// The real control plane for end-to-end benchmarks (the lab cluster builder's), and clients that
+// ride out 429s under load.
+import type { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { LabCluster } from "../../src/lab/cluster.js";
+import type { KubeEnv } from "../../src/lab/kube/cluster.js";
+import { makeHarness } from "../../src/lab/kube/harness.js";
 import { RUNTIME_NAMESPACE } from "../../src/lab/kube/identities.js";
-import { grantRbac } from "../../src/lab/kube/rbac.js";
-import {
-  CONTROLLER_CLUSTER_RULES,
-  CONTROLLER_NAMESPACE_RULES,
-} from "../../src/api/rbac/controller.js";
-import { PooledKubeConfig } from "../../src/runtime/kube/pooled-kubeconfig.js";
-import type { Stack } from "./stack.js";
-
-export const CRD_DIR = join(import.meta.dirname, "../../config/crd");
+import type { Cleanup } from "../../src/sys/cleanup.js";
 
 /**
  * Why an API call may be retried: overload (429), server trouble (5xx), or a dropped connection
@@ -56,37 +48,17 @@ export interface BenchCluster {
   core: CoreV1Api;
 }
 
-/** A fresh API server with the CRDs, the runtime namespace and the controller's RBAC. */
-export async function startCluster(stack: Stack): Promise<BenchCluster> {
-  const env = stack.use("etcd + kube-apiserver", await startKube(), (e) => e.stop());
-  await installCrds(env.kubeconfigs.admin, CRD_DIR);
-  const admin = stack.use("admin client", new PooledKubeConfig(), (kc) => kc.close());
-  admin.loadFromFile(env.kubeconfigs.admin);
-  const core = admin.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: RUNTIME_NAMESPACE } } });
-  await grantRbac(admin, {
-    serviceAccount: "controller",
-    clusterRules: CONTROLLER_CLUSTER_RULES,
-    namespaceRules: CONTROLLER_NAMESPACE_RULES,
-  });
-  return { env, admin, core };
+/** A fresh lab cluster (src/lab/cluster.ts): API server, CRDs, runtime namespace, RBAC. */
+export async function startCluster(cleanup: Cleanup): Promise<BenchCluster> {
+  const c = await LabCluster.start(cleanup);
+  return { env: c.env, admin: c.admin, core: c.core };
 }
 
+/** An IPAddressPool in the runtime namespace. */
 export async function createPool(
   admin: KubeConfig,
   name: string,
   addresses: string[],
 ): Promise<void> {
-  await admin.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    group: "metallb.io",
-    version: "v1beta1",
-    namespace: RUNTIME_NAMESPACE,
-    plural: "ipaddresspools",
-    body: {
-      apiVersion: "metallb.io/v1beta1",
-      kind: "IPAddressPool",
-      metadata: { name },
-      spec: { addresses },
-    },
-  });
+  await makeHarness(admin, "").createPool(RUNTIME_NAMESPACE, name, { addresses });
 }

@@ -11,17 +11,29 @@ export class CommandError extends Error {
     readonly command: string[],
     readonly stderr: string,
     cause: unknown,
+    /** When the program itself was not found: what to do about it. */
+    readonly missingFix?: string,
   ) {
-    super(`command failed: ${command.join(" ")}\n${stderr.trim()}`, { cause });
+    super(
+      missingFix
+        ? `${command[0]} not found. Fix: ${missingFix}`
+        : `command failed: ${command.join(" ")}\n${stderr.trim()}`,
+      { cause },
+    );
     this.name = "CommandError";
   }
 }
 
+export interface RunOptions {
+  input?: string;
+  timeoutMs?: number;
+  cwd?: string;
+  /** Said when the program does not exist (e.g. "run `npm run provision`"). */
+  missingFix?: string;
+}
+
 /** Runs a command to completion; rejects with the command line and its stderr. */
-export async function run(
-  argv: string[],
-  opts: { input?: string; timeoutMs?: number } = {},
-): Promise<string> {
+export async function run(argv: string[], opts: RunOptions = {}): Promise<string> {
   const [file, ...args] = argv;
   if (!file) throw new Error("run: empty command");
   try {
@@ -29,11 +41,13 @@ export async function run(
     const { stdout } = await execFileP(file, args, {
       timeout: opts.timeoutMs ?? 60_000,
       maxBuffer: 64 * 1024 * 1024,
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });
     return stdout;
   } catch (err) {
-    const stderr = (err as { stderr?: string }).stderr ?? String(err);
-    throw new CommandError(argv, stderr, err);
+    const missing = (err as NodeJS.ErrnoException).code === "ENOENT";
+    const stderr = (err as { stderr?: string }).stderr || String(err);
+    throw new CommandError(argv, stderr, err, missing ? opts.missingFix : undefined);
   }
 }
 

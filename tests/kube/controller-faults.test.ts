@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKube, type KubeEnv } from "../../src/lab/kube/cluster.js";
 import { installCrds } from "../../src/lab/kube/crds.js";
 import { waitFor, type Managed } from "../../src/sys/proc.js";
-import { makeHarness, type Harness } from "./controller-harness.js";
+import { makeHarness, type Harness } from "../../src/lab/kube/harness.js";
 
 const SYSTEM = "metallb-system";
 const NS = "faults";

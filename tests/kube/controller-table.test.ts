@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/sys/ports.js";
 import { waitFor, type Managed } from "../../src/sys/proc.js";
-import type { ServiceShape } from "./controller-harness.js";
+import type { ServiceShape } from "../../src/lab/kube/harness.js";
 import { sharedHarness } from "./shared-harness.js";
 
 const h = sharedHarness();

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor, type Managed } from "../../src/sys/proc.js";
-import type { ServiceShape } from "./controller-harness.js";
+import type { ServiceShape } from "../../src/lab/kube/harness.js";
 import { sharedHarness } from "./shared-harness.js";
 
 const h = sharedHarness();

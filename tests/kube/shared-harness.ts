@@ -2,7 +2,7 @@
 // apart from controller-harness.ts, which benchmarks import outside vitest.
 import { inject } from "vitest";
 import { kubeConfigFor } from "./client.js";
-import { makeHarness, type Harness } from "./controller-harness.js";
+import { makeHarness, type Harness } from "../../src/lab/kube/harness.js";
 
 export const sharedHarness = (): Harness =>
   makeHarness(kubeConfigFor("admin"), inject("kube").kubeconfigs.controller);

@@ -13,7 +13,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFrr, type BgpRouter, type RibPath } from "../../src/lab/net/index.js";
 import { waitFor } from "../../src/sys/proc.js";
-import { nodeAddress, nodeAddress6, NODES, SpeakerCluster, SYSTEM } from "./speaker-lab.js";
+import {
+  nodeAddress,
+  nodeAddress6,
+  NODES,
+  startSpeakerLab,
+  type SpeakerLab,
+  SYSTEM,
+} from "../../src/lab/speaker-lab.js";
 
 const NS = "bgp-e2e";
 const ADDR = Object.fromEntries(NODES.map((n) => [n, nodeAddress(n)])) as Record<
@@ -31,7 +38,7 @@ const KEY = "e2e-md5-key";
 const EXCLUDE = "node.kubernetes.io/exclude-from-external-load-balancers";
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
-let cluster: SpeakerCluster;
+let cluster: SpeakerLab;
 let frr: BgpRouter;
 let core: CoreV1Api;
 let custom: CustomObjectsApi;
@@ -106,7 +113,7 @@ async function bgpStatuses(service: string) {
 }
 
 beforeAll(async () => {
-  cluster = await SpeakerCluster.start({
+  cluster = await startSpeakerLab({
     namespaces: [NS],
     extraHosts: [
       { name: "frr", links: [{ segment: "lan", addresses: [`${ROUTER}/24`, "2001:db8::1/64"] }] },
@@ -129,7 +136,7 @@ beforeAll(async () => {
   });
   core = cluster.core;
   custom = cluster.custom;
-  const h = cluster.h;
+  const h = cluster.harness;
 
   // The peer first, its Secret later: the speakers must pick the key up when it appears.
   await config(

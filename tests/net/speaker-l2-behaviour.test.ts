@@ -8,7 +8,8 @@ import { client } from "../../src/lab/net/index.js";
 import { waitFor } from "../../src/sys/proc.js";
 import { buildArp, ARP_REQUEST } from "../../src/runtime/l2/arp.js";
 import { icmpv6Checksum, neighborSolicitation } from "../../src/runtime/l2/ndp.js";
-import { SpeakerCluster, NODES, sample } from "./speaker-lab.js";
+import { startSpeakerLab, type SpeakerLab, NODES } from "../../src/lab/speaker-lab.js";
+import { sample } from "../../src/lab/cluster.js";
 
 const NS = "l2-behaviour";
 const VIP4 = "192.0.2.100";
@@ -16,12 +17,12 @@ const VIP6 = "2001:db8::100";
 /** Held by the foreign host before any Service asks for it. */
 const FOREIGN_IP = "192.0.2.200";
 
-let c: SpeakerCluster;
+let c: SpeakerLab;
 let injector: Driver;
 let foreignMac: string;
 
 beforeAll(async () => {
-  c = await SpeakerCluster.start({
+  c = await startSpeakerLab({
     namespaces: [NS],
     extraHosts: [{ name: "foreign", links: [{ segment: "lan", addresses: [`${FOREIGN_IP}/24`] }] }],
   });
@@ -69,8 +70,8 @@ describe("L2 speakers: steady state", () => {
     expect(asked).toBeGreaterThan(5);
     const owner4 = (await c.l2Owner("web4"))!;
     const owner6 = (await c.l2Owner("web6"))!;
-    expect(answerers(lines, VIP4)).toEqual(new Set([c.mac[owner4]]));
-    expect(answerers(lines, VIP6)).toEqual(new Set([c.mac[owner6]]));
+    expect(answerers(lines, VIP4)).toEqual(new Set([c.macs[owner4]]));
+    expect(answerers(lines, VIP6)).toEqual(new Set([c.macs[owner6]]));
     const m = await c.metrics(owner4);
     expect(
       sample(m, "metallb_speaker_announced", {
@@ -86,8 +87,8 @@ describe("L2 speakers: steady state", () => {
 
 describe("L2 speakers: problems are reported, not announced", () => {
   it("a foreign host holding a pool IP: IPConflict event, condition, metric; the client never sees a speaker MAC", async () => {
-    expect(await c.h.waitIngress(NS, "taken")).toEqual([FOREIGN_IP]);
-    const ev = await c.h.waitEvent(NS, "taken", "IPConflict");
+    expect(await c.harness.waitIngress(NS, "taken")).toEqual([FOREIGN_IP]);
+    const ev = await c.harness.waitEvent(NS, "taken", "IPConflict");
     expect(ev.type).toBe("Warning");
     expect(ev.message).toContain(FOREIGN_IP);
     expect(ev.message).toContain(foreignMac);
@@ -119,7 +120,7 @@ describe("L2 speakers: problems are reported, not announced", () => {
       await new Promise((r) => setTimeout(r, 1000));
     }
     const lines = await cap.stop();
-    const speakerMacs = new Set(NODES.map((n) => c.mac[n]));
+    const speakerMacs = new Set(NODES.map((n) => c.macs[n]));
     const claims = lines.filter(
       (l) =>
         speakerMacs.has(/^\S+ ([0-9a-f:]{17}) >/.exec(l)?.[1] ?? "") &&
@@ -129,7 +130,7 @@ describe("L2 speakers: problems are reported, not announced", () => {
   }, 120_000);
 
   it("an L2Advertisement naming an interface the node lacks: InterfaceMissing event and condition", async () => {
-    const ev = await c.h.waitEvent(NS, "nowhere", "InterfaceMissing");
+    const ev = await c.harness.waitEvent(NS, "nowhere", "InterfaceMissing");
     expect(ev.type).toBe("Warning");
     expect(ev.message).toContain("eth9");
     const [status] = await waitFor(
@@ -227,8 +228,8 @@ describe("L2 speakers: malformed frames", () => {
       new Promise((r) => setTimeout(() => r(false), 100)),
     ]);
     expect(exited).toBe(false);
-    expect(await client.arpResolve(c.lab, "client", "eth0", VIP4)).toBe(c.mac[owner4]);
-    expect(await client.ndpResolve(c.lab, "client", "eth0", VIP6)).toBe(c.mac[owner6]);
+    expect(await client.arpResolve(c.lab, "client", "eth0", VIP4)).toBe(c.macs[owner4]);
+    expect(await client.ndpResolve(c.lab, "client", "eth0", VIP6)).toBe(c.macs[owner6]);
   }, 120_000);
 });
 
@@ -238,14 +239,14 @@ describe("L2 speakers: SIGTERM", () => {
     const owner = (await c.l2Owner("web4"))!;
     const survivors = NODES.filter((n) => n !== owner);
     await c.lab.exec("client", ["ping", "-4", "-c1", "-W1", VIP4]).catch(() => "");
-    expect(await client.neighbourMac(c.lab, "client", VIP4)).toBe(c.mac[owner]);
+    expect(await client.neighbourMac(c.lab, "client", VIP4)).toBe(c.macs[owner]);
     const cap = client.capture(c.lab, "client", "eth0", "arp");
     await cap.ready();
     process.kill(c.speakers[owner]!.pid, "SIGTERM");
     const moved = await c.waitEntryMoved(VIP4, owner);
     expect(await c.speakers[owner]!.exited).toBe(0);
     const lines = await cap.stop();
-    const newOwner = survivors.find((n) => c.mac[n] === moved)!;
+    const newOwner = survivors.find((n) => c.macs[n] === moved)!;
     expect(newOwner).toBeDefined();
     // the new owner announced itself (gratuitous ARP), unasked
     expect(

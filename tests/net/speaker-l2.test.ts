@@ -4,16 +4,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client } from "../../src/lab/net/index.js";
 import { waitFor } from "../../src/sys/proc.js";
-import { SpeakerCluster, NODES } from "./speaker-lab.js";
+import { startSpeakerLab, type SpeakerLab, NODES } from "../../src/lab/speaker-lab.js";
 
 const NS = "l2-e2e";
 const VIP4 = "192.0.2.100";
 const VIP6 = "2001:db8::100";
 
-let c: SpeakerCluster;
+let c: SpeakerLab;
 
 beforeAll(async () => {
-  c = await SpeakerCluster.start({ namespaces: [NS] });
+  c = await startSpeakerLab({ namespaces: [NS] });
   await c.advertise("lan", [`${VIP4}/32`, `${VIP6}/128`]);
   await c.service(NS, "web4", "IPv4");
   await c.service(NS, "web6", "IPv6");
@@ -29,14 +29,14 @@ describe("L2 speakers end to end (API server, controller, three speaker processe
       ["web4", VIP4, client.arpResolve],
       ["web6", VIP6, client.ndpResolve],
     ] as const) {
-      expect(await c.h.waitIngress(NS, svc)).toEqual([vip]);
+      expect(await c.harness.waitIngress(NS, svc)).toEqual([vip]);
       // Ownership settles once the speakers have heard each other (a starting speaker counts
       // peers it has not heard yet as live); then the status and the wire agree.
       const owner = await waitFor(
         `the client to resolve ${vip} to the MAC of the node holding ${svc}'s ServiceL2Status`,
         async () => {
           const o = await c.l2Owner(svc);
-          return o && (await resolve(c.lab, "client", "eth0", vip)) === c.mac[o] ? o : undefined;
+          return o && (await resolve(c.lab, "client", "eth0", vip)) === c.macs[o] ? o : undefined;
         },
         90_000,
         200,
@@ -44,7 +44,7 @@ describe("L2 speakers end to end (API server, controller, three speaker processe
       await waitFor(
         `a nodeAssigned event from ${owner}`,
         async () =>
-          (await c.h.events(NS, svc)).some(
+          (await c.harness.events(NS, svc)).some(
             (e) => e.reason === "nodeAssigned" && e.message?.includes(`"${owner}"`),
           ) || undefined,
         60_000,
@@ -62,13 +62,13 @@ describe("L2 speakers end to end (API server, controller, three speaker processe
     // The client's answer and the recorded owner must agree; both are read afresh each time, since
     // an owner may still move while the speakers' views converge.
     for (const name of names) {
-      const [vip = ""] = await c.h.waitIngress(NS, name);
+      const [vip = ""] = await c.harness.waitIngress(NS, name);
       await waitFor(
         `${vip} (${name}) answered by its recorded owner`,
         async () => {
           const owner = await c.l2Owner(name);
           const mac = await client.arpResolve(c.lab, "client", "eth0", vip);
-          return owner && mac === c.mac[owner] ? true : undefined;
+          return owner && mac === c.macs[owner] ? true : undefined;
         },
         90_000,
         200,
@@ -88,11 +88,11 @@ describe("L2 speakers end to end (API server, controller, three speaker processe
     await c.waitForLeases(3);
     // the client holds an entry for the VIP
     await c.lab.exec("client", ["ping", "-4", "-c1", "-W1", VIP4]).catch(() => "");
-    expect(await client.neighbourMac(c.lab, "client", VIP4)).toBe(c.mac[owner]);
+    expect(await client.neighbourMac(c.lab, "client", VIP4)).toBe(c.macs[owner]);
     process.kill(c.speakers[owner]!.pid, "SIGKILL");
     await c.speakers[owner]!.exited;
     const survivors = NODES.filter((n) => n !== owner);
     const moved = await c.waitEntryMoved(VIP4, owner);
-    expect(survivors.map((n) => c.mac[n])).toContain(moved);
+    expect(survivors.map((n) => c.macs[n])).toContain(moved);
   });
 });

@@ -19,7 +19,7 @@ import {
   prefixArb,
   routeRefreshArb,
   updateArb,
-} from "./bgp-arbitraries.js";
+} from "../../src/lab/bgp-arbitraries.js";
 
 const fail = () => new BgpError(3, 10, "overrun");
 

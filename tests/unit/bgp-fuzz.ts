@@ -4,7 +4,12 @@
 // naming a NOTIFICATION we know; decoded UPDATEs must get a verdict; OPENs must negotiate or be
 // refused with a BgpError; a framer fed the bytes in random chunks must agree with the decoder.
 import fc from "fast-check";
-import { notificationArb, openArb, routeRefreshArb, updateArb } from "./bgp-arbitraries.js";
+import {
+  notificationArb,
+  openArb,
+  routeRefreshArb,
+  updateArb,
+} from "../../src/lab/bgp-arbitraries.js";
 import {
   decodeMessage,
   encodeMessage,

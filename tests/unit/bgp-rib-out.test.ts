@@ -10,7 +10,7 @@ import type { DecodedUpdate } from "../../src/runtime/bgp/codec/update.js";
 import { sessionNextHops } from "../../src/runtime/bgp/next-hops.js";
 import { exportAttributes, planRibOut, type ExportContext } from "../../src/runtime/bgp/rib-out.js";
 import { RouteError, canonicalRoutes, type Route } from "../../src/runtime/bgp/route.js";
-import { EBGP_SESSION } from "./bgp-arbitraries.js";
+import { EBGP_SESSION } from "../../src/lab/bgp-arbitraries.js";
 
 const EBGP = EBGP_SESSION;
 const IBGP: ExportContext = { ...EBGP, ibgp: true, localAsn: 64512 };

@@ -4,14 +4,14 @@ import { describe, expect, it } from "vitest";
 import { isDocumentationAddress } from "../../src/lab/net/doc-ranges.js";
 import { Cleanup } from "../../src/sys/cleanup.js";
 import { configObjects, DEMO_SERVICES, serviceObjects } from "../../src/lab/start/demo-config.js";
-import { NODES, TOPOLOGY } from "../../src/lab/start/layout.js";
+import { NEIGHBOURS, NODES } from "../../src/lab/start/layout.js";
 import { formatSummary, type SummaryInput } from "../../src/lab/start/summary.js";
 
 const ADDRESS = /(?:\d{1,3}\.){3}\d{1,3}|[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7}/gi;
 
 describe("lab layout and demo configuration", () => {
   it("uses documentation addresses only", () => {
-    const text = JSON.stringify([TOPOLOGY, configObjects(), serviceObjects()]);
+    const text = JSON.stringify([NODES, NEIGHBOURS, configObjects(), serviceObjects()]);
     const addresses = text.match(ADDRESS) ?? [];
     expect(addresses.length).toBeGreaterThan(10);
     for (const a of addresses) expect(isDocumentationAddress(a), a).toBe(true);

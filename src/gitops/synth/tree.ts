@@ -1,4 +1,4 @@
-// The GitOps tree of brief §5 for every declared cluster, as path → content. Pure (the files are
+// The GitOps tree (docs/distribution.md) for every declared cluster, as path → content. Pure (the files are
 // rendered through cdk8s charts in memory); main.ts writes them. Two kinds of files: `owned`
 // ones synth rewrites on every run, and `once` ones (override-values.yaml) it only creates.
 import { App, Chart } from "cdk8s";

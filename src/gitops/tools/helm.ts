@@ -2,7 +2,7 @@
 // preferred; on a workstation without it, helm from PATH.
 import { parseAllDocuments } from "yaml";
 import { cachedTool } from "../../sys/tools.js";
-import { run } from "./run.js";
+import { run } from "../../sys/proc.js";
 
 export interface KubeObject {
   apiVersion: string;
@@ -31,8 +31,8 @@ export interface TemplateOptions {
 /** Every object helm renders, in order (comments and empty documents dropped). */
 export async function helmTemplate(o: TemplateOptions): Promise<KubeObject[]> {
   const out = await run(
-    helmBin(),
     [
+      helmBin(),
       "template",
       o.release,
       o.chartDir,
@@ -47,9 +47,10 @@ export async function helmTemplate(o: TemplateOptions): Promise<KubeObject[]> {
 
 export async function helmLint(chartDir: string, valuesFiles: string[] = []): Promise<string> {
   return run(
-    helmBin(),
-    ["lint", "--strict", chartDir, ...valuesFiles.flatMap((f) => ["--values", f])],
-    { missingFix },
+    [helmBin(), "lint", "--strict", chartDir, ...valuesFiles.flatMap((f) => ["--values", f])],
+    {
+      missingFix,
+    },
   );
 }
 

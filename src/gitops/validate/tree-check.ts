@@ -8,7 +8,7 @@ import { parse } from "yaml";
 import type { Values } from "../../api/values/schema.js";
 import { helmTemplate, type KubeObject } from "../tools/helm.js";
 import { kustomizeBuild } from "../tools/kustomize.js";
-import { ToolError } from "../tools/run.js";
+import { CommandError } from "../../sys/proc.js";
 import {
   BASE_DIR,
   NAMESPACE,
@@ -67,8 +67,12 @@ async function built(
   try {
     objects = await build();
   } catch (err) {
-    if (!(err instanceof ToolError)) throw err;
-    return [formatProblem(file, undefined, error([], err.message, "fix the file the tool names"))];
+    if (!(err instanceof CommandError)) throw err;
+    const [program = "", ...args] = err.command;
+    const what = err.missingFix
+      ? err.message
+      : `${[basename(program), ...args].join(" ")} failed: ${err.stderr.trim()}`;
+    return [formatProblem(file, undefined, error([], what, "fix the file the tool names"))];
   }
   const problems = objects.flatMap((o) =>
     objectProblems(o).map((p) => ({

@@ -11,7 +11,7 @@ import { kubeconfig, makeIdentities, tokenFile, type Identity } from "./identiti
 
 export const KUBE_STATE_ROOT = "/tmp/metallb-ts-kube";
 
-/** Service ClusterIP ranges: documentation space, never routed (brief §6). */
+/** Service ClusterIP ranges: documentation space, never routed (docs/testing.md). */
 export const SERVICE_CIDRS = ["198.51.100.0/25", "2001:db8:ffff::/112"];
 
 export interface KubeEnv {

@@ -3,8 +3,7 @@
 // latency from send to reply is measured in this process with one monotonic clock.
 import { performance } from "node:perf_hooks";
 import { openPacketSocket } from "../../runtime/native/index.js";
-import { ARP_REQUEST, buildArp } from "../../runtime/l2/arp.js";
-import { parseFrame } from "../../runtime/l2/frame.js";
+import { ARP_REQUEST, buildArp, parseFrame } from "../../runtime/l2/index.js";
 
 export interface ArpLoadResult {
   sent: number;

@@ -1,16 +1,12 @@
 // The embedded lab's network as data: three Kubernetes nodes, an FRR router and a client on one
-// bridge, documentation addresses only (brief §6), private ASNs.
-import type { Topology } from "../net/index.js";
-import type { BgpRouterSpec } from "../net/index.js";
+// bridge, documentation addresses only (docs/testing.md), private ASNs.
+import type { ClusterNode } from "../cluster.js";
+import type { BgpRouterSpec, Topology } from "../net/index.js";
 
 export const RUNTIME_NS = "metallb-system";
 export const DEMO_NS = "demo";
 
-export interface LabNode {
-  name: string;
-  ipv4: string;
-  ipv6: string;
-}
+export type LabNode = Required<ClusterNode>;
 
 export const NODES: LabNode[] = [11, 12, 13].map((n, i) => ({
   name: `node${i + 1}`,
@@ -28,14 +24,11 @@ const host = (name: string, ipv4: string, ipv6: string) => ({
   links: [{ segment: "lan", addresses: [`${ipv4}/24`, `${ipv6}/64`] }],
 });
 
-export const TOPOLOGY: Topology = {
-  segments: ["lan"],
-  hosts: [
-    ...NODES.map((n) => host(n.name, n.ipv4, n.ipv6)),
-    host(ROUTER.host, ROUTER.ipv4, ROUTER.ipv6),
-    host(CLIENT.host, CLIENT.ipv4, CLIENT.ipv6),
-  ],
-};
+/** The hosts beside the nodes on the lab's segment. */
+export const NEIGHBOURS: Topology["hosts"] = [
+  host(ROUTER.host, ROUTER.ipv4, ROUTER.ipv6),
+  host(CLIENT.host, CLIENT.ipv4, CLIENT.ipv6),
+];
 
 /** FRR accepts every node over one IPv4 session carrying IPv4 and IPv6 (MP-BGP). */
 export const ROUTER_SPEC: BgpRouterSpec = {

@@ -12,3 +12,7 @@ export {
 export { selectInterfaces, type InterfaceFacts, type InterfaceSelection } from "./interfaces.js";
 export type { IpCounters, L2CountersSnapshot } from "./counters.js";
 export { l2Metrics, type L2Metrics } from "./metrics.js";
+// The wire formats, for tools that craft or read frames (the lab's load generators, tests).
+export { ARP_REQUEST, ARP_REPLY, buildArp, arpProbe, type ArpPacket } from "./arp.js";
+export { neighborSolicitation, type NdpPacket } from "./ndp.js";
+export { parseFrame, type L2Packet } from "./frame.js";

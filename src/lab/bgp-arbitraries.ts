@@ -1,15 +1,15 @@
 // fast-check generators of well-formed BGP messages (for round trips, the decoder fuzzer and
 // the codec benchmark).
 import fc from "fast-check";
-import { formatIp } from "../../src/api/formats/ip.js";
-import type { AsPathSegment } from "../../src/runtime/bgp/codec/as-path.js";
-import type { PathAttribute } from "../../src/runtime/bgp/codec/attributes.js";
-import type { Capability } from "../../src/runtime/bgp/codec/capabilities.js";
-import type { BgpMessage } from "../../src/runtime/bgp/codec/message.js";
-import type { OpenMessage } from "../../src/runtime/bgp/codec/open.js";
-import type { Prefix } from "../../src/runtime/bgp/codec/prefix.js";
-import type { UpdateMessage } from "../../src/runtime/bgp/codec/update.js";
-import type { ExportContext } from "../../src/runtime/bgp/rib-out.js";
+import { formatIp } from "../api/formats/ip.js";
+import type { AsPathSegment } from "../runtime/bgp/codec/as-path.js";
+import type { PathAttribute } from "../runtime/bgp/codec/attributes.js";
+import type { Capability } from "../runtime/bgp/codec/capabilities.js";
+import type { BgpMessage } from "../runtime/bgp/codec/message.js";
+import type { OpenMessage } from "../runtime/bgp/codec/open.js";
+import type { Prefix } from "../runtime/bgp/codec/prefix.js";
+import type { UpdateMessage } from "../runtime/bgp/codec/update.js";
+import type { ExportContext } from "../runtime/bgp/rib-out.js";
 
 /** An eBGP session with a 4-octet AS, both families, our own next hops on a shared link. */
 export const EBGP_SESSION: ExportContext = {

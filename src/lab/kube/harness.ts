@@ -8,12 +8,9 @@ import {
   type V1Service,
 } from "@kubernetes/client-node";
 import { join } from "node:path";
-import { grantRbac } from "../../src/lab/kube/rbac.js";
-import { startProcess, waitFor, type Managed } from "../../src/sys/proc.js";
-import {
-  CONTROLLER_CLUSTER_RULES,
-  CONTROLLER_NAMESPACE_RULES,
-} from "../../src/api/rbac/controller.js";
+import { grantRbac } from "./rbac.js";
+import { startProcess, waitFor, type Managed } from "../../sys/proc.js";
+import { CONTROLLER_CLUSTER_RULES, CONTROLLER_NAMESPACE_RULES } from "../../api/rbac/controller.js";
 
 const bin = join(import.meta.dirname, "../../bin/metallb-ts.js");
 
