@@ -15,61 +15,78 @@ export interface Io {
   err: (text: string) => void;
 }
 
-export const RUNTIME_COMMANDS = [
-  ["controller", `${CONTROLLER.summary} (metallb-ts controller --help)`],
-  ["speaker", `${SPEAKER.summary} (metallb-ts speaker --help)`],
-  ["crds", "print the metallb.io CustomResourceDefinitions (… | kubectl apply -f -)"],
-  ["version", "print the version"],
-  ["help", "print this text"],
-] as const;
+export interface Command {
+  name: string;
+  summary: string;
+  run: (args: string[], io: Io) => Promise<number>;
+}
 
-export function usage(commands: readonly (readonly [string, string])[]): string {
-  const width = Math.max(...commands.map(([c]) => c.length));
-  return `usage: metallb-ts <command> [flags]\n\ncommands:\n${commands
-    .map(([c, what]) => `  ${c.padEnd(width)}  ${what}`)
+/** A command that prints a text and succeeds. */
+const printer =
+  (text: () => string): Command["run"] =>
+  (_args: string[], io: Io): Promise<number> => {
+    io.out(text());
+    return Promise.resolve(0);
+  };
+
+export const RUNTIME_COMMANDS: readonly Command[] = [
+  {
+    name: "controller",
+    summary: `${CONTROLLER.summary} (metallb-ts controller --help)`,
+    run: (args, io) => controllerCommand(args, io.out, io.err),
+  },
+  {
+    name: "speaker",
+    summary: `${SPEAKER.summary} (metallb-ts speaker --help)`,
+    run: (args, io) => speakerCommand(args, io.out, io.err),
+  },
+  {
+    name: "crds",
+    summary: "print the metallb.io CustomResourceDefinitions (… | kubectl apply -f -)",
+    run: printer(() => KINDS.map((k) => stringify(crdFor(k), { lineWidth: 0 })).join("---\n")),
+  },
+  {
+    name: "version",
+    summary: "print the version",
+    run: printer(() => `metallb-ts ${pkg.version}\n`),
+  },
+];
+
+export function usage(commands: readonly Command[]): string {
+  const rows = [...commands, { name: "help", summary: "print this text" }];
+  const width = Math.max(...rows.map((c) => c.name.length));
+  return `usage: metallb-ts <command> [flags]\n\ncommands:\n${rows
+    .map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`)
     .join("\n")}\n`;
 }
 
-/** Runs a runtime command; undefined when `command` is not one of them. */
-export async function runtimeCommand(
-  command: string,
-  args: string[],
+/**
+ * Runs the command argv names. `elsewhere` explains a command this program does not carry
+ * (undefined: simply unknown).
+ */
+export async function dispatch(
+  commands: readonly Command[],
+  argv: string[],
   io: Io,
-): Promise<number | undefined> {
-  switch (command) {
-    case "controller":
-      return controllerCommand(args, io.out, io.err);
-    case "speaker":
-      return speakerCommand(args, io.out, io.err);
-    case "crds":
-      io.out(KINDS.map((k) => stringify(crdFor(k), { lineWidth: 0 })).join("---\n"));
-      return 0;
-    case "version":
-    case "--version":
-      io.out(`metallb-ts ${pkg.version}\n`);
-      return 0;
-    default:
-      return undefined;
-  }
-}
-
-/** The images' entry point. */
-export async function main(argv: string[], io: Io): Promise<number> {
-  const [command = "help", ...rest] = argv;
-  const text = usage(RUNTIME_COMMANDS);
-  if (command === "help" || command === "--help" || command === "-h") {
+  elsewhere: (command: string) => string | undefined = () => undefined,
+): Promise<number> {
+  const [name = "help", ...args] = argv;
+  const text = usage(commands);
+  if (name === "help" || name === "--help" || name === "-h") {
     io.out(text);
     return 0;
   }
-  const code = await runtimeCommand(command, rest, io);
-  if (code !== undefined) return code;
-  if (command === "validate") {
-    io.err(
-      "metallb-ts: validate is not part of the runtime image; run it from a checkout of your " +
-        "GitOps repository (./bin/metallb-ts.js validate, or npx metallb-ts validate)\n",
-    );
-    return 2;
-  }
-  io.err(`metallb-ts: unknown command "${command}"\n${text}`);
+  const command = commands.find((c) => c.name === name || `--${c.name}` === name);
+  if (command) return command.run(args, io);
+  io.err(`metallb-ts: ${elsewhere(name) ?? `unknown command "${name}"\n${text}`}`);
   return 2;
 }
+
+/** The images' entry point. */
+export const main = (argv: string[], io: Io): Promise<number> =>
+  dispatch(RUNTIME_COMMANDS, argv, io, (name) =>
+    name === "validate"
+      ? "validate is not part of the runtime image; run it from a checkout of your GitOps " +
+        "repository (./bin/metallb-ts.js validate, or npx metallb-ts validate)\n"
+      : undefined,
+  );

@@ -35,38 +35,34 @@ const port = (name: string, dflt: number, what: string): FlagSpec => ({
 const wholeAtLeast = (min: number, what: string) => (t: string) =>
   /^\d+$/.test(t) && Number(t) >= min ? undefined : `must be ${what} >= ${min}`;
 
-const kubeconfig: FlagSpec = {
-  name: "kubeconfig",
-  value: "PATH",
-  help: "kubeconfig file (default: in-cluster, then $KUBECONFIG)",
-};
-const namespace: FlagSpec = {
-  name: "namespace",
-  value: "NS",
-  default: "metallb-system",
-  help: "where the configuration lives",
-};
-const lbClass: FlagSpec = {
-  name: "lb-class",
-  value: "NAME",
-  help: "serve only Services with this loadBalancerClass",
-};
-const logLevel: FlagSpec = {
-  name: "log-level",
-  value: "LEVEL",
-  default: "info",
-  help: "debug|info|warn|error",
-  check: (t) => (isLogLevel(t) ? undefined : "must be debug, info, warn or error"),
-};
+/** The flags both commands take. */
+const COMMON: FlagSpec[] = [
+  {
+    name: "kubeconfig",
+    value: "PATH",
+    help: "kubeconfig file (default: in-cluster, then $KUBECONFIG)",
+  },
+  {
+    name: "namespace",
+    value: "NS",
+    default: "metallb-system",
+    help: "where the configuration lives",
+  },
+  { name: "lb-class", value: "NAME", help: "serve only Services with this loadBalancerClass" },
+  {
+    name: "log-level",
+    value: "LEVEL",
+    default: "info",
+    help: "debug|info|warn|error",
+    check: (t) => (isLogLevel(t) ? undefined : "must be debug, info, warn or error"),
+  },
+];
 
 export const CONTROLLER: CommandSpec = {
   name: "controller",
   summary: "assign LoadBalancer IPs from IPAddressPools",
   flags: [
-    kubeconfig,
-    namespace,
-    lbClass,
-    logLevel,
+    ...COMMON,
     {
       name: "lease-duration",
       value: "S",
@@ -89,10 +85,7 @@ export const SPEAKER: CommandSpec = {
   summary: "announce LoadBalancer IPs from this node (ARP/NDP and BGP)",
   flags: [
     { name: "node-name", value: "NAME", help: "this node (default $NODE_NAME)" },
-    kubeconfig,
-    namespace,
-    lbClass,
-    logLevel,
+    ...COMMON,
     port("metrics-port", DEFAULT_PORTS.speakerMetrics, "Prometheus /metrics"),
     port("health-port", DEFAULT_PORTS.speakerHealth, "/healthz and /readyz"),
     {

@@ -174,3 +174,24 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * A command line written as one template: the literal text splits at spaces, each interpolated
+ * value stays one argument (whatever it contains). argv`ip -n ${ns} link set ${dev} up`.
+ */
+export function argv(strings: TemplateStringsArray, ...values: (string | number)[]): string[] {
+  const out: string[] = [];
+  let word: string | undefined;
+  strings.forEach((text, i) => {
+    text.split(" ").forEach((part, j) => {
+      if (j > 0) {
+        if (word !== undefined) out.push(word);
+        word = undefined;
+      }
+      if (part) word = (word ?? "") + part;
+    });
+    if (i < values.length) word = (word ?? "") + String(values[i]);
+  });
+  if (word !== undefined) out.push(word);
+  return out;
+}

@@ -1,13 +1,7 @@
 // The speaker's shell against in-memory stores, a recording writer and recording drivers: what it
 // asks the drivers to announce and what it reports, for situations the net tests cover with real
 // speakers in namespaces.
-import type {
-  V1EndpointSlice,
-  V1Lease,
-  V1Node,
-  V1Secret,
-  V1Service,
-} from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { ANNOTATION } from "../../src/api/service.js";
 import type { Peer } from "../../src/model/index.js";
@@ -32,12 +26,12 @@ const cfg = (kind: string, name: string, spec: object) => ({
   spec,
 });
 
-const node = (name: string): V1Node => ({
+const node = (name: string): k8s.V1Node => ({
   metadata: { name, labels: { "kubernetes.io/hostname": name } },
   status: { addresses: [{ type: "InternalIP", address: "192.0.2.11" }] },
 });
 
-const service = (name: string, ip: string, pool = "pool"): V1Service => ({
+const service = (name: string, ip: string, pool = "pool"): k8s.V1Service => ({
   metadata: {
     namespace: "apps",
     name,
@@ -48,7 +42,7 @@ const service = (name: string, ip: string, pool = "pool"): V1Service => ({
   status: { loadBalancer: { ingress: [{ ip }] } },
 });
 
-const slice = (svc: string, nodeName: string): V1EndpointSlice => ({
+const slice = (svc: string, nodeName: string): k8s.V1EndpointSlice => ({
   metadata: {
     namespace: "apps",
     name: `${svc}-1`,
@@ -90,19 +84,19 @@ class RecordingBgp implements BgpDriver {
 }
 
 function speakerOn(objects: {
-  services?: V1Service[];
-  slices?: V1EndpointSlice[];
+  services?: k8s.V1Service[];
+  slices?: k8s.V1EndpointSlice[];
   config?: ReturnType<typeof cfg>[];
 }) {
   // The configuration objects of one kind, as that kind's store holds them.
   const byKind = <T>(kind: string): T[] =>
     (objects.config ?? []).filter((o) => o.kind === kind) as unknown as T[];
   const stores: MemoryStores = {
-    nodes: new MemoryStore<V1Node>([node("n1")]),
-    services: new MemoryStore<V1Service>(objects.services ?? []),
-    endpointSlices: new MemoryStore<V1EndpointSlice>(objects.slices ?? []),
-    leases: new MemoryStore<V1Lease>([]),
-    secrets: new MemoryStore<V1Secret>([]),
+    nodes: new MemoryStore<k8s.V1Node>([node("n1")]),
+    services: new MemoryStore<k8s.V1Service>(objects.services ?? []),
+    endpointSlices: new MemoryStore<k8s.V1EndpointSlice>(objects.slices ?? []),
+    leases: new MemoryStore<k8s.V1Lease>([]),
+    secrets: new MemoryStore<k8s.V1Secret>([]),
     pools: new MemoryStore(byKind("IPAddressPool")),
     l2Advertisements: new MemoryStore(byKind("L2Advertisement")),
     bgpAdvertisements: new MemoryStore(byKind("BGPAdvertisement")),
@@ -135,15 +129,21 @@ function speakerOn(objects: {
 
 const pool = cfg("IPAddressPool", "pool", { addresses: ["203.0.113.0/28"] });
 
+/** One Service with an address and a ready endpoint on n1, announced in L2; started, settled. */
+async function oneL2Service() {
+  const s = speakerOn({
+    services: [service("web", "203.0.113.1")],
+    slices: [slice("web", "n1")],
+    config: [pool, cfg("L2Advertisement", "l2", {})],
+  });
+  await s.speaker.start();
+  await s.speaker.settled();
+  return s;
+}
+
 describe("speaker shell", () => {
   it("announces an assigned Service in L2 and reports it: status, event, Valid state", async () => {
-    const s = speakerOn({
-      services: [service("web", "203.0.113.1")],
-      slices: [slice("web", "n1")],
-      config: [pool, cfg("L2Advertisement", "l2", {})],
-    });
-    await s.speaker.start();
-    await s.speaker.settled();
+    const s = await oneL2Service();
     expect(s.l2.owned).toEqual([
       { ip: "203.0.113.1", owner: "n1", services: ["apps/web"], interfaces: [] },
     ]);
@@ -223,13 +223,7 @@ describe("speaker shell", () => {
   });
 
   it("removes a Service's status once it is gone, and writes nothing when nothing changed", async () => {
-    const s = speakerOn({
-      services: [service("web", "203.0.113.1")],
-      slices: [slice("web", "n1")],
-      config: [pool, cfg("L2Advertisement", "l2", {})],
-    });
-    await s.speaker.start();
-    await s.speaker.settled();
+    const s = await oneL2Service();
     const writes = s.writer.writes.length;
     s.stores.endpointSlices.set(slice("web", "n1"));
     await s.speaker.settled();
@@ -252,7 +246,7 @@ describe("speaker shell", () => {
       config: [pool, cfg("L2Advertisement", "l2", {})],
     });
     s.stores.nodes.set(node("n2"));
-    const lease = (renewed: Date): V1Lease => ({
+    const lease = (renewed: Date): k8s.V1Lease => ({
       metadata: { namespace: NS, name: "metallb-speaker-n2" },
       spec: { holderIdentity: "n2", leaseDurationSeconds: 10, renewTime: renewed },
     });

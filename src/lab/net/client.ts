@@ -2,7 +2,7 @@
 // table, and packet captures.
 import { join } from "node:path";
 import { systemTool } from "../../sys/tools.js";
-import { run, waitFor } from "../../sys/proc.js";
+import { run, waitFor, argv } from "../../sys/proc.js";
 import type { Lab } from "./lab.js";
 
 export interface Neighbour {
@@ -26,31 +26,37 @@ export async function neighbourMac(
   return (await neighbours(lab, host)).find((n) => n.dst === ip && n.lladdr)?.lladdr;
 }
 
-/** One ARP request from `host` for `ip`; the MAC that answered, or undefined. */
-export async function arpResolve(
+const ARPING_MAC = /\[([0-9a-f:]{17})\]/i;
+const NDISC6_MAC = /Target link-layer address:\s*([0-9A-F:]{17})/i;
+
+/** Runs one resolution tool in `host`; the MAC its output names (lowercase), or undefined. */
+async function resolveWith(
   lab: Lab,
   host: string,
-  dev: string,
-  ip: string,
+  argv: string[],
+  mac: RegExp,
 ): Promise<string | undefined> {
-  const out = await lab
-    .exec(host, [systemTool("arping"), "-c", "1", "-w", "2", "-I", dev, ip])
-    .catch(() => "");
-  return /\[([0-9a-f:]{17})\]/i.exec(out)?.[1]?.toLowerCase();
+  const out = await lab.exec(host, argv).catch(() => "");
+  return mac.exec(out)?.[1]?.toLowerCase();
 }
 
-/** One Neighbor Solicitation from `host` for `ip`; the MAC that answered, or undefined. */
-export async function ndpResolve(
+/** One ARP request from `host` for `ip`; the MAC that answered, or undefined. */
+export const arpResolve = (
   lab: Lab,
   host: string,
   dev: string,
   ip: string,
-): Promise<string | undefined> {
-  const out = await lab
-    .exec(host, [systemTool("ndisc6"), "-1", "-r", "2", "-w", "1000", ip, dev])
-    .catch(() => "");
-  return /Target link-layer address:\s*([0-9A-F:]{17})/i.exec(out)?.[1]?.toLowerCase();
-}
+): Promise<string | undefined> =>
+  resolveWith(lab, host, argv`${systemTool("arping")} -c 1 -w 2 -I ${dev} ${ip}`, ARPING_MAC);
+
+/** One Neighbor Solicitation from `host` for `ip`; the MAC that answered, or undefined. */
+export const ndpResolve = (
+  lab: Lab,
+  host: string,
+  dev: string,
+  ip: string,
+): Promise<string | undefined> =>
+  resolveWith(lab, host, argv`${systemTool("ndisc6")} -1 -r 2 -w 1000 ${ip} ${dev}`, NDISC6_MAC);
 
 export interface Capture {
   /** Resolves once tcpdump listens (it can take a while to start on a loaded machine). */

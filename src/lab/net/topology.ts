@@ -2,6 +2,7 @@
 // Every host is a network namespace; every L2 segment is a bridge in a separate "switch"
 // namespace, so nothing is created in (or routed out of) the machine's own namespace.
 import { isDocumentationAddress } from "./doc-ranges.js";
+import { argv } from "../../sys/proc.js";
 
 export const LAB_PREFIX = "mlbts";
 
@@ -80,92 +81,33 @@ export function checkTopology(t: Topology): string[] {
 /** The commands that build the topology, in order. */
 export function buildPlan(t: Topology, n: LabNames): string[][] {
   const cmds: string[][] = [];
-  const namespaces = [n.switchNs, ...t.hosts.map((h) => n.hostNs(h.name))];
-  for (const ns of namespaces) {
-    cmds.push(["ip", "netns", "add", ns]);
-    cmds.push(["ip", "-n", ns, "link", "set", "lo", "up"]);
-  }
+  const sw = n.switchNs;
+  for (const ns of [sw, ...t.hosts.map((h) => n.hostNs(h.name))])
+    cmds.push(argv`ip netns add ${ns}`, argv`ip -n ${ns} link set lo up`);
   // The switch forwards frames only; it must not take part in IPv6 itself.
-  cmds.push([
-    "ip",
-    "netns",
-    "exec",
-    n.switchNs,
-    "sysctl",
-    "-qw",
-    "net.ipv6.conf.all.disable_ipv6=1",
-  ]);
-  cmds.push([
-    "ip",
-    "netns",
-    "exec",
-    n.switchNs,
-    "sysctl",
-    "-qw",
-    "net.ipv6.conf.default.disable_ipv6=1",
-  ]);
-  for (const s of t.segments) {
-    cmds.push([
-      "ip",
-      "-n",
-      n.switchNs,
-      "link",
-      "add",
-      n.bridge(s),
-      "type",
-      "bridge",
-      "stp_state",
-      "0",
-      "forward_delay",
-      "0",
-    ]);
-    cmds.push(["ip", "-n", n.switchNs, "link", "set", n.bridge(s), "up"]);
-  }
+  for (const scope of ["all", "default"])
+    cmds.push(argv`ip netns exec ${sw} sysctl -qw net.ipv6.conf.${scope}.disable_ipv6=1`);
+  for (const s of t.segments)
+    cmds.push(
+      argv`ip -n ${sw} link add ${n.bridge(s)} type bridge stp_state 0 forward_delay 0`,
+      argv`ip -n ${sw} link set ${n.bridge(s)} up`,
+    );
   for (const h of t.hosts) {
     const ns = n.hostNs(h.name);
     h.links.forEach((l, i) => {
       const outer = n.switchIf(h.name, i);
       const inner = n.hostIf(i);
-      cmds.push([
-        "ip",
-        "-n",
-        n.switchNs,
-        "link",
-        "add",
-        outer,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        inner,
-        "netns",
-        ns,
-      ]);
-      cmds.push([
-        "ip",
-        "-n",
-        n.switchNs,
-        "link",
-        "set",
-        outer,
-        "master",
-        n.bridge(l.segment),
-        "up",
-      ]);
-      cmds.push(["ip", "-n", ns, "link", "set", inner, "up"]);
-      for (const a of l.addresses) {
+      cmds.push(
+        argv`ip -n ${sw} link add ${outer} type veth peer name ${inner} netns ${ns}`,
+        argv`ip -n ${sw} link set ${outer} master ${n.bridge(l.segment)} up`,
+        argv`ip -n ${ns} link set ${inner} up`,
+      );
+      // DAD would hold a fresh IPv6 address back for a second or more; the lab's are unique.
+      for (const a of l.addresses)
         cmds.push([
-          "ip",
-          "-n",
-          ns,
-          "addr",
-          "add",
-          a,
-          "dev",
-          inner,
+          ...argv`ip -n ${ns} addr add ${a} dev ${inner}`,
           ...(a.includes(":") ? ["nodad"] : []),
         ]);
-      }
     });
   }
   return cmds;

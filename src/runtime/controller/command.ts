@@ -2,13 +2,12 @@
 // election, metrics and probes.
 import { hostname } from "node:os";
 import { IPAddressPoolKind } from "../../api/kinds/ipaddresspool.js";
-import { CONTROLLER, parseFlags, str } from "../flags.js";
+import { commandContext } from "../command-context.js";
+import { CONTROLLER, str } from "../flags.js";
 import { serveOperations } from "../http/operations.js";
 import { LeaderElector } from "../kube/leader-election.js";
-import { PooledKubeConfig } from "../kube/pooled-kubeconfig.js";
 import { StoreFactory } from "../kube/stores.js";
 import { KubeWriter } from "../kube/writer.js";
-import { makeLogger, type LogLevel } from "../log.js";
 import { controllerMetrics } from "../metrics/controller-metrics.js";
 import { Controller } from "./controller.js";
 
@@ -17,16 +16,9 @@ export async function controllerCommand(
   out: (text: string) => void,
   err: (text: string) => void,
 ): Promise<number> {
-  const parsed = parseFlags(CONTROLLER, args, out, err);
-  if (!parsed.ok) return parsed.exitCode;
-  const v = parsed.values;
-  const namespace = str(v, "namespace") ?? "metallb-system";
-  const lbClass = str(v, "lb-class");
-  const log = makeLogger("controller", str(v, "log-level") as LogLevel);
-  const kc = new PooledKubeConfig();
-  const kubeconfig = str(v, "kubeconfig");
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else kc.loadFromDefault();
+  const ctx = commandContext(CONTROLLER, args, out, err);
+  if (typeof ctx === "number") return ctx;
+  const { values: v, namespace, lbClass, log, kc } = ctx;
   const metrics = controllerMetrics();
   const stores = new StoreFactory(kc, log);
   const ctl = new Controller({

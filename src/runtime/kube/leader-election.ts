@@ -1,14 +1,9 @@
 // Leader election on a Lease: the decision is decideLease (pure); this loop reads and writes the
 // Lease with optimistic concurrency, so two candidates can never both win a round.
-import {
-  CoordinationV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type V1Lease,
-} from "@kubernetes/client-node";
+import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import type { Logger } from "../log.js";
 import { decideLease, type LeaseState } from "./lease-decision.js";
+import { mergePatch, microTime } from "./patch.js";
 
 export interface ElectorOptions {
   kc: KubeConfig;
@@ -31,10 +26,6 @@ const toState = (l: V1Lease | undefined): LeaseState | undefined => {
   };
 };
 
-/** metav1.MicroTime wants six fractional digits; Date.toISOString gives three. */
-const microTime = (ms: number): string =>
-  new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-
 const toSpec = (s: LeaseState) => ({
   holderIdentity: s.holder ?? null,
   leaseDurationSeconds: s.durationSeconds ?? 15,
@@ -42,8 +33,6 @@ const toSpec = (s: LeaseState) => ({
   renewTime: s.renewTime ? microTime(s.renewTime) : null,
   leaseTransitions: s.transitions ?? 0,
 });
-
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

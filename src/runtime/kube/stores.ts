@@ -37,83 +37,61 @@ export class StoreFactory {
     this.core = kc.makeApiClient(CoreV1Api);
   }
 
+  private watch<T extends KubernetesObject>(
+    path: string,
+    list: () => Promise<KubernetesListObject<T>>,
+    fieldSelector?: string,
+  ): Store<T> {
+    return new InformerStore(
+      this.kc,
+      { path, list, ...(fieldSelector ? { fieldSelector } : {}) },
+      this.log,
+    );
+  }
+
   /** The objects of a metallb.io kind in a namespace. */
   config<S>(def: KindDef, namespace: string): Store<ConfigObject<S>> {
     const custom = this.kc.makeApiClient(CustomObjectsApi);
-    return new InformerStore(
-      this.kc,
-      {
-        path: apiPathOf(def, namespace),
-        list: () =>
-          custom.listNamespacedCustomObject({
-            group: GROUP,
-            version: storageVersion(def),
-            namespace,
-            plural: def.plural,
-          }) as Promise<KubernetesListObject<ConfigObject<S>>>,
-      },
-      this.log,
+    const target = { group: GROUP, version: storageVersion(def), namespace, plural: def.plural };
+    return this.watch(
+      apiPathOf(def, namespace),
+      () =>
+        custom.listNamespacedCustomObject(target) as Promise<KubernetesListObject<ConfigObject<S>>>,
     );
   }
 
   services(): Store<V1Service> {
-    return new InformerStore(
-      this.kc,
-      { path: "/api/v1/services", list: () => this.core.listServiceForAllNamespaces() },
-      this.log,
-    );
+    return this.watch("/api/v1/services", () => this.core.listServiceForAllNamespaces());
   }
 
   namespaces(): Store<V1Namespace> {
-    return new InformerStore(
-      this.kc,
-      { path: "/api/v1/namespaces", list: () => this.core.listNamespace() },
-      this.log,
-    );
+    return this.watch("/api/v1/namespaces", () => this.core.listNamespace());
   }
 
   nodes(): Store<V1Node> {
-    return new InformerStore(
-      this.kc,
-      { path: "/api/v1/nodes", list: () => this.core.listNode() },
-      this.log,
-    );
+    return this.watch("/api/v1/nodes", () => this.core.listNode());
   }
 
   endpointSlices(): Store<V1EndpointSlice> {
     const discovery = this.kc.makeApiClient(DiscoveryV1Api);
-    return new InformerStore(
-      this.kc,
-      {
-        path: "/apis/discovery.k8s.io/v1/endpointslices",
-        list: () => discovery.listEndpointSliceForAllNamespaces(),
-      },
-      this.log,
+    return this.watch("/apis/discovery.k8s.io/v1/endpointslices", () =>
+      discovery.listEndpointSliceForAllNamespaces(),
     );
   }
 
   leases(namespace: string): Store<V1Lease> {
     const coordination = this.kc.makeApiClient(CoordinationV1Api);
-    return new InformerStore(
-      this.kc,
-      {
-        path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
-        list: () => coordination.listNamespacedLease({ namespace }),
-      },
-      this.log,
+    return this.watch(`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, () =>
+      coordination.listNamespacedLease({ namespace }),
     );
   }
 
   /** basic-auth Secrets of the namespace (TCP MD5 keys), and nothing else. */
   md5Secrets(namespace: string): Store<V1Secret> {
-    return new InformerStore(
-      this.kc,
-      {
-        path: `/api/v1/namespaces/${namespace}/secrets`,
-        list: () => this.core.listNamespacedSecret({ namespace, fieldSelector: BASIC_AUTH_ONLY }),
-        fieldSelector: BASIC_AUTH_ONLY,
-      },
-      this.log,
+    return this.watch(
+      `/api/v1/namespaces/${namespace}/secrets`,
+      () => this.core.listNamespacedSecret({ namespace, fieldSelector: BASIC_AUTH_ONLY }),
+      BASIC_AUTH_ONLY,
     );
   }
 }

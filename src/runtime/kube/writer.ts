@@ -1,14 +1,9 @@
 // Everything the runtime writes to the API server, behind one narrow interface: the shells decide
 // what to write (pure functions) and hand it here. KubeWriter is the API server; the shells' fast
 // tests use a recording fake (tests/unit/fakes/kube.ts) and their kube tests the real thing.
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { GROUP, apiVersionOf, storageVersion, type KindDef } from "../../api/kinds/kind.js";
+import { mergePatch } from "./patch.js";
 
 export type EventType = "Normal" | "Warning";
 
@@ -58,7 +53,6 @@ export interface ClusterWriter {
   event(e: EventRecord): Promise<void>;
 }
 
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const code = (err: unknown): number | undefined => (err as { code?: number }).code;
 
 export class KubeWriter implements ClusterWriter {

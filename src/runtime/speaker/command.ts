@@ -8,14 +8,13 @@ import { CommunityKind } from "../../api/kinds/community.js";
 import { IPAddressPoolKind } from "../../api/kinds/ipaddresspool.js";
 import { L2AdvertisementKind } from "../../api/kinds/l2advertisement.js";
 import { parseIp } from "../../api/formats/ip.js";
-import { SPEAKER, parseFlags, str } from "../flags.js";
+import { commandContext } from "../command-context.js";
+import { SPEAKER, str } from "../flags.js";
 import { HeartbeatTransport } from "../heartbeat/index.js";
 import { serveOperations } from "../http/operations.js";
-import { PooledKubeConfig } from "../kube/pooled-kubeconfig.js";
 import { StoreFactory } from "../kube/stores.js";
 import { KubeWriter } from "../kube/writer.js";
 import { l2Metrics } from "../l2/index.js";
-import { makeLogger, type LogLevel } from "../log.js";
 import { Registry } from "../metrics/registry.js";
 import { NativeBgpDriver } from "./bgp-driver.js";
 import { NativeL2Driver } from "./l2-driver.js";
@@ -27,28 +26,21 @@ export async function speakerCommand(
   out: (text: string) => void,
   err: (text: string) => void,
 ): Promise<number> {
-  const parsed = parseFlags(SPEAKER, args, out, err);
-  if (!parsed.ok) return parsed.exitCode;
-  const v = parsed.values;
+  const ctx = commandContext(SPEAKER, args, out, err);
+  if (typeof ctx === "number") return ctx;
+  const { values: v, namespace, lbClass, log, kc } = ctx;
   const fail = (msg: string): number => {
     err(`metallb-ts speaker: ${msg}\n`);
     return 2;
   };
   const node = str(v, "node-name") ?? process.env.NODE_NAME;
   if (!node) return fail("--node-name (or $NODE_NAME) is required");
-  const namespace = str(v, "namespace") ?? "metallb-system";
-  const lbClass = str(v, "lb-class");
   const leaseSeconds = Number(str(v, "lease-duration"));
   const interval = Number(str(v, "heartbeat-interval"));
   const missed = Number(str(v, "heartbeat-missed"));
   const [metricsPort, healthPort, hbPort] = ["metrics-port", "health-port", "heartbeat-port"].map(
     (f) => Number(str(v, f)),
   ) as [number, number, number];
-  const log = makeLogger("speaker", str(v, "log-level") as LogLevel);
-  const kc = new PooledKubeConfig();
-  const kubeconfig = str(v, "kubeconfig");
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else kc.loadFromDefault();
 
   // The drivers and heartbeats report before the shell exists; they reach it once it does.
   const shell: { speaker?: Speaker } = {};

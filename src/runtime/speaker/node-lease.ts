@@ -2,20 +2,13 @@
 // fixed period whatever the number of Services, deleted when the speaker leaves. Fast failure
 // detection is the heartbeats' job; the Leases say who exists (and where its heartbeats come
 // from) and are the fallback when heartbeats are off.
-import {
-  CoordinationV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type V1Lease,
-} from "@kubernetes/client-node";
+import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import type { Logger } from "../log.js";
+import { mergePatch, microTime } from "../kube/patch.js";
 
 export const SPEAKER_LEASE_PREFIX = "metallb-speaker-";
 /** Annotation on a speaker Lease: where its heartbeats come from ("address:port"). */
 export const HEARTBEAT_ANNOTATION = "metallb.io/heartbeat-address";
-
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 export interface LeaseFacts {
   node: string;
@@ -43,9 +36,6 @@ export function liveFromLeases(leases: readonly LeaseFacts[], now: number): Set<
     leases.filter((l) => l.renewedAt + l.durationSeconds * 1000 > now).map((l) => l.node),
   );
 }
-
-/** MicroTime as the API server wants it (six fractional digits). */
-const microTime = (ms: number): string => new Date(ms).toISOString().replace("Z", "000Z");
 
 export class NodeLease {
   private readonly api: CoordinationV1Api;

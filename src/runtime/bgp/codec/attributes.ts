@@ -2,6 +2,8 @@
 // RFC 8092): typed values, their wire form, and the per-attribute error handling of RFC 7606
 // §7 — a malformed attribute is either discarded or makes the UPDATE "treat-as-withdraw";
 // only a malformed MP_REACH/MP_UNREACH (whose NLRI cannot be located) resets the session.
+// Everything known about one attribute sits in its ATTRIBUTES entry, and every lookup by code
+// or name is derived from that table, so supporting an attribute is one entry, not six edits.
 import type { LargeCommunity } from "../../../api/formats/community.js";
 import type { Family } from "../../../api/formats/ip.js";
 import { BgpError, ErrorCode, UpdateError } from "../errors.js";
@@ -16,47 +18,7 @@ import {
   type Prefix,
 } from "./prefix.js";
 
-export const AttrCode = {
-  Origin: 1,
-  AsPath: 2,
-  NextHop: 3,
-  Med: 4,
-  LocalPref: 5,
-  AtomicAggregate: 6,
-  Aggregator: 7,
-  Communities: 8,
-  OriginatorId: 9,
-  ClusterList: 10,
-  MpReach: 14,
-  MpUnreach: 15,
-  ExtendedCommunities: 16,
-  As4Path: 17,
-  As4Aggregator: 18,
-  LargeCommunities: 32,
-} as const;
-
 export const Flag = { Optional: 0x80, Transitive: 0x40, Partial: 0x20, ExtendedLength: 0x10 };
-
-export const ATTR_NAMES: Record<number, string> = {
-  1: "ORIGIN",
-  2: "AS_PATH",
-  3: "NEXT_HOP",
-  4: "MULTI_EXIT_DISC",
-  5: "LOCAL_PREF",
-  6: "ATOMIC_AGGREGATE",
-  7: "AGGREGATOR",
-  8: "COMMUNITIES",
-  9: "ORIGINATOR_ID",
-  10: "CLUSTER_LIST",
-  14: "MP_REACH_NLRI",
-  15: "MP_UNREACH_NLRI",
-  16: "EXTENDED_COMMUNITIES",
-  17: "AS4_PATH",
-  18: "AS4_AGGREGATOR",
-  32: "LARGE_COMMUNITY",
-};
-
-export const attrName = (code: number): string => ATTR_NAMES[code] ?? `attribute ${code}`;
 
 export const Origin = { Igp: 0, Egp: 1, Incomplete: 2 } as const;
 
@@ -103,55 +65,97 @@ export interface CodecContext {
   fourOctetAs: boolean;
 }
 
+export type ParsedAttribute = { attr: PathAttribute } | { problem: AttributeProblem } | undefined;
+
+type KnownType = Exclude<PathAttribute["type"], "unknown">;
+
+/** Each PathAttribute variant under its `type`, so a table entry can name its own variant. */
+type Variants = { [A in PathAttribute as A["type"]]: A };
+
+type MpType = "mpReach" | "mpUnreach";
+
+/** An attribute as it arrived, for decoders that keep it opaque or name it in errors. */
+interface RawAttribute {
+  code: number;
+  flags: number;
+  value: Buffer;
+}
+
+interface AttributeSpec<K extends KnownType> {
+  code: number;
+  name: string;
+  /** The Optional and Transitive bits: required on receipt, and sent. */
+  flags: number;
+  onMalformed: AttributeAction;
+  /** Why the value's length is wrong for this attribute; checked before decoding. */
+  length?: (length: number, ctx: CodecContext) => string | undefined;
+  /**
+   * Decode (and drop the result) even when the flags conflict: treat-as-withdraw relies on the
+   * NLRI being where the length says, so MP NLRI that cannot be parsed must still reset the
+   * session (RFC 7606 §7.11).
+   */
+  decodeDespiteFlags?: true;
+  /**
+   * The typed value or why it is malformed. MP attributes of a family we do not speak stay
+   * opaque. Throws BgpError when the session must reset.
+   */
+  decode: (
+    r: Reader,
+    ctx: CodecContext,
+    raw: RawAttribute,
+  ) => Variants[K | (K extends MpType ? "unknown" : never)] | string;
+  encode: (w: Writer, a: Variants[K], ctx: CodecContext) => void;
+}
+
+type AttributeTable = { [K in KnownType]: AttributeSpec<K> };
+
 const WELL_KNOWN = Flag.Transitive;
 const OPTIONAL_TRANSITIVE = Flag.Optional | Flag.Transitive;
 const OPTIONAL = Flag.Optional;
 
-/** Optional+Transitive bits each known attribute must carry. */
-const EXPECTED_FLAGS: Record<number, number> = {
-  1: WELL_KNOWN,
-  2: WELL_KNOWN,
-  3: WELL_KNOWN,
-  4: OPTIONAL,
-  5: WELL_KNOWN,
-  6: WELL_KNOWN,
-  7: OPTIONAL_TRANSITIVE,
-  8: OPTIONAL_TRANSITIVE,
-  9: OPTIONAL,
-  10: OPTIONAL,
-  14: OPTIONAL,
-  15: OPTIONAL,
-  16: OPTIONAL_TRANSITIVE,
-  17: OPTIONAL_TRANSITIVE,
-  18: OPTIONAL_TRANSITIVE,
-  32: OPTIONAL_TRANSITIVE,
-};
+const exactly =
+  (expected: number) =>
+  (length: number): string | undefined =>
+    length === expected ? undefined : `length ${length}, expected ${expected}`;
 
-export const isKnownAttribute = (code: number): boolean => code in EXPECTED_FLAGS;
+const multipleOf =
+  (unit: number) =>
+  (length: number): string | undefined =>
+    length > 0 && length % unit === 0
+      ? undefined
+      : `length ${length} is not a non-zero multiple of ${unit}`;
 
-/** Attributes whose malformation RFC 7606 / RFC 6793 handle by discarding just the attribute. */
-const DISCARD_WHEN_MALFORMED = new Set<number>([
-  AttrCode.AtomicAggregate,
-  AttrCode.Aggregator,
-  AttrCode.As4Path,
-  AttrCode.As4Aggregator,
-]);
-
-export type ParsedAttribute = { attr: PathAttribute } | { problem: AttributeProblem } | undefined;
-
-const BLANK_FLAGS_MASK = Flag.Optional | Flag.Transitive;
-
-function malformed(code: number, reason: string): { problem: AttributeProblem } {
-  return {
-    problem: {
-      attribute: attrName(code),
-      action: DISCARD_WHEN_MALFORMED.has(code) ? "discard" : "treat-as-withdraw",
-      reason,
-    },
-  };
-}
+const asnOctets = (ctx: CodecContext): 2 | 4 => (ctx.fourOctetAs ? 4 : 2);
 
 const ipv4 = (r: Reader): string => readAddress(r, 4, "IPv4 address");
+
+/** Reads items until the value ends; its length rule guarantees whole items. */
+function readAll<T>(r: Reader, item: () => T): T[] {
+  const items: T[] = [];
+  while (r.remaining) items.push(item());
+  return items;
+}
+
+/** The extended-length bit and the low bits are wire details, not the attribute's. */
+const opaque = ({ code, flags, value }: RawAttribute): Variants["unknown"] => ({
+  type: "unknown",
+  code,
+  flags: flags & 0xe0,
+  value: Buffer.from(value),
+});
+
+function readAggregator(r: Reader, octets: 2 | 4): { asn: number; address: string } | string {
+  const asn = octets === 4 ? r.u32("ASN") : r.u16("ASN");
+  // RFC 7607: AS 0 is never valid in an aggregator.
+  if (asn === 0) return "aggregator AS is 0";
+  return { asn, address: ipv4(r) };
+}
+
+function writeAggregator(w: Writer, a: { asn: number; address: string }, octets: 2 | 4): void {
+  if (octets === 2) w.u16(a.asn);
+  else w.u32(a.asn);
+  writeAddress(w, a.address, 4);
+}
 
 /** MP attribute trouble: the NLRI cannot be trusted, so the session resets (RFC 7606 §7.11). */
 function mpError(code: number, detail: string): BgpError {
@@ -162,7 +166,7 @@ function mpError(code: number, detail: string): BgpError {
   );
 }
 
-function nextHopsOf(r: Reader, afi: number, length: number): string[] {
+function nextHopsOf(r: Reader, code: number, afi: number, length: number): string[] {
   if (afi === 1 && length === 4) return [ipv4(r)];
   // IPv6 next hop, optionally followed by the link-local one (RFC 2545); also RFC 8950 for IPv4.
   if (length === 16 || length === 32) {
@@ -170,50 +174,259 @@ function nextHopsOf(r: Reader, afi: number, length: number): string[] {
     if (length === 32) hops.push(readAddress(r, 6, "link-local next hop"));
     return hops;
   }
-  throw mpError(AttrCode.MpReach, `next hop length ${length} is not valid for AFI ${afi}`);
+  throw mpError(code, `next hop length ${length} is not valid for AFI ${afi}`);
 }
 
 /** Whether MP attributes of this AFI/SAFI carry plain IP prefixes we can decode. */
 const prefixFamily = (afi: number, safi: number): Family | undefined =>
   safi === 1 || safi === 2 ? familyOfAfi(afi) : undefined;
 
-function readMp(code: number, flags: number, value: Buffer): PathAttribute {
-  const r = new Reader(value, (what) => mpError(code, `${what} is truncated`));
+function readAfiSafi(r: Reader): { afi: number; safi: number; family: Family | undefined } {
   const afi = r.u16("AFI");
   const safi = r.u8("SAFI");
-  const family = prefixFamily(afi, safi);
-  if (family === undefined)
-    return { type: "unknown", code, flags: flags & 0xe0, value: Buffer.from(value) };
-  const nlriError = (detail: string) => mpError(code, detail);
-  if (code === AttrCode.MpUnreach) {
-    return { type: "mpUnreach", afi, safi, withdrawn: readPrefixes(r, family, nlriError) };
-  }
+  return { afi, safi, family: prefixFamily(afi, safi) };
+}
+
+function readMpReach(r: Reader, raw: RawAttribute): Variants["mpReach" | "unknown"] {
+  const { afi, safi, family } = readAfiSafi(r);
+  if (family === undefined) return opaque(raw);
   const nhLength = r.u8("next hop length");
-  const nh = r.sub(nhLength, "next hop");
-  const nextHops = nextHopsOf(nh, afi, nhLength);
+  const nextHops = nextHopsOf(r.sub(nhLength, "next hop"), raw.code, afi, nhLength);
   r.u8("reserved octet");
-  return { type: "mpReach", afi, safi, nextHops, nlri: readPrefixes(r, family, nlriError) };
+  const nlri = readPrefixes(r, family, (detail) => mpError(raw.code, detail));
+  return { type: "mpReach", afi, safi, nextHops, nlri };
 }
 
-function fixedLength(
-  code: number,
-  value: Buffer,
-  length: number,
-): { problem: AttributeProblem } | undefined {
-  return value.length === length
-    ? undefined
-    : malformed(code, `length ${value.length}, expected ${length}`);
+function readMpUnreach(r: Reader, raw: RawAttribute): Variants["mpUnreach" | "unknown"] {
+  const { afi, safi, family } = readAfiSafi(r);
+  if (family === undefined) return opaque(raw);
+  const withdrawn = readPrefixes(r, family, (detail) => mpError(raw.code, detail));
+  return { type: "mpUnreach", afi, safi, withdrawn };
 }
 
-function multipleOf(
-  code: number,
-  value: Buffer,
-  unit: number,
-): { problem: AttributeProblem } | undefined {
-  return value.length > 0 && value.length % unit === 0
-    ? undefined
-    : malformed(code, `length ${value.length} is not a non-zero multiple of ${unit}`);
-}
+// onMalformed follows RFC 7606 §7 (RFC 6793 §6 for AS4_*): only attributes that do not affect
+// route selection, or merely supplement AS_PATH and AGGREGATOR, can be dropped on their own.
+const ATTRIBUTES = {
+  origin: {
+    code: 1,
+    name: "ORIGIN",
+    flags: WELL_KNOWN,
+    onMalformed: "treat-as-withdraw",
+    length: exactly(1),
+    decode: (r) => {
+      const origin = r.u8("origin");
+      return origin > 2 ? `undefined ORIGIN value ${origin}` : { type: "origin", origin };
+    },
+    encode: (w, a) => void w.u8(a.origin),
+  },
+  asPath: {
+    code: 2,
+    name: "AS_PATH",
+    flags: WELL_KNOWN,
+    onMalformed: "treat-as-withdraw",
+    decode: (r, ctx) => {
+      const segments = readSegments(r, asnOctets(ctx));
+      return typeof segments === "string" ? segments : { type: "asPath", segments };
+    },
+    encode: (w, a, ctx) => writeSegments(w, a.segments, asnOctets(ctx)),
+  },
+  nextHop: {
+    code: 3,
+    name: "NEXT_HOP",
+    flags: WELL_KNOWN,
+    onMalformed: "treat-as-withdraw",
+    length: exactly(4),
+    decode: (r) => ({ type: "nextHop", nextHop: ipv4(r) }),
+    encode: (w, a) => writeAddress(w, a.nextHop, 4),
+  },
+  med: {
+    code: 4,
+    name: "MULTI_EXIT_DISC",
+    flags: OPTIONAL,
+    onMalformed: "treat-as-withdraw",
+    length: exactly(4),
+    decode: (r) => ({ type: "med", med: r.u32("MED") }),
+    encode: (w, a) => void w.u32(a.med),
+  },
+  localPref: {
+    code: 5,
+    name: "LOCAL_PREF",
+    flags: WELL_KNOWN,
+    onMalformed: "treat-as-withdraw",
+    length: exactly(4),
+    decode: (r) => ({ type: "localPref", localPref: r.u32("LOCAL_PREF") }),
+    encode: (w, a) => void w.u32(a.localPref),
+  },
+  atomicAggregate: {
+    code: 6,
+    name: "ATOMIC_AGGREGATE",
+    flags: WELL_KNOWN,
+    onMalformed: "discard",
+    length: exactly(0),
+    decode: () => ({ type: "atomicAggregate" }),
+    encode: () => {},
+  },
+  aggregator: {
+    code: 7,
+    name: "AGGREGATOR",
+    flags: OPTIONAL_TRANSITIVE,
+    onMalformed: "discard",
+    length: (length, ctx) => exactly(asnOctets(ctx) + 4)(length),
+    decode: (r, ctx) => {
+      const aggregator = readAggregator(r, asnOctets(ctx));
+      return typeof aggregator === "string" ? aggregator : { type: "aggregator", ...aggregator };
+    },
+    encode: (w, a, ctx) => writeAggregator(w, a, asnOctets(ctx)),
+  },
+  communities: {
+    code: 8,
+    name: "COMMUNITIES",
+    flags: OPTIONAL_TRANSITIVE,
+    onMalformed: "treat-as-withdraw",
+    length: multipleOf(4),
+    decode: (r) => ({ type: "communities", communities: readAll(r, () => r.u32("community")) }),
+    encode: (w, a) => {
+      for (const c of a.communities) w.u32(c);
+    },
+  },
+  originatorId: {
+    code: 9,
+    name: "ORIGINATOR_ID",
+    flags: OPTIONAL,
+    onMalformed: "treat-as-withdraw",
+    length: exactly(4),
+    decode: (r) => ({ type: "originatorId", originatorId: ipv4(r) }),
+    encode: (w, a) => writeAddress(w, a.originatorId, 4),
+  },
+  clusterList: {
+    code: 10,
+    name: "CLUSTER_LIST",
+    flags: OPTIONAL,
+    onMalformed: "treat-as-withdraw",
+    length: multipleOf(4),
+    decode: (r) => ({ type: "clusterList", clusterIds: readAll(r, () => ipv4(r)) }),
+    encode: (w, a) => {
+      for (const id of a.clusterIds) writeAddress(w, id, 4);
+    },
+  },
+  mpReach: {
+    code: 14,
+    name: "MP_REACH_NLRI",
+    flags: OPTIONAL,
+    onMalformed: "treat-as-withdraw",
+    decodeDespiteFlags: true,
+    decode: (r, _ctx, raw) => readMpReach(r, raw),
+    encode: (w, a) => {
+      const family = prefixFamily(a.afi, a.safi) ?? 4;
+      w.u16(a.afi).u8(a.safi);
+      const seal = w.lengthField(1);
+      for (const nh of a.nextHops) writeAddress(w, nh, nh.includes(":") ? 6 : 4);
+      seal();
+      w.u8(0);
+      for (const p of a.nlri) {
+        if (p.family !== family)
+          throw new Error(`IPv${p.family} prefix in an AFI ${a.afi} MP_REACH`);
+        writePrefix(w, p);
+      }
+    },
+  },
+  mpUnreach: {
+    code: 15,
+    name: "MP_UNREACH_NLRI",
+    flags: OPTIONAL,
+    onMalformed: "treat-as-withdraw",
+    decodeDespiteFlags: true,
+    decode: (r, _ctx, raw) => readMpUnreach(r, raw),
+    encode: (w, a) => {
+      w.u16(a.afi).u8(a.safi);
+      for (const p of a.withdrawn) writePrefix(w, p);
+    },
+  },
+  extendedCommunities: {
+    code: 16,
+    name: "EXTENDED_COMMUNITIES",
+    flags: OPTIONAL_TRANSITIVE,
+    onMalformed: "treat-as-withdraw",
+    length: multipleOf(8),
+    decode: (r) => ({
+      type: "extendedCommunities",
+      communities: readAll(r, () => r.bytes(8, "extended community").readBigUInt64BE(0)),
+    }),
+    encode: (w, a) => {
+      for (const c of a.communities) w.u32(Number(c >> 32n)).u32(Number(c & 0xffffffffn));
+    },
+  },
+  as4Path: {
+    code: 17,
+    name: "AS4_PATH",
+    flags: OPTIONAL_TRANSITIVE,
+    onMalformed: "discard",
+    decode: (r) => {
+      const segments = readSegments(r, 4);
+      if (typeof segments === "string") return segments;
+      if (segments.some((s) => s.type.startsWith("confed"))) {
+        return "confederation segments are not allowed in AS4_PATH";
+      }
+      return { type: "as4Path", segments };
+    },
+    encode: (w, a) => writeSegments(w, a.segments, 4),
+  },
+  as4Aggregator: {
+    code: 18,
+    name: "AS4_AGGREGATOR",
+    flags: OPTIONAL_TRANSITIVE,
+    onMalformed: "discard",
+    length: exactly(8),
+    decode: (r) => {
+      const aggregator = readAggregator(r, 4);
+      return typeof aggregator === "string" ? aggregator : { type: "as4Aggregator", ...aggregator };
+    },
+    encode: (w, a) => writeAggregator(w, a, 4),
+  },
+  largeCommunities: {
+    code: 32,
+    name: "LARGE_COMMUNITY",
+    flags: OPTIONAL_TRANSITIVE,
+    onMalformed: "treat-as-withdraw",
+    length: multipleOf(12),
+    decode: (r) => ({
+      type: "largeCommunities",
+      communities: readAll(r, () => ({
+        global: r.u32("global"),
+        local1: r.u32("local1"),
+        local2: r.u32("local2"),
+      })),
+    }),
+    encode: (w, a) => {
+      for (const c of a.communities) w.u32(c.global).u32(c.local1).u32(c.local2);
+    },
+  },
+} as const satisfies AttributeTable;
+
+/** The same table, typed so that an entry looked up by a generic type keeps its variant. */
+const TABLE: AttributeTable = ATTRIBUTES;
+
+const SPECS = Object.values(TABLE);
+
+const BY_CODE = new Map(SPECS.map((spec) => [spec.code, spec]));
+
+/** Type codes by the variant's name in PascalCase (AttrCode.MpReach is 14). */
+export const AttrCode = Object.fromEntries(
+  Object.entries(ATTRIBUTES).map(([type, spec]) => [
+    type.charAt(0).toUpperCase() + type.slice(1),
+    spec.code,
+  ]),
+) as { readonly [K in KnownType as Capitalize<K>]: (typeof ATTRIBUTES)[K]["code"] };
+
+export const ATTR_NAMES: Record<number, string> = Object.fromEntries(
+  SPECS.map((spec) => [spec.code, spec.name]),
+);
+
+export const attrName = (code: number): string => ATTR_NAMES[code] ?? `attribute ${code}`;
+
+export const isKnownAttribute = (code: number): boolean => BY_CODE.has(code);
+
+const BLANK_FLAGS_MASK = Flag.Optional | Flag.Transitive;
 
 /**
  * One attribute's value. Returns the typed attribute, a problem (discard / treat-as-withdraw),
@@ -226,8 +439,9 @@ export function readAttribute(
   value: Buffer,
   ctx: CodecContext,
 ): ParsedAttribute {
-  const expected = EXPECTED_FLAGS[code];
-  if (expected === undefined) {
+  const raw = { code, flags, value };
+  const spec = BY_CODE.get(code);
+  if (spec === undefined) {
     if (!(flags & Flag.Optional)) {
       throw new BgpError(
         ErrorCode.Update,
@@ -237,205 +451,44 @@ export function readAttribute(
       );
     }
     if (!(flags & Flag.Transitive)) return undefined;
-    // The extended-length bit and the low bits are wire details, not the attribute's.
-    return { attr: { type: "unknown", code, flags: flags & 0xe0, value: Buffer.from(value) } };
+    return { attr: opaque(raw) };
   }
-  if ((flags & BLANK_FLAGS_MASK) !== expected) {
-    if (code === AttrCode.MpReach || code === AttrCode.MpUnreach) {
-      // Its NLRI is still where the length says; parse it so it can be withdrawn.
-      readMp(code, flags, value);
-    }
-    return malformed(code, `flags 0x${flags.toString(16)} conflict with the attribute type`);
-  }
+  const malformed = (reason: string): { problem: AttributeProblem } => ({
+    problem: { attribute: spec.name, action: spec.onMalformed, reason },
+  });
+  // Length rules and readSegments keep other decoders inside the value; only MP ones can overrun.
   const r = new Reader(value, (what) => mpError(code, `${what} is truncated`));
-  const asnOctets = ctx.fourOctetAs ? 4 : 2;
-  switch (code) {
-    case AttrCode.Origin: {
-      const bad = fixedLength(code, value, 1);
-      if (bad) return bad;
-      const origin = r.u8("origin");
-      if (origin > 2) return malformed(code, `undefined ORIGIN value ${origin}`);
-      return { attr: { type: "origin", origin } };
-    }
-    case AttrCode.AsPath:
-    case AttrCode.As4Path: {
-      const segments = readSegments(r, code === AttrCode.As4Path ? 4 : asnOctets);
-      if (typeof segments === "string") return malformed(code, segments);
-      if (code === AttrCode.As4Path) {
-        if (segments.some((s) => s.type.startsWith("confed"))) {
-          return malformed(code, "confederation segments are not allowed in AS4_PATH");
-        }
-        return { attr: { type: "as4Path", segments } };
-      }
-      return { attr: { type: "asPath", segments } };
-    }
-    case AttrCode.NextHop:
-      return fixedLength(code, value, 4) ?? { attr: { type: "nextHop", nextHop: ipv4(r) } };
-    case AttrCode.Med:
-      return fixedLength(code, value, 4) ?? { attr: { type: "med", med: r.u32("MED") } };
-    case AttrCode.LocalPref:
-      return (
-        fixedLength(code, value, 4) ?? {
-          attr: { type: "localPref", localPref: r.u32("LOCAL_PREF") },
-        }
-      );
-    case AttrCode.AtomicAggregate:
-      return fixedLength(code, value, 0) ?? { attr: { type: "atomicAggregate" } };
-    case AttrCode.Aggregator:
-    case AttrCode.As4Aggregator: {
-      const octets = code === AttrCode.As4Aggregator ? 4 : asnOctets;
-      const bad = fixedLength(code, value, octets + 4);
-      if (bad) return bad;
-      const asn = octets === 4 ? r.u32("ASN") : r.u16("ASN");
-      // RFC 7607: AS 0 is never valid in an aggregator.
-      if (asn === 0) return malformed(code, "aggregator AS is 0");
-      const address = ipv4(r);
-      return {
-        attr: { type: code === AttrCode.Aggregator ? "aggregator" : "as4Aggregator", asn, address },
-      };
-    }
-    case AttrCode.Communities: {
-      const bad = multipleOf(code, value, 4);
-      if (bad) return bad;
-      const communities: number[] = [];
-      while (r.remaining) communities.push(r.u32("community"));
-      return { attr: { type: "communities", communities } };
-    }
-    case AttrCode.OriginatorId:
-      return (
-        fixedLength(code, value, 4) ?? { attr: { type: "originatorId", originatorId: ipv4(r) } }
-      );
-    case AttrCode.ClusterList: {
-      const bad = multipleOf(code, value, 4);
-      if (bad) return bad;
-      const clusterIds: string[] = [];
-      while (r.remaining) clusterIds.push(ipv4(r));
-      return { attr: { type: "clusterList", clusterIds } };
-    }
-    case AttrCode.MpReach:
-    case AttrCode.MpUnreach:
-      return { attr: readMp(code, flags, value) };
-    case AttrCode.ExtendedCommunities: {
-      const bad = multipleOf(code, value, 8);
-      if (bad) return bad;
-      const communities: bigint[] = [];
-      for (let i = 0; i < value.length; i += 8) communities.push(value.readBigUInt64BE(i));
-      return { attr: { type: "extendedCommunities", communities } };
-    }
-    case AttrCode.LargeCommunities: {
-      const bad = multipleOf(code, value, 12);
-      if (bad) return bad;
-      const communities: LargeCommunity[] = [];
-      while (r.remaining) {
-        communities.push({
-          global: r.u32("global"),
-          local1: r.u32("local1"),
-          local2: r.u32("local2"),
-        });
-      }
-      return { attr: { type: "largeCommunities", communities } };
-    }
+  if ((flags & BLANK_FLAGS_MASK) !== spec.flags) {
+    if (spec.decodeDespiteFlags) spec.decode(r, ctx, raw);
+    return malformed(`flags 0x${flags.toString(16)} conflict with the attribute type`);
   }
-  return undefined;
+  const badLength = spec.length?.(value.length, ctx);
+  if (badLength) return malformed(badLength);
+  const decoded = spec.decode(r, ctx, raw);
+  return typeof decoded === "string" ? malformed(decoded) : { attr: decoded };
 }
 
-const CODE_OF: Record<Exclude<PathAttribute["type"], "unknown">, number> = {
-  origin: AttrCode.Origin,
-  asPath: AttrCode.AsPath,
-  nextHop: AttrCode.NextHop,
-  med: AttrCode.Med,
-  localPref: AttrCode.LocalPref,
-  atomicAggregate: AttrCode.AtomicAggregate,
-  aggregator: AttrCode.Aggregator,
-  communities: AttrCode.Communities,
-  originatorId: AttrCode.OriginatorId,
-  clusterList: AttrCode.ClusterList,
-  mpReach: AttrCode.MpReach,
-  mpUnreach: AttrCode.MpUnreach,
-  extendedCommunities: AttrCode.ExtendedCommunities,
-  as4Path: AttrCode.As4Path,
-  as4Aggregator: AttrCode.As4Aggregator,
-  largeCommunities: AttrCode.LargeCommunities,
-};
-
 export const codeOf = (a: PathAttribute): number =>
-  a.type === "unknown" ? a.code : CODE_OF[a.type];
+  a.type === "unknown" ? a.code : TABLE[a.type].code;
 
-function writeValue(w: Writer, a: PathAttribute, ctx: CodecContext): void {
-  const asnOctets = ctx.fourOctetAs ? 4 : 2;
-  switch (a.type) {
-    case "origin":
-      w.u8(a.origin);
-      return;
-    case "asPath":
-      writeSegments(w, a.segments, asnOctets);
-      return;
-    case "as4Path":
-      writeSegments(w, a.segments, 4);
-      return;
-    case "nextHop":
-    case "originatorId":
-      writeAddress(w, a.type === "nextHop" ? a.nextHop : a.originatorId, 4);
-      return;
-    case "med":
-      w.u32(a.med);
-      return;
-    case "localPref":
-      w.u32(a.localPref);
-      return;
-    case "atomicAggregate":
-      return;
-    case "aggregator":
-    case "as4Aggregator":
-      if (a.type === "aggregator" && asnOctets === 2) w.u16(a.asn);
-      else w.u32(a.asn);
-      writeAddress(w, a.address, 4);
-      return;
-    case "communities":
-      for (const c of a.communities) w.u32(c);
-      return;
-    case "clusterList":
-      for (const id of a.clusterIds) writeAddress(w, id, 4);
-      return;
-    case "mpReach": {
-      const family = prefixFamily(a.afi, a.safi) ?? 4;
-      w.u16(a.afi).u8(a.safi);
-      const seal = w.lengthField(1);
-      for (const nh of a.nextHops) writeAddress(w, nh, nh.includes(":") ? 6 : 4);
-      seal();
-      w.u8(0);
-      for (const p of a.nlri) {
-        if (p.family !== family)
-          throw new Error(`IPv${p.family} prefix in an AFI ${a.afi} MP_REACH`);
-        writePrefix(w, p);
-      }
-      return;
-    }
-    case "mpUnreach":
-      w.u16(a.afi).u8(a.safi);
-      for (const p of a.withdrawn) writePrefix(w, p);
-      return;
-    case "extendedCommunities":
-      for (const c of a.communities) {
-        w.u32(Number(c >> 32n)).u32(Number(c & 0xffffffffn));
-      }
-      return;
-    case "largeCommunities":
-      for (const c of a.communities) w.u32(c.global).u32(c.local1).u32(c.local2);
-      return;
-    case "unknown":
-      w.bytes(a.value);
-  }
+/** Generic so that the entry found by `type` is known to accept `a`. */
+function encodeValue<K extends KnownType>(
+  w: Writer,
+  type: K,
+  a: Variants[K],
+  ctx: CodecContext,
+): void {
+  TABLE[type].encode(w, a, ctx);
 }
 
 /** Writes flags, type, length (extended when over 255 octets) and value. */
 export function writeAttribute(w: Writer, a: PathAttribute, ctx: CodecContext): void {
-  const code = codeOf(a);
-  const base = a.type === "unknown" ? a.flags & 0xe0 : (EXPECTED_FLAGS[code] as number);
   const value = new Writer(64);
-  writeValue(value, a, ctx);
+  if (a.type === "unknown") value.bytes(a.value);
+  else encodeValue(value, a.type, a, ctx);
+  const base = a.type === "unknown" ? a.flags & 0xe0 : TABLE[a.type].flags;
   const long = value.length > 255;
-  w.u8(base | (long ? Flag.ExtendedLength : 0)).u8(code);
+  w.u8(base | (long ? Flag.ExtendedLength : 0)).u8(codeOf(a));
   if (long) w.u16(value.length);
   else w.u8(value.length);
   w.bytes(value.view());
