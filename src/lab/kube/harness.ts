@@ -12,7 +12,7 @@ import { grantRbac } from "./rbac.js";
 import { startProcess, waitFor, type Managed } from "../../sys/proc.js";
 import { CONTROLLER_CLUSTER_RULES, CONTROLLER_NAMESPACE_RULES } from "../../api/rbac/controller.js";
 
-const bin = join(import.meta.dirname, "../../bin/metallb-ts.js");
+const bin = join(import.meta.dirname, "../../../bin/metallb-ts.js");
 
 export interface ControllerProcess {
   identity: string;
