@@ -20,16 +20,20 @@ export interface CommandSpec {
   flags: FlagSpec[];
 }
 
-const port = (name: string, dflt: number, what: string): FlagSpec => ({
-  name,
-  value: "N",
-  default: String(dflt),
-  help: `${what} (0 turns it off)`,
-  check: (t) => {
-    const n = Number(t);
-    return Number.isInteger(n) && n >= 0 && n <= 65535 ? undefined : "must be a port 0-65535";
-  },
-});
+/** A TCP or UDP port; `off`: 0 turns the listener off. */
+const port = (name: string, dflt: number, what: string, off = true): FlagSpec => {
+  const min = off ? 0 : 1;
+  return {
+    name,
+    value: "N",
+    default: String(dflt),
+    help: off ? `${what} (0 turns it off)` : what,
+    check: (t) =>
+      /^\d+$/.test(t) && Number(t) >= min && Number(t) <= 65535
+        ? undefined
+        : `must be a port ${min}-65535`,
+  };
+};
 
 /** `what`: "whole seconds", "a whole number", … */
 const wholeAtLeast = (min: number, what: string) => (t: string) =>
@@ -100,7 +104,7 @@ export const SPEAKER: CommandSpec = {
       value: "PATH",
       help: "shared key: heartbeats between speakers (off without)",
     },
-    port("heartbeat-port", DEFAULT_PORTS.heartbeat, "UDP port of the heartbeats"),
+    port("heartbeat-port", DEFAULT_PORTS.heartbeat, "UDP port of the heartbeats", false),
     {
       name: "heartbeat-address",
       value: "IP",

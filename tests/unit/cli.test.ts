@@ -1,5 +1,6 @@
 // The CLI entry point runs as users run it (a child process through bin/).
 import { spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -41,4 +42,25 @@ describe("metallb-ts CLI", () => {
       expect(r.stderr).toContain("--heartbeat-missed must be a whole number >= 2");
     },
   );
+
+  it.each(["controller", "speaker"])(
+    "%s --help prints the flags with their defaults and exits 0",
+    { timeout: 60_000 },
+    (command) => {
+      const r = cli(command, "--help");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`usage: metallb-ts ${command} [flags]`);
+      expect(r.stdout).toMatch(/--metrics-port N +.*\(default 747[24]\)/);
+      expect(r.stderr).toBe("");
+    },
+  );
+
+  it("delivers every CRD through a pipe that reads slowly", { timeout: 60_000 }, () => {
+    // The reader sleeps before reading: the writer must not exit before its output drained.
+    const out = execFileSync("sh", ["-c", `"${process.execPath}" "${bin}" crds | (sleep 1; cat)`], {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    expect(out.match(/^kind: CustomResourceDefinition$/gm)).toHaveLength(KINDS.length);
+  });
 });

@@ -4,8 +4,8 @@
 import type * as k8s from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { ANNOTATION } from "../../src/api/service.js";
-import type { Peer } from "../../src/model/index.js";
-import type { PeerContext, PeerProblem } from "../../src/runtime/speaker/bgp-peer-config.js";
+import { problem, type Peer, type Problem } from "../../src/model/index.js";
+import type { PeerContext } from "../../src/runtime/speaker/bgp-peer-config.js";
 import type { DesiredRoute } from "../../src/runtime/speaker/desired-routes.js";
 import type { BgpDriver, L2Driver } from "../../src/runtime/speaker/drivers.js";
 import type { Placement } from "../../src/runtime/speaker/l2-election.js";
@@ -70,13 +70,13 @@ class RecordingL2 implements L2Driver {
 class RecordingBgp implements BgpDriver {
   peers: readonly Peer[] = [];
   routes = new Map<string, DesiredRoute[]>();
-  problems: PeerProblem[] = [];
+  problems: Problem[] = [];
   apply(
     peers: readonly Peer[],
     routes: Map<string, DesiredRoute[]>,
     _node: { name: string; ipv4?: string },
     _ctx: PeerContext,
-  ): Promise<PeerProblem[]> {
+  ): Promise<Problem[]> {
     this.peers = peers;
     this.routes = routes;
     return Promise.resolve(this.problems);
@@ -202,7 +202,7 @@ describe("speaker shell", () => {
       ],
     });
     s.bgp.problems = [
-      { peer: "tor", message: 'vrf "red" is not available in the native BGP speaker' },
+      problem("BGPPeer", "tor", [], 'vrf "red" is not available in the native BGP speaker', ""),
     ];
     await s.speaker.start();
     await s.speaker.settled();

@@ -1,11 +1,11 @@
 // The BGP driver of the speaker: one native session per BGPPeer this node has, each told exactly
 // the routes the pure desired-routes computation gives it. Sessions are replaced only when their
 // configuration changes, so a Service change never resets a session.
-import type { Peer } from "../../model/index.js";
+import { problem, type Peer, type Problem } from "../../model/index.js";
 import type { Logger } from "../log.js";
 import type { DesiredRoute } from "./desired-routes.js";
 import { BgpSpeaker, type PeerConfig, type SessionEvent } from "../bgp/index.js";
-import { peerConfig, type PeerContext, type PeerProblem } from "./bgp-peer-config.js";
+import { peerConfig, type PeerContext } from "./bgp-peer-config.js";
 import type { BgpDriver } from "./drivers.js";
 
 export class NativeBgpDriver implements BgpDriver {
@@ -32,13 +32,15 @@ export class NativeBgpDriver implements BgpDriver {
     routes: Map<string, DesiredRoute[]>,
     node: { name: string; ipv4?: string },
     ctx: PeerContext,
-  ): Promise<PeerProblem[]> {
+  ): Promise<Problem[]> {
     const wanted = new Map<string, PeerConfig>();
-    const problems: PeerProblem[] = [];
+    const problems: Problem[] = [];
     for (const peer of peers) {
       if (!routes.has(peer.name)) continue; // not a peer of this node
       const v = peerConfig(peer, node, ctx);
-      for (const message of v.problems) problems.push({ peer: peer.name, message });
+      // The native speaker's messages carry their fix.
+      for (const message of v.problems)
+        problems.push(problem("BGPPeer", peer.name, [], message, ""));
       if (v.config) wanted.set(peer.name, v.config);
     }
     await this.reconcile(wanted, routes, problems);
@@ -48,7 +50,7 @@ export class NativeBgpDriver implements BgpDriver {
   private async reconcile(
     wanted: Map<string, PeerConfig>,
     routes: Map<string, DesiredRoute[]>,
-    problems: PeerProblem[],
+    problems: Problem[],
   ): Promise<void> {
     for (const [name, cfg] of this.running) {
       const next = wanted.get(name);
@@ -62,7 +64,7 @@ export class NativeBgpDriver implements BgpDriver {
           this.speaker.addPeer(cfg);
           this.running.set(name, cfg);
         } catch (err) {
-          problems.push({ peer: name, message: (err as Error).message });
+          problems.push(problem("BGPPeer", name, [], (err as Error).message, ""));
           continue;
         }
       }

@@ -32,12 +32,6 @@ function backoff(connectSeconds: number): { initialMs: number; maxMs: number } {
   return { initialMs, maxMs: Math.max(120_000, initialMs) };
 }
 
-export interface PeerProblem {
-  /** The BGPPeer's name. */
-  peer: string;
-  message: string;
-}
-
 /** A Secret of the runtime namespace as far as a BGPPeer's passwordSecret cares. */
 export interface SecretFacts {
   type?: string;

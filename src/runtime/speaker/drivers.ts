@@ -1,7 +1,7 @@
 // What the speaker's shell drives: the Layer 2 and BGP announcers, as narrow interfaces (the
 // native drivers in production, recording fakes in the shell's fast tests).
-import type { Peer } from "../../model/index.js";
-import type { PeerContext, PeerProblem } from "./bgp-peer-config.js";
+import type { Peer, Problem } from "../../model/index.js";
+import type { PeerContext } from "./bgp-peer-config.js";
 import type { DesiredRoute } from "./desired-routes.js";
 import type { Placement } from "./l2-election.js";
 import type { L2AddressOutcome } from "./status-plan.js";
@@ -19,12 +19,13 @@ export interface L2Driver {
 export interface BgpDriver {
   /**
    * `node.ipv4` (its InternalIP) is the default router ID, as upstream. Returns the problems of
-   * the peers' configurations (a peer that cannot run gets none of its routes).
+   * the peers' configurations this implementation finds (a peer that cannot run gets none of its
+   * routes), as BGPPeer problems.
    */
   apply(
     peers: readonly Peer[],
     routes: Map<string, DesiredRoute[]>,
     node: { name: string; ipv4?: string },
     ctx: PeerContext,
-  ): Promise<PeerProblem[]>;
+  ): Promise<Problem[]>;
 }

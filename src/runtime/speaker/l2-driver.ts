@@ -4,6 +4,7 @@
 // background until that host lets go. What happened to each address goes back to the shell,
 // which turns it into ServiceL2Status conditions and events.
 import { formatIp, parseIp, type Ip } from "../../api/formats/ip.js";
+import { REASON } from "../../api/reasons.js";
 import type { Logger } from "../log.js";
 import type { Placement } from "./l2-election.js";
 import {
@@ -81,23 +82,23 @@ export class NativeL2Driver implements L2Driver {
       const problems: L2Problem[] = [];
       if (missing.length)
         problems.push({
-          reason: "InterfaceMissing",
+          reason: REASON.interfaceMissing,
           message: `interface(s) ${missing.join(", ")} named by an L2Advertisement for ${p.ip} do not exist on this node; fix the L2Advertisement's interfaces`,
         });
       const conflict = this.conflicts.get(p.ip);
       if (conflict?.confirmed)
         problems.push({
-          reason: "IPConflict",
+          reason: REASON.ipConflict,
           message: `${p.ip} is answered by ${conflict.mac} on ${conflict.interface}, a host outside this cluster; not announced until it lets go of the address or the address leaves the pool`,
         });
       else if (conflict)
         problems.push({
-          reason: "Probing",
+          reason: REASON.probing,
           message: `${p.ip} was answered by ${conflict.mac} on ${conflict.interface}; checking again before announcing it`,
         });
       else if (!names.length && !missing.length)
         problems.push({
-          reason: "NoUsableInterface",
+          reason: REASON.noUsableInterface,
           message: `no interface of this node can answer for ${p.ip} (all are down, enslaved, NOARP or excluded)`,
         });
       const announce = names.length > 0 && !conflict;
@@ -115,7 +116,7 @@ export class NativeL2Driver implements L2Driver {
         if (o.interfaces.includes(f.interface)) {
           o.interfaces = o.interfaces.filter((n) => n !== f.interface);
           o.problems.push({
-            reason: "InterfaceFailed",
+            reason: REASON.interfaceFailed,
             message: `cannot answer for ${o.ip} on ${f.interface}: ${f.message}`,
           });
         }

@@ -23,7 +23,7 @@ import {
   type ConfigurationStateStatus,
 } from "../../api/kinds/status-kinds.js";
 import type { KindDef } from "../../api/kinds/kind.js";
-import { problem, type Problem } from "../../model/index.js";
+import type { Problem } from "../../model/index.js";
 import { configurationState } from "../kube/configuration-state.js";
 import { EventRecorder } from "../kube/events.js";
 import { startAll, stopAll, type Store } from "../kube/store.js";
@@ -274,10 +274,7 @@ export class Speaker {
     // cannot wait for a slow API server). Only the latest outcome is worth reporting.
     this.nextReport = {
       snap,
-      problems: [
-        ...plan.problems,
-        ...peerProblems.map((p) => problem("BGPPeer", p.peer, [], p.message, "")),
-      ],
+      problems: [...plan.problems, ...peerProblems],
       l2Outcomes,
       l2ByService: a.l2ByService,
       bgpByService: a.bgpByService,

@@ -6,6 +6,9 @@ import { stampConditions, type Condition, type ConditionDraft } from "../kube/co
 
 export type { L2ProblemReason };
 
+/** The condition a ServiceL2Status carries (its reasons are in api/reasons.ts). */
+export const ANNOUNCED_CONDITION = "Announced";
+
 export const STATUS_LABELS = {
   node: "metallb.io/node",
   serviceName: "metallb.io/service-name",
@@ -73,7 +76,7 @@ export function announcedCondition(outcomes: readonly L2AddressOutcome[]): Condi
   if (silent.length) {
     const first = silent.flatMap((o) => o.problems)[0];
     return {
-      type: "Announced",
+      type: ANNOUNCED_CONDITION,
       status: "False",
       reason: first?.reason ?? REASON.noUsableInterface,
       message: message || `${silent.map((o) => o.ip).join(", ")} not announced`,
@@ -81,7 +84,7 @@ export function announcedCondition(outcomes: readonly L2AddressOutcome[]): Condi
   }
   const first = problems[0];
   return {
-    type: "Announced",
+    type: ANNOUNCED_CONDITION,
     status: "True",
     reason: first?.reason ?? REASON.announced,
     message:
