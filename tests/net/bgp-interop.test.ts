@@ -4,15 +4,8 @@
 // router restart, and a dead router (hold-timer expiry, reconnect with backoff).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSpeaker, type LabSpeaker } from "../../src/lab/net/bgp-speaker.js";
-import {
-  Lab,
-  startBird,
-  startFrr,
-  startGobgp,
-  type BgpRouter,
-  type BgpRouterSpec,
-  type RibPath,
-} from "../../src/lab/net/index.js";
+import { Lab, startBird, startFrr, startGobgp } from "../../src/lab/net/index.js";
+import type { BgpRouter, BgpRouterSpec, RibPath } from "../../src/lab/net/index.js";
 import { waitFor } from "../../src/sys/proc.js";
 import type { PeerConfig, Route } from "../../src/runtime/bgp/index.js";
 

@@ -2,15 +2,8 @@
 // teardown leaves no namespace and no process behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlive, waitFor } from "../../src/sys/proc.js";
-import {
-  Lab,
-  startBird,
-  startFrr,
-  startGobgp,
-  type BgpRouter,
-  type BgpRouterSpec,
-  type GobgpRouter,
-} from "../../src/lab/net/index.js";
+import { Lab, startBird, startFrr, startGobgp } from "../../src/lab/net/index.js";
+import type { BgpRouter, BgpRouterSpec, GobgpRouter } from "../../src/lab/net/index.js";
 import { run } from "../../src/sys/proc.js";
 
 const routers = {

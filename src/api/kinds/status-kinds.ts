@@ -1,7 +1,7 @@
 // Kinds the runtime writes to report what it does (read-only for users).
 import { Type, type Static } from "@sinclair/typebox";
 import { Conditions } from "../schema/k8s.js";
-import { v1beta1Only, type KindDef } from "./kind.js";
+import { v1beta1Only, type KindDef, type PrinterColumn } from "./kind.js";
 
 const EmptySpec = Type.Object({}, { additionalProperties: false });
 
@@ -53,6 +53,16 @@ export type ServiceL2StatusStatus = Static<typeof ServiceL2StatusStatus>;
 export type ServiceBGPStatusStatus = Static<typeof ServiceBGPStatusStatus>;
 export type ConfigurationStateStatus = Static<typeof ConfigurationStateStatus>;
 
+/** The columns of the per-Service status kinds: the node, then the Service. */
+const serviceColumns = (nodeTitle: string): PrinterColumn[] =>
+  (
+    [
+      [nodeTitle, ".status.node"],
+      ["Service Name", ".status.serviceName"],
+      ["Service Namespace", ".status.serviceNamespace"],
+    ] as const
+  ).map(([name, jsonPath]) => ({ name, type: "string", jsonPath }));
+
 export const ServiceL2StatusKind: KindDef = {
   kind: "ServiceL2Status",
   plural: "servicel2statuses",
@@ -60,11 +70,7 @@ export const ServiceL2StatusKind: KindDef = {
   versions: v1beta1Only,
   spec: EmptySpec,
   status: ServiceL2StatusStatus,
-  printerColumns: [
-    { name: "Allocated Node", type: "string", jsonPath: ".status.node" },
-    { name: "Service Name", type: "string", jsonPath: ".status.serviceName" },
-    { name: "Service Namespace", type: "string", jsonPath: ".status.serviceNamespace" },
-  ],
+  printerColumns: serviceColumns("Allocated Node"),
 };
 
 export const ServiceBGPStatusKind: KindDef = {
@@ -74,11 +80,7 @@ export const ServiceBGPStatusKind: KindDef = {
   versions: v1beta1Only,
   spec: EmptySpec,
   status: ServiceBGPStatusStatus,
-  printerColumns: [
-    { name: "Node", type: "string", jsonPath: ".status.node" },
-    { name: "Service Name", type: "string", jsonPath: ".status.serviceName" },
-    { name: "Service Namespace", type: "string", jsonPath: ".status.serviceNamespace" },
-  ],
+  printerColumns: serviceColumns("Node"),
 };
 
 export const ConfigurationStateKind: KindDef = {

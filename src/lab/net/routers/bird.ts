@@ -4,14 +4,8 @@ import { join } from "node:path";
 import { run, waitFor } from "../../../sys/proc.js";
 import { systemTool } from "../../../sys/tools.js";
 import type { Lab } from "../lab.js";
-import {
-  familiesOf,
-  familyOf,
-  type BgpRouter,
-  type BgpRouterSpec,
-  type RibPath,
-  rejectUnsupported,
-} from "./router.js";
+import { familiesOf, familyOf, rejectUnsupported } from "./router.js";
+import type { BgpRouter, BgpRouterSpec, RibPath } from "./router.js";
 
 export function birdConfig(spec: BgpRouterSpec, logFile: string): string {
   const out = [`router id ${spec.routerId};`, `log "${logFile}" all;`, "protocol device { }"];

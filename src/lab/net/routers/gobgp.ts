@@ -4,14 +4,8 @@ import { join } from "node:path";
 import { systemTool } from "../../../sys/tools.js";
 import { waitFor } from "../../../sys/proc.js";
 import type { Lab } from "../lab.js";
-import {
-  familiesOf,
-  familyOf,
-  type BgpRouter,
-  type BgpRouterSpec,
-  type RibPath,
-  rejectUnsupported,
-} from "./router.js";
+import { familiesOf, familyOf, rejectUnsupported } from "./router.js";
+import type { BgpRouter, BgpRouterSpec, RibPath } from "./router.js";
 
 export function gobgpConfig(spec: BgpRouterSpec): string {
   const out = ["[global.config]", `  as = ${spec.asn}`, `  router-id = "${spec.routerId}"`];
