@@ -13,6 +13,9 @@ export const REASON = {
   valid: "Valid",
   /** A ConfigurationState's Valid condition when every object was applied. */
   configurationApplied: "ConfigurationApplied",
+  /** A speaker ConfigurationState's HeartbeatPeers condition. */
+  heartbeatPeersKnown: "HeartbeatPeersKnown",
+  invalidHeartbeatAddress: "InvalidHeartbeatAddress",
   // ServiceL2Status `Announced` condition.
   announced: "Announced",
   ipConflict: "IPConflict",

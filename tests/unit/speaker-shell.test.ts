@@ -84,6 +84,7 @@ class RecordingBgp implements BgpDriver {
 }
 
 function speakerOn(objects: {
+  heartbeats?: boolean;
   services?: k8s.V1Service[];
   slices?: k8s.V1EndpointSlice[];
   config?: ReturnType<typeof cfg>[];
@@ -110,9 +111,14 @@ function speakerOn(objects: {
   const lease = {
     started: 0,
     stopped: 0,
+    healthy: () => lease.reachable,
+    reachable: true,
     start: () => Promise.resolve(void lease.started++),
     stop: () => Promise.resolve(void lease.stopped++),
   };
+  /** The speaker's monotonic clock, moved by the tests. */
+  const clock = { ms: 1_000_000 };
+  const heartbeats = new Map<string, "alive" | "dead" | "left">();
   const speaker = new Speaker({
     stores,
     writer,
@@ -123,8 +129,15 @@ function speakerOn(objects: {
     bgp,
     log: quietLog,
     coalesceMs: 1,
+    now: () => clock.ms,
+    ...(objects.heartbeats
+      ? {
+          heartbeatState: (n: string) => heartbeats.get(n),
+          heartbeatAlive: () => [...heartbeats].filter(([, v]) => v === "alive").map(([n]) => n),
+        }
+      : {}),
   });
-  return { stores, writer, l2, bgp, lease, speaker };
+  return { stores, writer, l2, bgp, lease, speaker, clock, heartbeats };
 }
 
 const pool = cfg("IPAddressPool", "pool", { addresses: ["203.0.113.0/28"] });
@@ -239,26 +252,100 @@ describe("speaker shell", () => {
     await s.speaker.stop();
   });
 
-  it("leaves addresses to another live node's speaker, and takes them when its Lease lapses", async () => {
+  /** Eight Services with a ready endpoint on n1, and a second node n2 whose speaker renews. */
+  async function twoNodes(heartbeats = false) {
     const s = speakerOn({
       services: Array.from({ length: 8 }, (_, i) => service(`s${i}`, `203.0.113.${i + 1}`)),
       slices: Array.from({ length: 8 }, (_, i) => slice(`s${i}`, "n1")),
       config: [pool, cfg("L2Advertisement", "l2", {})],
+      heartbeats,
     });
     s.stores.nodes.set(node("n2"));
-    const lease = (renewed: Date): k8s.V1Lease => ({
-      metadata: { namespace: NS, name: "metallb-speaker-n2" },
-      spec: { holderIdentity: "n2", leaseDurationSeconds: 10, renewTime: renewed },
-    });
-    s.stores.leases.set(lease(new Date()));
+    let renewals = 0;
+    /** n2 renews its Lease (a new renewTime, whatever its value: n2's clock may be anywhere). */
+    const renew = () =>
+      s.stores.leases.set({
+        metadata: { namespace: NS, name: "metallb-speaker-n2", uid: "n2-lease" },
+        spec: {
+          holderIdentity: "n2",
+          leaseDurationSeconds: 10,
+          renewTime: new Date(Date.UTC(2000, 0, 1) + 1000 * ++renewals),
+        },
+      });
+    renew();
     await s.speaker.start();
     await s.speaker.settled();
+    const elapse = async (ms: number) => {
+      s.clock.ms += ms;
+      s.speaker.resync();
+      await s.speaker.settled();
+    };
+    return { ...s, renew, elapse };
+  }
+
+  it("leaves addresses to another live node's speaker, and takes them when its Lease lapses", async () => {
+    const s = await twoNodes();
     const mine = s.l2.owned.length;
     expect(mine).toBeGreaterThan(0);
     expect(mine).toBeLessThan(8);
-    s.stores.leases.set(lease(new Date(Date.now() - 60_000)));
+    await s.elapse(9_000);
+    s.renew(); // seen renewed: live for another 10 s on this speaker's clock
     await s.speaker.settled();
+    await s.elapse(9_000);
+    expect(s.l2.owned).toHaveLength(mine);
+    await s.elapse(1_001);
     expect(s.l2.owned).toHaveLength(8);
+    await s.speaker.stop();
+  });
+
+  it("an API server outage freezes the Lease verdicts: nothing moves, during or after", async () => {
+    const s = await twoNodes();
+    const before = s.l2.owned.map((p) => p.ip);
+    s.stores.leases.following = false; // the Lease watch failed
+    s.lease.reachable = false; // and this speaker's own renewals fail
+    await s.elapse(200); // the next liveness check notices
+    await s.elapse(60_000);
+    expect(s.l2.owned.map((p) => p.ip)).toEqual(before);
+    s.stores.leases.following = true;
+    s.lease.reachable = true;
+    await s.elapse(1_000);
+    expect(s.l2.owned.map((p) => p.ip)).toEqual(before);
+    s.renew();
+    await s.speaker.settled();
+    await s.elapse(9_500);
+    expect(s.l2.owned.map((p) => p.ip)).toEqual(before);
+    await s.speaker.stop();
+  });
+
+  it("heartbeats override the Leases: heard alive keeps a peer, heard dead drops it at once", async () => {
+    const s = await twoNodes(true);
+    const mine = s.l2.owned.length;
+    s.heartbeats.set("n2", "alive");
+    await s.elapse(30_000); // n2's Lease lapsed long ago; its heartbeats keep it live
+    expect(s.l2.owned).toHaveLength(mine);
+    s.heartbeats.set("n2", "dead");
+    await s.elapse(10);
+    expect(s.l2.owned).toHaveLength(8);
+    await s.speaker.stop();
+  });
+
+  it("a Lease with a garbage heartbeat address: that peer is skipped and named, the rest goes on", async () => {
+    const s = await twoNodes(true);
+    s.stores.leases.set({
+      metadata: {
+        namespace: NS,
+        name: "metallb-speaker-n3",
+        annotations: { "metallb.io/heartbeat-address": "not-an-address" },
+      },
+      spec: { holderIdentity: "n3", leaseDurationSeconds: 10, renewTime: new Date() },
+    });
+    await s.speaker.settled();
+    const state = s.writer.status<{
+      conditions: { type: string; status: string; message: string }[];
+    }>("ConfigurationState", "speaker-n1");
+    const hb = state?.conditions.find((c) => c.type === "HeartbeatPeers");
+    expect(hb?.status).toBe("False");
+    expect(hb?.message).toContain('"not-an-address", not an IP address');
     await s.speaker.stop();
   });
 });

@@ -8,7 +8,7 @@ import {
   type ClusterSnapshot,
 } from "../../src/runtime/speaker/cluster-view.js";
 import { nodeFacts } from "../../src/runtime/speaker/node-eligibility.js";
-import { leaseFacts, liveFromLeases } from "../../src/runtime/speaker/node-lease.js";
+import { leaseFacts } from "../../src/runtime/speaker/node-lease.js";
 import {
   announcedCondition,
   l2Statuses,
@@ -113,16 +113,36 @@ describe("speaker cluster view", () => {
   });
 });
 
-describe("speaker liveness from Leases", () => {
-  it("a Lease is live until renewTime + duration", () => {
+describe("speaker Lease facts", () => {
+  it("reads the node, the renewTime as text, the uid and a usable heartbeat address", () => {
     const facts = leaseFacts({
-      metadata: { name: "metallb-speaker-n1" },
+      metadata: {
+        name: "metallb-speaker-n1",
+        uid: "u1",
+        annotations: { "metallb.io/heartbeat-address": "192.0.2.11" },
+      },
       spec: { holderIdentity: "n1", leaseDurationSeconds: 10, renewTime: new Date(1000_000) },
     });
-    expect(facts).toMatchObject({ node: "n1", renewedAt: 1000_000 });
-    expect(liveFromLeases([facts!], 1000_000 + 9_999)).toEqual(new Set(["n1"]));
-    expect(liveFromLeases([facts!], 1000_000 + 10_000)).toEqual(new Set());
+    expect(facts).toEqual({
+      node: "n1",
+      renew: new Date(1000_000).toISOString(),
+      uid: "u1",
+      durationSeconds: 10,
+      heartbeatAddress: "192.0.2.11",
+    });
     expect(leaseFacts({ metadata: { name: "metallb-ts-controller" } })).toBeUndefined();
+  });
+
+  it("a heartbeat address that is not an IP is a problem, not a peer", () => {
+    const facts = leaseFacts({
+      metadata: {
+        name: "metallb-speaker-n2",
+        annotations: { "metallb.io/heartbeat-address": "garbage:::" },
+      },
+      spec: { holderIdentity: "n2", leaseDurationSeconds: 10 },
+    });
+    expect(facts?.heartbeatAddress).toBeUndefined();
+    expect(facts?.heartbeatProblem).toContain('"garbage:::", not an IP address');
   });
 });
 

@@ -97,6 +97,14 @@ export class PeerTable {
     return this.peers.get(node)?.state;
   }
 
+  /**
+   * Forgets one peer (its speaker was replaced: a new Lease). Its next heartbeat is taken as
+   * news even when the new process's incarnation is lower (a clock stepped back).
+   */
+  forget(node: string): void {
+    this.peers.delete(node);
+  }
+
   /** Forgets peers no longer in the cluster. */
   retain(nodes: ReadonlySet<string>): void {
     for (const n of this.peers.keys()) if (!nodes.has(n)) this.peers.delete(n);

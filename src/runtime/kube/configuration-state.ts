@@ -4,7 +4,7 @@
 import type { ConfigurationStateStatus } from "../../api/kinds/status-kinds.js";
 import { REASON } from "../../api/reasons.js";
 import { problemLine, type Problem } from "../../model/index.js";
-import { stampConditions } from "./conditions.js";
+import { stampConditions, type ConditionDraft } from "./conditions.js";
 
 /** Problem lines sorted and deduplicated, so the same configuration always reads the same. */
 export function problemLines(problems: readonly Problem[]): string[] {
@@ -16,6 +16,8 @@ export function configurationState(
   previous: ConfigurationStateStatus | undefined,
   now: Date,
   applied = "every object this node uses was applied",
+  /** Conditions about the component itself besides `Valid` (e.g. its heartbeat peers). */
+  more: readonly ConditionDraft[] = [],
 ): ConfigurationStateStatus {
   const lines = problemLines(problems);
   const valid = lines.length === 0;
@@ -30,6 +32,7 @@ export function configurationState(
           reason: valid ? REASON.configurationApplied : REASON.invalidConfiguration,
           message: valid ? applied : `${lines.length} problem(s): ${lines.join("; ")}`,
         },
+        ...more,
       ],
       previous?.conditions,
       now.toISOString(),

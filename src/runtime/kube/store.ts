@@ -19,6 +19,11 @@ export interface Store<T extends KubernetesObject> {
   list(namespace?: string): readonly T[];
   get(name: string, namespace?: string): T | undefined;
   on(change: Change, fn: (obj: T) => void): void;
+  /**
+   * Whether the cache follows the API server: false before the first list and from a failed
+   * watch until it has been listed again (the cache may be stale then).
+   */
+  synced(): boolean;
   /** Resolves once the first list has arrived (retrying while the API server warms up). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -38,6 +43,10 @@ export interface WatchSpec<T extends KubernetesObject> {
 export class InformerStore<T extends KubernetesObject> implements Store<T> {
   private readonly inf: Watched<T>;
   private stopped = false;
+  private isSynced = false;
+  /** Watch failures so far: a (re)start that saw none has listed and is watching. */
+  private failures = 0;
+  private starting = false;
 
   constructor(
     kc: KubeConfig,
@@ -48,9 +57,12 @@ export class InformerStore<T extends KubernetesObject> implements Store<T> {
       ? new ListWatch<T>(spec.path, new Watch(kc), spec.list, false, undefined, spec.fieldSelector)
       : makeInformer(kc, spec.path, spec.list);
     this.inf.on("error", (err: unknown) => {
-      if (this.stopped) return;
+      this.failures++;
+      this.isSynced = false;
+      // During start() its own loop retries; afterwards the watch restarts itself.
+      if (this.stopped || this.starting) return;
       this.log.warn("watch failed; restarting it", { path: spec.path, error: String(err) });
-      setTimeout(() => void this.inf.start().catch(() => undefined), 1000);
+      setTimeout(() => this.restart(), 1000);
     });
   }
 
@@ -66,16 +78,41 @@ export class InformerStore<T extends KubernetesObject> implements Store<T> {
     this.inf.on(change, fn);
   }
 
+  synced(): boolean {
+    return this.isSynced;
+  }
+
+  /**
+   * Lists and watches again. client-node reports a failed list or watch through the error event
+   * (which schedules the next attempt), not by rejecting start().
+   */
+  private async attempt(): Promise<boolean> {
+    const before = this.failures;
+    await this.inf.start();
+    const ok = this.failures === before;
+    if (ok) this.isSynced = true;
+    return ok;
+  }
+
+  private restart(): void {
+    if (!this.stopped) void this.attempt().catch(() => undefined);
+  }
+
   async start(): Promise<void> {
-    for (let attempt = 1; !this.stopped; attempt++) {
-      try {
-        await this.inf.start();
-        return;
-      } catch (err) {
-        // 429 "storage is (re)initializing" or connection refused while the API server starts.
-        this.log.warn("initial list failed; retrying", { attempt, error: String(err) });
-        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+    this.starting = true;
+    try {
+      for (let attempt = 1; !this.stopped; attempt++) {
+        try {
+          if (await this.attempt()) return;
+          throw new Error("the first list failed");
+        } catch (err) {
+          // 429 "storage is (re)initializing" or connection refused while the API server starts.
+          this.log.warn("initial list failed; retrying", { attempt, error: String(err) });
+          await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+        }
       }
+    } finally {
+      this.starting = false;
     }
   }
 

@@ -115,6 +115,8 @@ export async function speakerCommand(
     ...(heartbeat
       ? {
           heartbeatState: (n: string) => heartbeat.table.state(n),
+          heartbeatAlive: () => heartbeat.alive(),
+          onLeaseRecreated: (n: string) => heartbeat.table.forget(n),
           onSpeakers: (all) =>
             heartbeat.setPeers(
               all.flatMap((s) =>

@@ -3,18 +3,24 @@
 // detection is the heartbeats' job; the Leases say who exists (and where its heartbeats come
 // from) and are the fallback when heartbeats are off.
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
+import { performance } from "node:perf_hooks";
+import { parseIp } from "../../api/formats/ip.js";
 import type { Logger } from "../log.js";
 import { mergePatch, microTime } from "../kube/patch.js";
 
 export const SPEAKER_LEASE_PREFIX = "metallb-speaker-";
-/** Annotation on a speaker Lease: where its heartbeats come from ("address:port"). */
+/** Annotation on a speaker Lease: the address its heartbeats come from. */
 export const HEARTBEAT_ANNOTATION = "metallb.io/heartbeat-address";
 
 export interface LeaseFacts {
   node: string;
-  renewedAt: number;
+  /** spec.renewTime as written: only its changes matter (see liveness.ts), never its value. */
+  renew: string;
+  uid?: string;
   durationSeconds: number;
   heartbeatAddress?: string;
+  /** Why the heartbeat annotation cannot be used (the peer gets no heartbeats, not a crash). */
+  heartbeatProblem?: string;
 }
 
 export function leaseFacts(lease: V1Lease): LeaseFacts | undefined {
@@ -22,25 +28,28 @@ export function leaseFacts(lease: V1Lease): LeaseFacts | undefined {
   if (!name.startsWith(SPEAKER_LEASE_PREFIX)) return undefined;
   const renew = lease.spec?.renewTime;
   const hb = lease.metadata?.annotations?.[HEARTBEAT_ANNOTATION];
+  const uid = lease.metadata?.uid;
+  const usable = hb !== undefined && parseIp(hb) !== undefined;
   return {
     node: lease.spec?.holderIdentity ?? name.slice(SPEAKER_LEASE_PREFIX.length),
-    renewedAt: renew ? new Date(renew).getTime() : 0,
+    renew: renew ? new Date(renew).toISOString() : "",
+    ...(uid ? { uid } : {}),
     durationSeconds: lease.spec?.leaseDurationSeconds ?? 0,
-    ...(hb ? { heartbeatAddress: hb } : {}),
+    ...(usable ? { heartbeatAddress: hb } : {}),
+    ...(hb !== undefined && !usable
+      ? {
+          heartbeatProblem: `annotation ${HEARTBEAT_ANNOTATION} on Lease ${name} is "${hb}", not an IP address; that speaker gets no heartbeats until it restarts with a valid --heartbeat-address`,
+        }
+      : {}),
   };
-}
-
-/** Nodes whose speaker Lease has not expired (pure). */
-export function liveFromLeases(leases: readonly LeaseFacts[], now: number): Set<string> {
-  return new Set(
-    leases.filter((l) => l.renewedAt + l.durationSeconds * 1000 > now).map((l) => l.node),
-  );
 }
 
 export class NodeLease {
   private readonly api: CoordinationV1Api;
   private timer: NodeJS.Timeout | undefined;
   private readonly name: string;
+  /** When a renewal last succeeded (monotonic ms); undefined before the first. */
+  private renewedAt: number | undefined;
 
   constructor(
     kc: KubeConfig,
@@ -61,6 +70,16 @@ export class NodeLease {
     await this.renew();
     const period = (this.opts.durationSeconds * 1000) / 3;
     this.timer = setInterval(() => void this.renew(), period);
+  }
+
+  /**
+   * Whether this speaker reaches the API server: a renewal succeeded within half the duration
+   * (one renewal period and a margin). Half, so that when every renewal fails at once, this
+   * speaker freezes its verdicts before any peer's Lease, renewed at most a period before the
+   * outage, can look lapsed (2/3 of the duration after the outage began at the earliest).
+   */
+  healthy(now: number): boolean {
+    return this.renewedAt !== undefined && now - this.renewedAt < this.opts.durationSeconds * 500;
   }
 
   /** Deletes the Lease, so the others drop this node at once instead of at expiry. */
@@ -90,6 +109,7 @@ export class NodeLease {
     };
     try {
       await this.api.patchNamespacedLease({ name: this.name, namespace, body }, mergePatch);
+      this.renewedAt = performance.now();
     } catch (err) {
       if ((err as { code?: number }).code !== 404) {
         this.opts.log.warn("could not renew the speaker Lease", { error: String(err) });
@@ -101,6 +121,7 @@ export class NodeLease {
           body: { ...body, spec: { ...body.spec, renewTime: undefined } },
         });
         await this.api.patchNamespacedLease({ name: this.name, namespace, body }, mergePatch);
+        this.renewedAt = performance.now();
       } catch (e) {
         this.opts.log.warn("could not create the speaker Lease", { error: String(e) });
       }

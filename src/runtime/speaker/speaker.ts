@@ -2,6 +2,7 @@
 // goes to the announcing drivers, and what they did to the reports (report-plan.ts,
 // status-plan.ts, the ConfigurationState) written through the ClusterWriter. API traffic grows
 // with nodes (one Lease each), never with Services.
+import { performance } from "node:perf_hooks";
 import type {
   KubernetesObject,
   V1EndpointSlice,
@@ -24,6 +25,8 @@ import {
 } from "../../api/kinds/status-kinds.js";
 import type { KindDef } from "../../api/kinds/kind.js";
 import type { Problem } from "../../model/index.js";
+import { REASON } from "../../api/reasons.js";
+import type { ConditionDraft } from "../kube/conditions.js";
 import { configurationState } from "../kube/configuration-state.js";
 import { EventRecorder } from "../kube/events.js";
 import { startAll, stopAll, type Store } from "../kube/store.js";
@@ -33,7 +36,8 @@ import type { Logger } from "../log.js";
 import type { PeerContext, SecretFacts } from "./bgp-peer-config.js";
 import type { ClusterSnapshot } from "./cluster-view.js";
 import type { BgpDriver, L2Driver } from "./drivers.js";
-import { leaseFacts, liveFromLeases, type LeaseFacts } from "./node-lease.js";
+import { LeaseLiveness, liveNodes } from "./liveness.js";
+import { leaseFacts, type LeaseFacts } from "./node-lease.js";
 import { announced, planPass, type Announcement, type PassPlan } from "./pass-plan.js";
 import { reportEvents } from "./report-plan.js";
 import {
@@ -68,6 +72,8 @@ export interface SpeakerStores {
 export interface OwnLease {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Whether it was renewed recently, i.e. this speaker reaches the API server (monotonic ms). */
+  healthy(now: number): boolean;
 }
 
 export interface SpeakerOptions {
@@ -82,8 +88,14 @@ export interface SpeakerOptions {
    * starting speaker does not claim every address before the first heartbeats arrive).
    */
   heartbeatState?: (node: string) => "alive" | "dead" | "left" | undefined;
+  /** Peers heard alive by heartbeats (they are live whatever their Lease says). */
+  heartbeatAlive?: () => readonly string[];
   /** Told the speakers found through Leases on every pass (heartbeat peers). */
   onSpeakers?: (speakers: LeaseFacts[]) => void;
+  /** A node's Lease was recreated: its speaker restarted (heartbeats start afresh). */
+  onLeaseRecreated?: (node: string) => void;
+  /** The monotonic clock (ms); tests drive it. */
+  now?: () => number;
   l2: L2Driver;
   bgp: BgpDriver;
   log: Logger;
@@ -95,6 +107,8 @@ export interface SpeakerOptions {
 interface Outcome {
   snap: ClusterSnapshot;
   problems: Problem[];
+  /** Speakers whose Lease names no usable heartbeat address (they get no heartbeats). */
+  heartbeatProblems: string[];
   l2Outcomes: L2AddressOutcome[];
   l2ByService: Map<string, string[]>;
   bgpByService: Map<string, string[]>;
@@ -119,6 +133,7 @@ export class Speaker {
   private ticker: NodeJS.Timeout | undefined;
   private lastLive = "";
   private stopped = false;
+  private readonly liveness = new LeaseLiveness();
 
   constructor(private readonly opts: SpeakerOptions) {
     this.events = new EventRecorder(opts.writer, "metallb-speaker", opts.log);
@@ -214,17 +229,27 @@ export class Speaker {
     return this.running;
   }
 
+  /**
+   * The live set (liveness.ts): Leases seen renewed on this speaker's own clock, frozen while
+   * the Lease watch is down or this speaker cannot renew its own Lease; heartbeats override.
+   */
   private live(): Set<string> {
-    const byLease = liveFromLeases(this.speakers(), Date.now());
-    byLease.add(this.opts.node);
-    const state = this.opts.heartbeatState;
-    if (!state) return byLease;
-    return new Set(
-      [...byLease].filter((n) => {
-        if (n === this.opts.node) return true;
-        const st = state(n);
-        return st !== "dead" && st !== "left";
-      }),
+    const now = (this.opts.now ?? performance.now.bind(performance))();
+    for (const node of this.liveness.observe(this.speakers(), now))
+      this.opts.onLeaseRecreated?.(node);
+    const reachable = this.opts.stores.leases.synced() && this.opts.lease.healthy(now);
+    if (reachable === this.liveness.frozen)
+      this.opts.log.warn(
+        reachable
+          ? "the API server is reachable again; Lease liveness resumes"
+          : "the API server is unreachable; keeping the last Lease verdicts (heartbeats still count)",
+      );
+    this.liveness.setFrozen(!reachable, now);
+    return liveNodes(
+      this.opts.node,
+      this.liveness.live(now),
+      this.opts.heartbeatState,
+      this.opts.heartbeatAlive?.() ?? [],
     );
   }
 
@@ -254,7 +279,8 @@ export class Speaker {
 
   private async reconcile(): Promise<void> {
     const snap = this.snapshot();
-    this.opts.onSpeakers?.(this.speakers());
+    const speakers = this.speakers();
+    this.opts.onSpeakers?.(speakers);
     const live = this.live();
     this.lastLive = [...live].sort().join(",");
     const { node } = this.opts;
@@ -275,6 +301,7 @@ export class Speaker {
     this.nextReport = {
       snap,
       problems: [...plan.problems, ...peerProblems],
+      heartbeatProblems: speakers.flatMap((f) => f.heartbeatProblem ?? []),
       l2Outcomes,
       l2ByService: a.l2ByService,
       bgpByService: a.bgpByService,
@@ -325,7 +352,7 @@ export class Speaker {
       events.filter((e) => e.ref.kind === "Service"),
     ];
     for (const e of problemEvents) await this.events.record(e.ref, e.type, e.reason, e.message);
-    await this.writeConfigurationState(o.problems);
+    await this.writeConfigurationState(o.problems, o.heartbeatProblems);
     for (const e of others) await this.events.record(e.ref, e.type, e.reason, e.message);
     this.announcedL2 = new Set(o.l2ByService.keys());
     this.announcedBgp = new Set(o.bgpByService.keys());
@@ -349,8 +376,37 @@ export class Speaker {
    * ConfigurationState "speaker-<node>": whether this node's speaker could apply the whole
    * configuration, with every problem listed; written only when it changes.
    */
-  private async writeConfigurationState(problems: Problem[]): Promise<void> {
-    const status = configurationState(problems, this.configState?.status, new Date());
+  private async writeConfigurationState(
+    problems: Problem[],
+    heartbeatProblems: string[],
+  ): Promise<void> {
+    for (const p of heartbeatProblems)
+      if (!this.configState?.text.includes(JSON.stringify(p).slice(1, -1)))
+        this.opts.log.warn("a speaker's heartbeat address is not usable", { problem: p });
+    const heartbeats: ConditionDraft[] = this.opts.heartbeatState
+      ? [
+          heartbeatProblems.length
+            ? {
+                type: "HeartbeatPeers",
+                status: "False",
+                reason: REASON.invalidHeartbeatAddress,
+                message: heartbeatProblems.join("; "),
+              }
+            : {
+                type: "HeartbeatPeers",
+                status: "True",
+                reason: REASON.heartbeatPeersKnown,
+                message: "every speaker's Lease names the address its heartbeats come from",
+              },
+        ]
+      : [];
+    const status = configurationState(
+      problems,
+      this.configState?.status,
+      new Date(),
+      undefined,
+      heartbeats,
+    );
     const text = JSON.stringify(status);
     if (text === this.configState?.text) return;
     const name = `speaker-${this.opts.node}`;

@@ -18,6 +18,8 @@ export class MemoryStore<T extends KubernetesObject> implements Store<T> {
     delete: [],
   };
   started = false;
+  /** Set false to play a failed watch (the cache stops following the API server). */
+  following = true;
 
   constructor(initial: T[] = []) {
     for (const o of initial) this.objects.set(keyOf(o), o);
@@ -35,6 +37,10 @@ export class MemoryStore<T extends KubernetesObject> implements Store<T> {
 
   on(change: Change, fn: (obj: T) => void): void {
     this.listeners[change].push(fn);
+  }
+
+  synced(): boolean {
+    return this.started && this.following;
   }
 
   start(): Promise<void> {
