@@ -7,6 +7,10 @@ export const REASON = {
   clearAssignment: "ClearAssignment",
   nodeAssigned: "nodeAssigned",
   deprecatedAnnotation: "deprecatedAnnotation",
+  /** A Service's address lies in no pool: not announced. */
+  addressNotInPool: "AddressNotInPool",
+  /** The ip-allocated-from-pool annotation names another pool than the one holding the address. */
+  poolAnnotationMismatch: "PoolAnnotationMismatch",
   /** Events and conditions on configuration objects and ConfigurationState. */
   invalidConfiguration: "InvalidConfiguration",
   /** An IPAddressPool's Valid condition when it conflicts with nothing. */

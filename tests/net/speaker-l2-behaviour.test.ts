@@ -44,17 +44,6 @@ afterAll(async () => {
   await c?.stop();
 });
 
-/** tcpdump -e -nn lines → ether source of each ARP reply / NA for `ip`. */
-function answerers(lines: string[], ip: string): Set<string> {
-  const out = new Set<string>();
-  for (const l of lines) {
-    const src = /^\S+ ([0-9a-f:]{17}) >/.exec(l)?.[1];
-    if (!src) continue;
-    if (l.includes(`Reply ${ip} is-at`) || l.includes(`advertisement, tgt is ${ip},`)) out.add(src);
-  }
-  return out;
-}
-
 describe("L2 speakers: steady state", () => {
   it("exactly one node answers each VIP during 30 s of repeated ARP and NDP", async () => {
     const cap = client.capture(c.lab, "client", "eth0", "arp or icmp6");
@@ -70,8 +59,8 @@ describe("L2 speakers: steady state", () => {
     expect(asked).toBeGreaterThan(5);
     const owner4 = (await c.l2Owner("web4"))!;
     const owner6 = (await c.l2Owner("web6"))!;
-    expect(answerers(lines, VIP4)).toEqual(new Set([c.macs[owner4]]));
-    expect(answerers(lines, VIP6)).toEqual(new Set([c.macs[owner6]]));
+    expect(client.answerers(lines, VIP4)).toEqual(new Set([c.macs[owner4]]));
+    expect(client.answerers(lines, VIP6)).toEqual(new Set([c.macs[owner6]]));
     const m = await c.metrics(owner4);
     expect(
       sample(m, "metallb_speaker_announced", {

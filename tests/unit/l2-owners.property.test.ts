@@ -157,7 +157,12 @@ describe("L2 owner election (properties)", () => {
       fc.property(inputArb, (input) => {
         const { placements, unplaced } = electOwners(input);
         const nodes = new Map(input.nodes.map((n) => [n.name, n]));
-        const sharers = (ip: string) => input.services.filter((s) => s.ips.includes(ip));
+        // The sharers that decide where an IP goes: those with a ready endpoint, if any has one.
+        const sharers = (ip: string) => {
+          const all = input.services.filter((s) => s.ips.includes(ip));
+          const ready = all.filter((s) => s.readyNodes.length > 0);
+          return ready.length ? ready : all;
+        };
         for (const p of placements) {
           const owner = nodes.get(p.owner);
           expect(owner).toBeDefined();
@@ -284,6 +289,25 @@ describe("L2 owner election (examples)", () => {
         services: ["ns/s0", "ns/s1"],
         interfaces: ["eth0", "eth1"],
       },
+    ]);
+  });
+
+  it("a sharer without a ready endpoint does not take a shared IP away from the others", () => {
+    const input = uniform(2, 2);
+    const shared = input.services.map((s, i) => ({
+      ...s,
+      ips: ["192.0.2.9"],
+      readyNodes: i === 0 ? ["n0"] : [],
+    }));
+    const { placements, unplaced } = electOwners({ ...input, services: shared });
+    expect(unplaced).toEqual([]);
+    expect(placements).toMatchObject([{ ip: "192.0.2.9", services: ["ns/s0"] }]);
+    const none = electOwners({
+      ...input,
+      services: shared.map((s) => ({ ...s, readyNodes: [] })),
+    });
+    expect(none.unplaced).toMatchObject([
+      { ip: "192.0.2.9", reason: "the Service has no ready endpoint" },
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import type { V1EndpointSlice, V1Service } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import {
+  announceable,
   configOf,
   desiredInput,
   electionInput,
@@ -88,7 +89,6 @@ describe("speaker cluster view", () => {
     const snap = snapshot({
       services: [
         lb("a"),
-        lb("no-pool", { metadata: { namespace: "ns", name: "no-pool" } }),
         lb("other-class", { spec: { type: "LoadBalancer", loadBalancerClass: "x/y" } }),
         lb("pending", { status: {} }),
       ],
@@ -102,6 +102,47 @@ describe("speaker cluster view", () => {
         trafficPolicy: "Local",
         readyNodes: ["n1"],
       },
+    ]);
+  });
+
+  it("takes each address's pool from the pools that contain it, never from the annotation", () => {
+    const snap = snapshot({
+      pools: [
+        { metadata: { name: "p" }, spec: { addresses: ["2001:db8::/64"] } },
+        { metadata: { name: "v4" }, spec: { addresses: ["192.0.2.0/24"] } },
+        { metadata: { name: "premium" }, spec: { addresses: ["203.0.113.0/24"] } },
+      ],
+      services: [
+        // A tenant re-pointed the annotation at a pool with better peers and communities.
+        lb("repointed", {
+          metadata: {
+            namespace: "ns",
+            name: "repointed",
+            annotations: { "metallb.io/ip-allocated-from-pool": "premium" },
+          },
+        }),
+        // Not yet annotated by the controller: announced all the same.
+        lb("fresh", { metadata: { namespace: "ns", name: "fresh" } }),
+        lb("dual", {
+          metadata: { namespace: "ns", name: "dual" },
+          status: { loadBalancer: { ingress: [{ ip: "192.0.2.7" }, { ip: "2001:db8::7" }] } },
+        }),
+        lb("outside", {
+          metadata: { namespace: "ns", name: "outside" },
+          status: { loadBalancer: { ingress: [{ ip: "2001:db8:1::1" }] } },
+        }),
+      ],
+    });
+    const view = announceable(snap, configOf(snap, "metallb-system"));
+    expect(view.services.map((s) => [s.key, s.pool, s.ips])).toEqual([
+      ["ns/repointed", "p", ["2001:db8::5"]],
+      ["ns/fresh", "p", ["2001:db8::5"]],
+      ["ns/dual", "v4", ["192.0.2.7"]],
+      ["ns/dual", "p", ["2001:db8::7"]],
+    ]);
+    expect(view.problems.map((p) => [p.service, p.reason])).toEqual([
+      ["ns/repointed", "PoolAnnotationMismatch"],
+      ["ns/outside", "AddressNotInPool"],
     ]);
   });
 

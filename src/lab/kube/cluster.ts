@@ -22,6 +22,9 @@ export interface KubeEnv {
   stop(): Promise<void>;
   /** Restarts kube-apiserver (etcd keeps the data), e.g. for fault tests. */
   restartApiServer(): Promise<void>;
+  /** Stops kube-apiserver (an outage); startApiServer brings it back with the same data. */
+  stopApiServer(): Promise<void>;
+  startApiServer(): Promise<void>;
   /** The audit log (JSON lines, one per completed request) when started with `audit: true`. */
   auditLog?: string;
 }
@@ -199,6 +202,12 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeEnv> {
     kubeconfigs[id.name] = path;
   }
 
+  const startApi = async (): Promise<void> => {
+    api = startProcess("kube-apiserver", apiArgs, join(dir, "kube-apiserver.log"));
+    record(api, apiBin);
+    await apiReady();
+  };
+
   return {
     server,
     dir,
@@ -206,10 +215,10 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeEnv> {
     ...(auditLog ? { auditLog } : {}),
     async restartApiServer() {
       await api.stop();
-      api = startProcess("kube-apiserver", apiArgs, join(dir, "kube-apiserver.log"));
-      record(api, apiBin);
-      await apiReady();
+      await startApi();
     },
+    stopApiServer: () => api.stop(),
+    startApiServer: startApi,
     async stop() {
       await api.stop();
       await etcd.stop();

@@ -106,3 +106,14 @@ export function captureTime(line: string, day: Date): number | undefined {
   const [h = 0, mi = 0, s = 0, us = 0] = m.slice(1).map(Number);
   return Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), h, mi, s) + us / 1000;
 }
+
+/** tcpdump -e -nn lines → the ether source of every ARP reply and NA for `ip`. */
+export function answerers(lines: readonly string[], ip: string): Set<string> {
+  const out = new Set<string>();
+  for (const l of lines) {
+    const src = /^\S+ ([0-9a-f:]{17}) >/.exec(l)?.[1];
+    if (!src) continue;
+    if (l.includes(`Reply ${ip} is-at`) || l.includes(`advertisement, tgt is ${ip},`)) out.add(src);
+  }
+  return out;
+}

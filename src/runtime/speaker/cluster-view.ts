@@ -7,10 +7,19 @@ import type { BGPPeerSpec } from "../../api/kinds/bgppeer.js";
 import type { CommunitySpec } from "../../api/kinds/community.js";
 import type { IPAddressPoolSpec } from "../../api/kinds/ipaddresspool.js";
 import type { L2AdvertisementSpec } from "../../api/kinds/l2advertisement.js";
-import { canonicalIp } from "../../api/formats/ip.js";
+import { canonicalIp, parseIp } from "../../api/formats/ip.js";
+import { REASON } from "../../api/reasons.js";
 import { ANNOTATION, SERVICE_NAME_LABEL } from "../../api/service.js";
-import { parseConfig, type Config, type Resource } from "../../model/index.js";
-import { notOurs, serviceKey } from "../../model/index.js";
+import {
+  comparePools,
+  notOurs,
+  parseConfig,
+  poolContains,
+  serviceKey,
+  type Config,
+  type Pool,
+  type Resource,
+} from "../../model/index.js";
 import type { BgpService, DesiredInput } from "./desired-routes.js";
 import type { ElectionInput, L2Service } from "./l2-election.js";
 import { nodeFacts } from "./node-eligibility.js";
@@ -76,35 +85,85 @@ export function readyNodesByService(slices: readonly V1EndpointSlice[]): Map<str
   return new Map([...out].map(([k, v]) => [k, [...v].sort()]));
 }
 
-/** The LoadBalancer Services of our class that the controller has given addresses. */
-function announceable(snap: ClusterSnapshot): BgpService[] {
+/** Why an address of a Service is announced differently than its annotation says, or not at all. */
+export interface AddressProblem {
+  service: string;
+  ip: string;
+  reason: typeof REASON.addressNotInPool | typeof REASON.poolAnnotationMismatch;
+  message: string;
+}
+
+export interface Announceable {
+  services: BgpService[];
+  problems: AddressProblem[];
+}
+
+/**
+ * The LoadBalancer Services of our class that the controller has given addresses, one entry per
+ * (Service, pool). Each address's pool is the pool that contains it, as upstream decides — never
+ * the ip-allocated-from-pool annotation, which the Service's owner can edit: re-pointing it at
+ * another pool must not lend the address that pool's peers, communities or nodes.
+ */
+export function announceable(snap: ClusterSnapshot, config: Config): Announceable {
   const ready = readyNodesByService(snap.endpointSlices);
-  const out: BgpService[] = [];
+  const services: BgpService[] = [];
+  const problems: AddressProblem[] = [];
+  const ordered = [...config.pools].sort(comparePools);
   for (const svc of snap.services) {
     if (notOurs(svc, snap.lbClass)) continue;
     const ips = (svc.status?.loadBalancer?.ingress ?? [])
       .map((i) => canonicalIp(i.ip ?? ""))
       .filter((ip): ip is string => ip !== undefined);
-    const pool = svc.metadata?.annotations?.[ANNOTATION.allocatedFromPool];
-    if (!ips.length || !pool) continue;
+    if (!ips.length) continue;
     const key = serviceKey(svc);
-    out.push({
-      key,
-      ips,
-      pool,
-      trafficPolicy: svc.spec?.externalTrafficPolicy === "Local" ? "Local" : "Cluster",
-      readyNodes: ready.get(key) ?? [],
-    });
+    const annotated = svc.metadata?.annotations?.[ANNOTATION.allocatedFromPool];
+    const byPool = new Map<string, string[]>();
+    for (const ip of ips) {
+      const pool = poolOf(ordered, ip);
+      if (!pool) {
+        problems.push({
+          service: key,
+          ip,
+          reason: REASON.addressNotInPool,
+          message: `${ip} is in no IPAddressPool: not announced until a pool contains it again`,
+        });
+        continue;
+      }
+      if (annotated !== undefined && annotated !== pool)
+        problems.push({
+          service: key,
+          ip,
+          reason: REASON.poolAnnotationMismatch,
+          message:
+            `annotation ${ANNOTATION.allocatedFromPool} says "${annotated}", but ${ip} is in pool ` +
+            `${pool}: announced as pool ${pool}'s (the controller rewrites the annotation)`,
+        });
+      byPool.set(pool, [...(byPool.get(pool) ?? []), ip]);
+    }
+    for (const [pool, poolIps] of byPool)
+      services.push({
+        key,
+        ips: poolIps,
+        pool,
+        trafficPolicy: svc.spec?.externalTrafficPolicy === "Local" ? "Local" : "Cluster",
+        readyNodes: ready.get(key) ?? [],
+      });
   }
-  return out;
+  return { services, problems };
+}
+
+/** The pool an address belongs to: the first that contains it, in the allocator's pool order. */
+function poolOf(ordered: readonly Pool[], text: string): string | undefined {
+  const ip = parseIp(text);
+  return ip ? ordered.find((p) => poolContains(p, ip))?.name : undefined;
 }
 
 export function electionInput(
   snap: ClusterSnapshot,
   config: Config,
   live: ReadonlySet<string>,
+  services: readonly L2Service[] = announceable(snap, config).services,
 ): ElectionInput {
-  const services: L2Service[] = announceable(snap);
   return {
     nodes: snap.nodes.map(nodeFacts),
     live,
@@ -118,8 +177,9 @@ export function desiredInput(
   snap: ClusterSnapshot,
   config: Config,
   nodeName: string,
+  services: readonly BgpService[] = announceable(snap, config).services,
 ): DesiredInput | undefined {
   const node = snap.nodes.find((n) => n.metadata?.name === nodeName);
   if (!node) return undefined;
-  return { node: nodeFacts(node), services: announceable(snap), config };
+  return { node: nodeFacts(node), services, config };
 }

@@ -93,8 +93,11 @@ export function electOwners(input: ElectionInput): Election {
 
   const units: { ip: string; svcs: L2Service[]; nodes: Map<string, Set<string>> }[] = [];
   const unplaced: Unplaced[] = [];
-  for (const [ip, svcs] of byIp) {
-    // Shared IPs go where every sharer may go.
+  for (const [ip, all] of byIp) {
+    // A shared IP goes where every sharer with a ready endpoint may go: a sharer without one
+    // (scaled to zero, rolling out) must not take the address from the others.
+    const withEndpoints = all.filter((s) => s.readyNodes.length > 0);
+    const svcs = withEndpoints.length ? withEndpoints : all;
     let nodes: Map<string, Set<string>> | undefined;
     for (const svc of svcs) {
       const e = eligible(svc, input.nodes, input.live, input.advertisements);
@@ -106,9 +109,12 @@ export function electOwners(input: ElectionInput): Election {
           )
         : e;
     }
-    const keys = svcs.map((s) => s.key).sort();
     if (!nodes?.size)
-      unplaced.push({ ip, services: keys, reason: unplacedReason(svcs, input.advertisements) });
+      unplaced.push({
+        ip,
+        services: all.map((s) => s.key).sort(),
+        reason: unplacedReason(svcs, input.advertisements),
+      });
     else units.push({ ip, svcs, nodes });
   }
 

@@ -3,7 +3,14 @@
 // routes to each of its peers — and, once the drivers have acted, what was announced.
 import { parseIp } from "../../api/formats/ip.js";
 import type { Config, ConfigKind, Problem } from "../../model/index.js";
-import { configOf, desiredInput, electionInput, type ClusterSnapshot } from "./cluster-view.js";
+import {
+  announceable,
+  configOf,
+  desiredInput,
+  electionInput,
+  type AddressProblem,
+  type ClusterSnapshot,
+} from "./cluster-view.js";
 import { desiredRoutes, type Desired, type DesiredRoute } from "./desired-routes.js";
 import { electOwners, type Election, type Placement } from "./l2-election.js";
 import type { L2AddressOutcome } from "./status-plan.js";
@@ -29,6 +36,11 @@ export interface PassPlan {
   ipv4?: string;
   /** Configuration problems this node reports (before the BGP driver adds its own). */
   problems: Problem[];
+  /**
+   * Services' addresses announced otherwise than asked, or not at all. Every speaker sees the
+   * same; only one (the first live node by name) reports them, so a Service gets one event.
+   */
+  addressProblems: AddressProblem[];
 }
 
 function nodeIpv4(snap: ClusterSnapshot, node: string): string | undefined {
@@ -45,8 +57,9 @@ export function planPass(
   live: ReadonlySet<string>,
 ): PassPlan {
   const config = configOf(snap, namespace);
-  const election = electOwners(electionInput(snap, config, live));
-  const input = desiredInput(snap, config, node);
+  const { services, problems: addressProblems } = announceable(snap, config);
+  const election = electOwners(electionInput(snap, config, live, services));
+  const input = desiredInput(snap, config, node, services);
   const desired = input
     ? desiredRoutes(input)
     : { routes: new Map<string, DesiredRoute[]>(), problems: [] };
@@ -62,6 +75,7 @@ export function planPass(
       ...config.problems.filter((p) => SPEAKER_KINDS.has(p.kind) && p.severity === "error"),
       ...desired.problems,
     ],
+    addressProblems: [...live].sort()[0] === node ? addressProblems : [],
   };
 }
 

@@ -7,6 +7,7 @@ import { KINDS } from "../../api/kinds/index.js";
 import { REASON } from "../../api/reasons.js";
 import { describeProblem, serviceKey, type Problem } from "../../model/index.js";
 import type { EventType, ObjectRef } from "../kube/writer.js";
+import type { AddressProblem } from "./cluster-view.js";
 import type { L2AddressOutcome } from "./status-plan.js";
 
 export interface PlannedEvent {
@@ -21,6 +22,8 @@ export interface ReportInput {
   namespace: string;
   services: readonly V1Service[];
   problems: readonly Problem[];
+  /** Addresses announced otherwise than the Service's annotation says, or not at all. */
+  addressProblems?: readonly AddressProblem[];
   l2Outcomes: readonly L2AddressOutcome[];
   l2ByService: ReadonlyMap<string, string[]>;
   bgpByService: ReadonlyMap<string, string[]>;
@@ -52,6 +55,13 @@ export function reportEvents(i: ReportInput): PlannedEvent[] {
     reason: REASON.invalidConfiguration,
     message: describeProblem(p),
   }));
+  for (const p of i.addressProblems ?? [])
+    out.push({
+      ref: serviceRefOf(p.service, byKey),
+      type: "Warning",
+      reason: p.reason,
+      message: p.message,
+    });
   // A first foreign answer is only a suspicion until the re-probe: no event yet.
   for (const o of i.l2Outcomes)
     for (const p of o.problems)

@@ -34,7 +34,7 @@ import type { ConfigObject } from "../kube/stores.js";
 import { writeStatusObject, type ClusterWriter } from "../kube/writer.js";
 import type { Logger } from "../log.js";
 import type { PeerContext, SecretFacts } from "./bgp-peer-config.js";
-import type { ClusterSnapshot } from "./cluster-view.js";
+import type { AddressProblem, ClusterSnapshot } from "./cluster-view.js";
 import type { BgpDriver, L2Driver } from "./drivers.js";
 import { LeaseLiveness, liveNodes } from "./liveness.js";
 import { leaseFacts, type LeaseFacts } from "./node-lease.js";
@@ -109,6 +109,7 @@ interface Outcome {
   problems: Problem[];
   /** Speakers whose Lease names no usable heartbeat address (they get no heartbeats). */
   heartbeatProblems: string[];
+  addressProblems: AddressProblem[];
   l2Outcomes: L2AddressOutcome[];
   l2ByService: Map<string, string[]>;
   bgpByService: Map<string, string[]>;
@@ -302,6 +303,7 @@ export class Speaker {
       snap,
       problems: [...plan.problems, ...peerProblems],
       heartbeatProblems: speakers.flatMap((f) => f.heartbeatProblem ?? []),
+      addressProblems: plan.addressProblems,
       l2Outcomes,
       l2ByService: a.l2ByService,
       bgpByService: a.bgpByService,
@@ -342,6 +344,7 @@ export class Speaker {
       namespace,
       services: o.snap.services,
       problems: o.problems,
+      addressProblems: o.addressProblems,
       l2Outcomes: o.l2Outcomes,
       l2ByService: o.l2ByService,
       bgpByService: o.bgpByService,
