@@ -52,8 +52,11 @@ export interface LabClusterOptions {
   network?: { hosts?: Topology["hosts"] };
   /** Runs once the network lab exists, before any speaker starts (e.g. a router to peer with). */
   beforeSpeakers?: (lab: Lab) => Promise<void>;
-  /** One speaker per node, with heartbeats (a fresh shared key) and these extra flags. */
-  speakers?: { args?: string[] };
+  /**
+   * One speaker per node, with these extra flags; with heartbeats (a fresh shared key) unless
+   * `heartbeats` is false.
+   */
+  speakers?: { args?: string[]; heartbeats?: boolean };
   /** The controller as a process. */
   controller?: Omit<ControllerProcess, "configNamespace" | "logDir">;
   /** Progress lines (npm start prints them). */
@@ -197,10 +200,9 @@ export class LabCluster {
       String(DEFAULT_PORTS.speakerMetrics),
       "--health-port",
       "0",
-      "--heartbeat-key-file",
-      this.keyFile,
-      "--heartbeat-address",
-      node.ipv4,
+      ...(this.opts.speakers?.heartbeats === false
+        ? []
+        : ["--heartbeat-key-file", this.keyFile, "--heartbeat-address", node.ipv4]),
       ...(this.opts.speakers?.args ?? []),
       ...extraArgs,
     ]);

@@ -26,6 +26,8 @@ export interface SpeakerLabOptions {
   namespaces?: string[];
   /** Extra speaker flags. */
   speakerArgs?: string[];
+  /** Heartbeats between the speakers (default on, as the chart runs them). */
+  heartbeats?: boolean;
   /** Runs before the speakers start (e.g. a router they should find up). */
   beforeSpeakers?: (lab: Lab) => Promise<void>;
   /** API server audit log (see KubeEnv.auditLog), for counting the speakers' requests. */
@@ -47,7 +49,7 @@ export async function startSpeakerLab(opts: SpeakerLabOptions = {}): Promise<Spe
         ...(opts.extraHosts ?? []),
       ],
     },
-    speakers: { args: opts.speakerArgs ?? [] },
+    speakers: { args: opts.speakerArgs ?? [], heartbeats: opts.heartbeats ?? true },
     controller: { identity: "speaker-e2e" },
     ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),
     ...(opts.beforeSpeakers ? { beforeSpeakers: opts.beforeSpeakers } : {}),

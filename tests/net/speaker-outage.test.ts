@@ -147,3 +147,67 @@ describe("L2 speakers through an API server outage", () => {
     },
   );
 });
+
+describe("L2 speakers without heartbeats through an API server outage", () => {
+  // Without heartbeats the Leases are all a speaker knows of the others: their verdicts must
+  // freeze while the API server is away, not lapse (every speaker would then claim every VIP).
+  let quiet: SpeakerLab;
+  const FEW = VIPS.filter((_, i) => i % 4 === 0);
+
+  beforeAll(async () => {
+    quiet = await startSpeakerLab({ namespaces: [NS], heartbeats: false });
+    await quiet.advertise(
+      "outage",
+      FEW.map((v) => `${v.ip}/${v.family === "IPv4" ? 32 : 128}`),
+    );
+    for (const v of FEW)
+      await quiet.service(NS, v.svc, v.family, { "metallb.io/loadBalancerIPs": v.ip });
+    await quiet.waitForLeases(NODES.length);
+    for (const v of FEW)
+      await waitFor(`${v.svc} has one L2 owner`, () => quiet.l2Owner(v.svc), 120_000);
+  }, 400_000);
+
+  afterAll(async () => {
+    await quiet?.env.startApiServer().catch(() => undefined);
+    await quiet?.stop();
+  });
+
+  it(
+    "keeps one answerer per VIP for 40 s without the API server, and nothing moves after",
+    { timeout: 300_000 },
+    async () => {
+      const resolve = async () => {
+        const out = new Map<string, string | undefined>();
+        for (const v of FEW)
+          out.set(
+            v.ip,
+            v.family === "IPv4"
+              ? await client.arpResolve(quiet.lab, "client", "eth0", v.ip)
+              : await client.ndpResolve(quiet.lab, "client", "eth0", v.ip),
+          );
+        return out;
+      };
+      const before = await waitFor(
+        "the client resolves every VIP to a speaker",
+        async () => {
+          const r = await resolve();
+          return [...r.values()].every((m) => Object.values(quiet.macs).includes(m ?? ""))
+            ? r
+            : undefined;
+        },
+        60_000,
+      );
+      const cap = client.capture(quiet.lab, "client", "eth0", "arp or icmp6");
+      await cap.ready();
+      await quiet.env.stopApiServer();
+      const start = Date.now();
+      while (Date.now() - start < 40_000) expect(await resolve()).toEqual(before);
+      const lines = await cap.stop();
+      for (const v of FEW)
+        expect(client.answerers(lines, v.ip), v.ip).toEqual(new Set([before.get(v.ip)]));
+      await quiet.env.startApiServer();
+      const back = Date.now();
+      while (Date.now() - back < 20_000) expect(await resolve()).toEqual(before);
+    },
+  );
+});
