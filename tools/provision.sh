@@ -22,6 +22,7 @@ debs=(
   frr bird2 gobgpd                        # BGP peers for the interop tests
   iproute2 iputils-arping iputils-ping    # namespaces, veth, bridges, ARP clients
   ndisc6 tcpdump ethtool                  # NDP client, captures
+  faketime                                # clock skew for speakers in the chaos tests
   openssl                                 # test PKI for the API server
   buildah mmdebstrap skopeo               # OCI images without a Docker engine
   gcc make libc6-dev python3              # the native addon (node-gyp, tools/build-native.sh)

@@ -56,7 +56,12 @@ export interface LabClusterOptions {
    * One speaker per node, with these extra flags; with heartbeats (a fresh shared key) unless
    * `heartbeats` is false.
    */
-  speakers?: { args?: string[]; heartbeats?: boolean };
+  speakers?: {
+    args?: string[];
+    heartbeats?: boolean;
+    /** A command each node's speaker runs under (e.g. faketime for a skewed clock), by node. */
+    wrap?: Record<string, string[]>;
+  };
   /** The controller as a process. */
   controller?: Omit<ControllerProcess, "configNamespace" | "logDir">;
   /** Progress lines (npm start prints them). */
@@ -187,6 +192,7 @@ export class LabCluster {
     const node = this.nodes.find((n) => n.name === name);
     if (!node) throw new Error(`no lab node ${name}`);
     const proc = this.lab.spawn(name, `speaker-${name}-${Date.now()}`, [
+      ...(this.opts.speakers?.wrap?.[name] ?? []),
       process.execPath,
       BIN,
       "speaker",

@@ -28,6 +28,8 @@ export interface SpeakerLabOptions {
   speakerArgs?: string[];
   /** Heartbeats between the speakers (default on, as the chart runs them). */
   heartbeats?: boolean;
+  /** A command a node's speaker runs under (e.g. faketime), by node. */
+  wrap?: Record<string, string[]>;
   /** Runs before the speakers start (e.g. a router they should find up). */
   beforeSpeakers?: (lab: Lab) => Promise<void>;
   /** API server audit log (see KubeEnv.auditLog), for counting the speakers' requests. */
@@ -49,7 +51,11 @@ export async function startSpeakerLab(opts: SpeakerLabOptions = {}): Promise<Spe
         ...(opts.extraHosts ?? []),
       ],
     },
-    speakers: { args: opts.speakerArgs ?? [], heartbeats: opts.heartbeats ?? true },
+    speakers: {
+      args: opts.speakerArgs ?? [],
+      heartbeats: opts.heartbeats ?? true,
+      ...(opts.wrap ? { wrap: opts.wrap } : {}),
+    },
     controller: { identity: "speaker-e2e" },
     ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),
     ...(opts.beforeSpeakers ? { beforeSpeakers: opts.beforeSpeakers } : {}),

@@ -46,3 +46,24 @@ export function systemTool(
   }
   throw new MissingToolError(name, dirs.join(":"));
 }
+
+/**
+ * The argv prefix that runs a program with its wall clock shifted by `offset` ("+30s", "-30s"),
+ * through libfaketime (Debian's faketime package). `env` execs the program, so the process
+ * started is the program itself (signals reach it, its PID is its own).
+ */
+export function skewedClock(offset: string): string[] {
+  const names = ["libfaketimeMT.so.1"];
+  const dirs = ["/usr/lib/x86_64-linux-gnu/faketime", "/usr/lib/aarch64-linux-gnu/faketime"];
+  for (const dir of dirs)
+    for (const name of names) {
+      const path = join(dir, name);
+      try {
+        accessSync(path, constants.R_OK);
+        return ["env", `LD_PRELOAD=${path}`, `FAKETIME=${offset}`];
+      } catch {
+        // try the next place
+      }
+    }
+  throw new MissingToolError("libfaketime", dirs.join(":"));
+}

@@ -202,10 +202,18 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeEnv> {
     kubeconfigs[id.name] = path;
   }
 
+  let apiRunning = true;
+  /** Starts kube-apiserver unless it runs (a test's cleanup may call this after the test did). */
   const startApi = async (): Promise<void> => {
+    if (apiRunning) return;
     api = startProcess("kube-apiserver", apiArgs, join(dir, "kube-apiserver.log"));
+    apiRunning = true;
     record(api, apiBin);
     await apiReady();
+  };
+  const stopApi = async (): Promise<void> => {
+    apiRunning = false;
+    await api.stop();
   };
 
   return {
@@ -214,10 +222,10 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeEnv> {
     kubeconfigs,
     ...(auditLog ? { auditLog } : {}),
     async restartApiServer() {
-      await api.stop();
+      await stopApi();
       await startApi();
     },
-    stopApiServer: () => api.stop(),
+    stopApiServer: stopApi,
     startApiServer: startApi,
     async stop() {
       await api.stop();
