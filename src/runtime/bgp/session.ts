@@ -111,9 +111,29 @@ export interface SessionStats {
   lastDownReason?: string;
   /** When the current Established session started (ms since epoch). */
   establishedAt?: number;
+  /** ROUTE-REFRESH requests answered, and those folded into a later answer. */
+  routeRefreshes: { answered: number; coalesced: number };
 }
 
 export type SessionListener = (e: SessionEvent) => void;
+
+export interface SessionOptions {
+  log?: Logger;
+  random?: () => number;
+  /**
+   * Octets queued for a peer that does not read before the session is reset with a Cease (Out
+   * of Resources): a stalled peer must not make the speaker buffer without bound. Default 16 MiB.
+   */
+  maxWriteBuffer?: number;
+  /**
+   * ROUTE-REFRESH is answered at most once per family in this many ms; requests meanwhile are
+   * folded into one answer at the end of the interval. Default 5000.
+   */
+  refreshIntervalMs?: number;
+}
+
+const MAX_WRITE_BUFFER = 16 * 1024 * 1024;
+const REFRESH_INTERVAL_MS = 5000;
 
 const DEFAULTS = { port: 179, holdTime: 90, openHoldTime: 240, initialMs: 5000, maxMs: 120_000 };
 
@@ -209,9 +229,14 @@ export class BgpSession {
   private lastDownReason?: string;
   private establishedAt?: number;
 
+  /** ROUTE-REFRESH requests answered, and those folded into a later answer (RFC 2918). */
+  private refreshes = { answered: 0, coalesced: 0 };
+  private readonly lastRefresh = new Map<Family, number>();
+  private readonly refreshTimers = new Map<Family, NodeJS.Timeout>();
+
   constructor(
     readonly config: PeerConfig,
-    private readonly opts: { log?: Logger; random?: () => number } = {},
+    private readonly opts: SessionOptions = {},
   ) {
     const problems = checkPeerConfig(config);
     if (problems.length)
@@ -235,6 +260,7 @@ export class BgpSession {
       state: this.state,
       ...this.counters,
       prefixesAnnounced: this.adjRibOut.size,
+      routeRefreshes: { ...this.refreshes },
       ...(this.lastDownReason ? { lastDownReason: this.lastDownReason } : {}),
       ...(this.establishedAt ? { establishedAt: this.establishedAt } : {}),
     };
@@ -355,6 +381,8 @@ export class BgpSession {
         this.established(a.conn, a.negotiated);
         return;
       case "down":
+        for (const t of this.refreshTimers.values()) clearTimeout(t);
+        this.refreshTimers.clear();
         this.lastDownReason = a.reason;
         this.establishedAt = undefined;
         this.adjRibOut = new Map();
@@ -462,10 +490,29 @@ export class BgpSession {
   }
 
   private sendUpdates(messages: UpdateMessage[]): void {
-    const c = this.upConn === undefined ? undefined : this.conns.get(this.upConn);
-    if (!c || !this.exportCtx) return;
+    const id = this.upConn;
+    const c = id === undefined ? undefined : this.conns.get(id);
+    if (id === undefined || !c || !this.exportCtx) return;
     for (const m of messages) c.socket.write(encodeUpdate(m, this.exportCtx));
     this.counters.updatesSent += messages.length;
+    const queued = c.socket.writableLength;
+    if (queued > (this.opts.maxWriteBuffer ?? MAX_WRITE_BUFFER)) {
+      // The peer is not reading: reset instead of holding its backlog in memory. The FSM sends
+      // the NOTIFICATION and closes the connection (destroyed soon after, backlog and all).
+      this.opts.log?.warn("BGP peer does not read; resetting the session", {
+        peer: this.peer,
+        queued,
+      });
+      this.dispatch({
+        type: "decodeError",
+        conn: id,
+        error: new BgpError(
+          ErrorCode.Cease,
+          CeaseError.OutOfResources,
+          `the peer does not read: ${queued} octets waiting to be sent`,
+        ),
+      });
+    }
   }
 
   private established(id: number, negotiated: Negotiated): void {
@@ -509,10 +556,34 @@ export class BgpSession {
     }
   }
 
-  /** RFC 2918: the peer asked for everything again; re-send that family's routes. */
+  /**
+   * RFC 2918: the peer asked for everything again. Answered at most once per family and
+   * interval: a peer repeating the request cannot make the speaker re-send its table in a loop.
+   */
   private refresh(afi: number, safi: number): void {
     const family = familyOfAfi(afi);
     if (!family || safi !== SAFI_UNICAST || !this.exportCtx?.families.includes(family)) return;
+    const interval = this.opts.refreshIntervalMs ?? REFRESH_INTERVAL_MS;
+    const wait = (this.lastRefresh.get(family) ?? -Infinity) + interval - performance.now();
+    if (wait > 0) {
+      this.refreshes.coalesced++;
+      if (!this.refreshTimers.has(family))
+        this.refreshTimers.set(
+          family,
+          setTimeout(() => {
+            this.refreshTimers.delete(family);
+            this.resend(family);
+          }, wait),
+        );
+      return;
+    }
+    this.resend(family);
+  }
+
+  private resend(family: Family): void {
+    if (!this.exportCtx?.families.includes(family)) return;
+    this.lastRefresh.set(family, performance.now());
+    this.refreshes.answered++;
     this.emit({ type: "routeRefresh", peer: this.peer, family });
     const others = new Map([...this.adjRibOut].filter(([, v]) => v.prefix.family !== family));
     const mine = new Map([...this.desired].filter(([, r]) => r.prefix.family === family));
