@@ -10,6 +10,7 @@ const lease = (node: string, renew: string, uid = `uid-${node}`): LeaseFacts => 
   renew,
   uid,
   durationSeconds: 10,
+  macs: [],
 });
 
 describe("LeaseLiveness", () => {

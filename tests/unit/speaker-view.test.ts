@@ -160,7 +160,10 @@ describe("speaker Lease facts", () => {
       metadata: {
         name: "metallb-speaker-n1",
         uid: "u1",
-        annotations: { "metallb.io/heartbeat-address": "192.0.2.11" },
+        annotations: {
+          "metallb.io/heartbeat-address": "192.0.2.11",
+          "metallb.io/macs": "02:00:00:00:00:01, not-a-mac",
+        },
       },
       spec: { holderIdentity: "n1", leaseDurationSeconds: 10, renewTime: new Date(1000_000) },
     });
@@ -170,6 +173,7 @@ describe("speaker Lease facts", () => {
       uid: "u1",
       durationSeconds: 10,
       heartbeatAddress: "192.0.2.11",
+      macs: ["02:00:00:00:00:01"],
     });
     expect(leaseFacts({ metadata: { name: "metallb-ts-controller" } })).toBeUndefined();
   });

@@ -14,7 +14,7 @@ import { HeartbeatTransport } from "../heartbeat/index.js";
 import { serveOperations } from "../http/operations.js";
 import { StoreFactory } from "../kube/stores.js";
 import { KubeWriter } from "../kube/writer.js";
-import { l2Metrics } from "../l2/index.js";
+import { currentInterfaces, l2Metrics } from "../l2/index.js";
 import { Registry } from "../metrics/registry.js";
 import { NativeBgpDriver } from "./bgp-driver.js";
 import { NativeL2Driver } from "./l2-driver.js";
@@ -103,6 +103,7 @@ export async function speakerCommand(
       namespace,
       node,
       durationSeconds: leaseSeconds,
+      macs: () => currentInterfaces().flatMap((i) => (i.mac && i.ethernet ? [i.mac] : [])),
       log,
       ...(heartbeat && hbAddress ? { heartbeatAddress: hbAddress } : {}),
     }),

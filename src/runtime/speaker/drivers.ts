@@ -10,9 +10,14 @@ import type { L2AddressOutcome } from "./status-plan.js";
 export interface L2Driver {
   /**
    * `placedBefore`: addresses some node owned in the previous pass (takeovers, not new).
+   * `speakerMacs`: the other speakers' MACs, whose answers to a probe are not conflicts.
    * Returns what became of each owned address (announced where, or why not).
    */
-  apply(owned: Placement[], placedBefore: ReadonlySet<string>): Promise<L2AddressOutcome[]>;
+  apply(
+    owned: Placement[],
+    placedBefore: ReadonlySet<string>,
+    speakerMacs?: ReadonlySet<string>,
+  ): Promise<L2AddressOutcome[]>;
 }
 
 /** Keeps one session per peer and announces exactly the given routes to each. */

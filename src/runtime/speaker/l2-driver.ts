@@ -49,14 +49,21 @@ export class NativeL2Driver implements L2Driver {
   /** The owned placements of the last pass, for the background re-probe. */
   private owned: Placement[] = [];
   private reprobeTimer: NodeJS.Timeout | undefined;
+  /** The other speakers' MACs: their answers are a handover in progress, not a conflict. */
+  private speakerMacs: string[] = [];
   private closed = false;
 
   constructor(private readonly opts: L2DriverOptions) {
     this.announcers = new NodeAnnouncers({ log: opts.log }, opts.log);
   }
 
-  async apply(owned: Placement[], placedBefore: ReadonlySet<string>): Promise<L2AddressOutcome[]> {
+  async apply(
+    owned: Placement[],
+    placedBefore: ReadonlySet<string>,
+    speakerMacs: ReadonlySet<string> = new Set(),
+  ): Promise<L2AddressOutcome[]> {
     this.owned = owned;
+    this.speakerMacs = [...speakerMacs];
     const facts = currentInterfaces();
     const planned = owned.flatMap((p) => {
       const ip = parseIp(p.ip);
@@ -133,6 +140,7 @@ export class NativeL2Driver implements L2Driver {
         try {
           const r = await this.announcers.probe(name, ip, {
             timeoutMs: this.opts.probeTimeoutMs ?? 300,
+            ignoreMacs: this.speakerMacs,
           });
           return r.conflict ? { interface: name, mac: r.mac } : undefined;
         } catch (err) {

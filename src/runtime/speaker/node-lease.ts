@@ -11,6 +11,12 @@ import { mergePatch, microTime } from "../kube/patch.js";
 export const SPEAKER_LEASE_PREFIX = "metallb-speaker-";
 /** Annotation on a speaker Lease: the address its heartbeats come from. */
 export const HEARTBEAT_ANNOTATION = "metallb.io/heartbeat-address";
+/**
+ * Annotation on a speaker Lease: the MACs of its node's interfaces. The other speakers' probes
+ * do not count an answer from these as a conflict (it is a speaker letting go of an address).
+ */
+export const MACS_ANNOTATION = "metallb.io/macs";
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 export interface LeaseFacts {
   node: string;
@@ -21,6 +27,8 @@ export interface LeaseFacts {
   heartbeatAddress?: string;
   /** Why the heartbeat annotation cannot be used (the peer gets no heartbeats, not a crash). */
   heartbeatProblem?: string;
+  /** Its node's interface MACs (lowercase); malformed entries are left out. */
+  macs: string[];
 }
 
 export function leaseFacts(lease: V1Lease): LeaseFacts | undefined {
@@ -30,11 +38,16 @@ export function leaseFacts(lease: V1Lease): LeaseFacts | undefined {
   const hb = lease.metadata?.annotations?.[HEARTBEAT_ANNOTATION];
   const uid = lease.metadata?.uid;
   const usable = hb !== undefined && parseIp(hb) !== undefined;
+  const macs = (lease.metadata?.annotations?.[MACS_ANNOTATION] ?? "")
+    .split(",")
+    .map((m) => m.trim().toLowerCase())
+    .filter((m) => MAC.test(m));
   return {
     node: lease.spec?.holderIdentity ?? name.slice(SPEAKER_LEASE_PREFIX.length),
     renew: renew ? new Date(renew).toISOString() : "",
     ...(uid ? { uid } : {}),
     durationSeconds: lease.spec?.leaseDurationSeconds ?? 0,
+    macs,
     ...(usable ? { heartbeatAddress: hb } : {}),
     ...(hb !== undefined && !usable
       ? {
@@ -58,6 +71,8 @@ export class NodeLease {
       node: string;
       durationSeconds: number;
       heartbeatAddress?: string;
+      /** This node's interface MACs (read at each renewal: interfaces come and go). */
+      macs?: () => string[];
       log: Logger;
     },
   ) {
@@ -94,12 +109,17 @@ export class NodeLease {
 
   private async renew(): Promise<void> {
     const { namespace, node, durationSeconds, heartbeatAddress } = this.opts;
+    const macs = this.opts.macs?.() ?? [];
+    const annotations = {
+      ...(heartbeatAddress ? { [HEARTBEAT_ANNOTATION]: heartbeatAddress } : {}),
+      ...(macs.length ? { [MACS_ANNOTATION]: [...new Set(macs)].sort().join(",") } : {}),
+    };
     const body = {
       metadata: {
         name: this.name,
         namespace,
         labels: { "app.kubernetes.io/component": "speaker" },
-        ...(heartbeatAddress ? { annotations: { [HEARTBEAT_ANNOTATION]: heartbeatAddress } } : {}),
+        ...(Object.keys(annotations).length ? { annotations } : {}),
       },
       spec: {
         holderIdentity: node,

@@ -288,7 +288,8 @@ export class Speaker {
     const plan: PassPlan = planPass(snap, this.opts.namespace, node, live);
     const before = this.placed;
     this.placed = plan.placed;
-    const l2Outcomes = await this.opts.l2.apply(plan.owned, before);
+    const otherMacs = new Set(speakers.filter((f) => f.node !== node).flatMap((f) => f.macs));
+    const l2Outcomes = await this.opts.l2.apply(plan.owned, before, otherMacs);
     const peerProblems = await this.opts.bgp.apply(
       plan.config.peers,
       plan.desired.routes,
