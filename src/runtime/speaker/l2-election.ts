@@ -54,30 +54,95 @@ export interface Election {
 
 const advertises = (adv: L2Advertisement, svc: L2Service): boolean => adv.pools.has(svc.pool);
 
+/** What one pass computes once and every Service's eligibility reuses. */
+interface PassFacts {
+  /** Live nodes that may announce at all, in input order. */
+  nodes: readonly NodeFacts[];
+  /** The nodes each advertisement's nodeSelectors select. */
+  selects: ReadonlyMap<L2Advertisement, ReadonlySet<string>>;
+  advs: readonly L2Advertisement[];
+  /** Eligibility of Cluster-policy Services, by pool: the same for all of them. */
+  byPool: Map<string, Map<string, Set<string>>>;
+}
+
+function passFacts(input: ElectionInput): PassFacts {
+  const nodes = input.nodes.filter((n) => !nodeExclusion(n, input.live));
+  return {
+    nodes,
+    selects: new Map(
+      input.advertisements.map((a) => [
+        a,
+        new Set(nodes.filter((n) => matchesAny(a.nodeSelectors, n.labels)).map((n) => n.name)),
+      ]),
+    ),
+    advs: input.advertisements,
+    byPool: new Map(),
+  };
+}
+
 /** Nodes that may announce svc, each with the interfaces its advertisements allow there. */
-function eligible(
-  svc: L2Service,
-  nodes: readonly NodeFacts[],
-  live: ReadonlySet<string>,
-  advs: readonly L2Advertisement[],
-): Map<string, Set<string>> {
+function eligible(svc: L2Service, f: PassFacts): Map<string, Set<string>> {
+  if (svc.readyNodes.length === 0) return new Map();
+  const cluster = svc.trafficPolicy !== "Local";
+  const cached = cluster ? f.byPool.get(svc.pool) : undefined;
+  if (cached) return cached;
   const out = new Map<string, Set<string>>();
-  const mine = advs.filter((a) => advertises(a, svc));
-  if (svc.readyNodes.length === 0) return out;
-  for (const node of nodes) {
-    if (nodeExclusion(node, live)) continue;
-    if (svc.trafficPolicy === "Local" && !svc.readyNodes.includes(node.name)) continue;
-    const here = mine.filter((a) => matchesAny(a.nodeSelectors, node.labels));
+  const mine = f.advs.filter((a) => advertises(a, svc));
+  for (const node of f.nodes) {
+    if (!cluster && !svc.readyNodes.includes(node.name)) continue;
+    const here = mine.filter((a) => f.selects.get(a)?.has(node.name));
     if (!here.length) continue;
     // An advertisement without interfaces allows all of them, which absorbs the others.
     const all = here.some((a) => !a.interfaces.length);
     out.set(node.name, new Set(all ? [] : here.flatMap((a) => a.interfaces)));
   }
+  if (cluster) f.byPool.set(svc.pool, out);
   return out;
 }
 
-const score = (ip: string, node: string): string =>
-  createHash("sha256").update(`${ip}\u0000${node}`).digest("hex");
+/**
+ * Scores are remembered across passes: a pass re-ranks every (address, node) pair, and hashing
+ * them anew each time cost 1.8 s at 5,000 Services × 50 nodes (docs/benchmarks.md). The hash
+ * itself must stay SHA-256: speakers of two versions side by side (a rolling update) must agree
+ * on every owner.
+ */
+const scores = new Map<string, string>();
+const MAX_REMEMBERED = 1_000_000;
+
+function score(ip: string, node: string): string {
+  const key = `${ip}\u0000${node}`;
+  let s = scores.get(key);
+  if (s === undefined) {
+    if (scores.size >= MAX_REMEMBERED) scores.clear();
+    s = createHash("sha256").update(key).digest("hex");
+    scores.set(key, s);
+  }
+  return s;
+}
+
+/** Every node of the cluster ranked for one address, remembered for the same node list. */
+let ranking = { nodes: "", byIp: new Map<string, string[]>() };
+
+function ranked(ip: string, allNodes: readonly string[], eligible: ReadonlyMap<string, unknown>) {
+  const key = allNodes.join("\u0000");
+  if (ranking.nodes !== key) ranking = { nodes: key, byIp: new Map() };
+  let order = ranking.byIp.get(ip);
+  if (!order) {
+    order = allNodes
+      .map((n) => ({ n, s: score(ip, n) }))
+      .sort((a, b) => (a.s > b.s ? -1 : a.s < b.s ? 1 : 0))
+      .map((r) => r.n);
+    if (ranking.byIp.size >= MAX_REMEMBERED / 10) ranking.byIp.clear();
+    ranking.byIp.set(ip, order);
+  }
+  return order.filter((n) => eligible.has(n));
+}
+
+/** Forgets remembered scores and rankings (benchmarks measure the first pass with this). */
+export const forgetScores = (): void => {
+  scores.clear();
+  ranking = { nodes: "", byIp: new Map() };
+};
 
 const unplacedReason = (svcs: L2Service[], advs: readonly L2Advertisement[]): string => {
   if (svcs.some((s) => !advs.some((a) => advertises(a, s))))
@@ -87,6 +152,8 @@ const unplacedReason = (svcs: L2Service[], advs: readonly L2Advertisement[]): st
 };
 
 export function electOwners(input: ElectionInput): Election {
+  const facts = passFacts(input);
+  const allNodes = input.nodes.map((n) => n.name).sort();
   const byIp = new Map<string, L2Service[]>();
   for (const svc of input.services)
     for (const ip of svc.ips) byIp.set(ip, [...(byIp.get(ip) ?? []), svc]);
@@ -100,7 +167,7 @@ export function electOwners(input: ElectionInput): Election {
     const svcs = withEndpoints.length ? withEndpoints : all;
     let nodes: Map<string, Set<string>> | undefined;
     for (const svc of svcs) {
-      const e = eligible(svc, input.nodes, input.live, input.advertisements);
+      const e = eligible(svc, facts);
       nodes = nodes
         ? new Map(
             [...nodes]
@@ -127,15 +194,13 @@ export function electOwners(input: ElectionInput): Election {
     .map((u) => ({ u, h: score(u.ip, "") }))
     .sort((a, b) => (a.h < b.h ? -1 : a.h > b.h ? 1 : 0));
   for (const { u } of order) {
-    const ranked = [...u.nodes.keys()]
-      .map((n) => ({ n, s: score(u.ip, n) }))
-      .sort((a, b) => (a.s > b.s ? -1 : a.s < b.s ? 1 : 0))
-      .map((r) => r.n);
+    const candidates = ranked(u.ip, allNodes, u.nodes);
     const weight = u.svcs.length;
-    const fits = ranked.find((n) => (load.get(n) ?? 0) + weight <= cap);
+    const fits = candidates.find((n) => (load.get(n) ?? 0) + weight <= cap);
     // Every eligible node full (possible when eligibility is uneven): the least loaded one.
     const owner =
-      fits ?? ranked.reduce((best, n) => ((load.get(n) ?? 0) < (load.get(best) ?? 0) ? n : best));
+      fits ??
+      candidates.reduce((best, n) => ((load.get(n) ?? 0) < (load.get(best) ?? 0) ? n : best));
     load.set(owner, (load.get(owner) ?? 0) + weight);
     placements.push({
       ip: u.ip,
