@@ -13,7 +13,7 @@ import {
   setHeaderOptions,
 } from "@kubernetes/client-node";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../api/rbac/speaker.js";
@@ -84,7 +84,8 @@ export class LabCluster {
   /** The MAC of each node's LAN interface, by node name. */
   readonly macs: Record<string, string> = {};
   controller: Managed | undefined;
-  private keyFile = "";
+  /** The cluster's heartbeat key, as every node's key directory starts with. */
+  private key = Buffer.alloc(0);
 
   private constructor(
     readonly env: KubeEnv,
@@ -170,8 +171,11 @@ export class LabCluster {
     const sock = join(lab.dir, "api.sock");
     const bridge = await serveUnixToTcp(sock, port);
     await cleanup.add("API bridge", () => new Promise<void>((done) => bridge.close(() => done())));
-    this.keyFile = join(lab.dir, "heartbeat.key");
-    writeFileSync(this.keyFile, randomBytes(32), { mode: 0o600 });
+    this.key = randomBytes(32);
+    for (const node of this.nodes) {
+      mkdirSync(this.keyDir(node.name), { recursive: true, mode: 0o700 });
+      writeFileSync(join(this.keyDir(node.name), "key"), this.key, { mode: 0o600 });
+    }
     await this.opts.beforeSpeakers?.(lab);
     // Registered after the bridge, so speakers stop while they can still reach the API server.
     await cleanup.add("speakers", async () => {
@@ -185,6 +189,14 @@ export class LabCluster {
       ).trim();
       if (this.opts.speakers) this.startSpeaker(node.name);
     }
+  }
+
+  /**
+   * The node's heartbeat key directory, as the chart mounts the key Secret: `key` seals,
+   * `accept*` files are accepted too (a test rotates keys by editing it).
+   */
+  keyDir(node: string): string {
+    return join(this.lab.dir, "keys", node);
   }
 
   /** A speaker process in the node's namespace (again, after a test stopped it). */
@@ -208,7 +220,12 @@ export class LabCluster {
       "0",
       ...(this.opts.speakers?.heartbeats === false
         ? []
-        : ["--heartbeat-key-file", this.keyFile, "--heartbeat-address", node.ipv4]),
+        : [
+            "--heartbeat-key-file",
+            join(this.keyDir(name), "key"),
+            "--heartbeat-address",
+            node.ipv4,
+          ]),
       ...(this.opts.speakers?.args ?? []),
       ...extraArgs,
     ]);

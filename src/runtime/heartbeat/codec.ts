@@ -52,10 +52,14 @@ export function encodeHeartbeat(hb: Heartbeat, key: Uint8Array): Buffer {
   return b;
 }
 
+/**
+ * Checks a datagram against the keys (any may have sealed it: during a key rotation speakers
+ * accept the old and the new key). `keyIndex` says which one did.
+ */
 export function verifyHeartbeat(
   packet: Uint8Array,
-  key: Uint8Array,
-): { ok: true; heartbeat: Heartbeat } | { ok: false; reason: RejectReason } {
+  keys: Uint8Array | readonly Uint8Array[],
+): { ok: true; heartbeat: Heartbeat; keyIndex: number } | { ok: false; reason: RejectReason } {
   const b = Buffer.from(packet.buffer, packet.byteOffset, packet.length);
   if (b.length < HEADER + 1 + MAC_LENGTH || !b.subarray(0, 4).equals(MAGIC))
     return { ok: false, reason: "malformed" };
@@ -68,12 +72,16 @@ export function verifyHeartbeat(
   )
     return { ok: false, reason: "malformed" };
   const signed = b.subarray(0, HEADER + nameLength);
-  if (!timingSafeEqual(hmac(key, signed), b.subarray(HEADER + nameLength)))
-    return { ok: false, reason: "auth" };
+  const mac = b.subarray(HEADER + nameLength);
+  const keyIndex = (keys instanceof Uint8Array ? [keys] : keys).findIndex((k) =>
+    timingSafeEqual(hmac(k, signed), mac),
+  );
+  if (keyIndex < 0) return { ok: false, reason: "auth" };
   const node = b.toString("utf8", HEADER, HEADER + nameLength);
   if (!NODE_NAME.test(node)) return { ok: false, reason: "malformed" };
   return {
     ok: true,
+    keyIndex,
     heartbeat: {
       node,
       incarnation: b.readBigUInt64BE(8),

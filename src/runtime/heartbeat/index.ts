@@ -8,3 +8,6 @@ export {
   type HeartbeatPeer,
 } from "./transport.js";
 export type { PeerEvent, PeerState } from "./peers.js";
+export { KeyWatcher, readKeys } from "./keys.js";
+export { HEARTBEAT_WORKER, ThreadedHeartbeats, type ThreadedOptions } from "./threaded.js";
+export { runHeartbeatWorker, type WorkerSettings } from "./worker.js";

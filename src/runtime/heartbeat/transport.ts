@@ -16,7 +16,8 @@ export interface HeartbeatPeer {
 
 export interface HeartbeatOptions {
   node: string;
-  key: Uint8Array;
+  /** The first key seals what this node sends; any of them is accepted (key rotation). */
+  keys: readonly Uint8Array[];
   /** UDP port to listen on (both families) and the default port of peers. */
   port: number;
   intervalMs?: number;
@@ -32,13 +33,22 @@ export interface HeartbeatCounters {
   sendErrors: number;
   received: number;
   accepted: number;
+  /** Accepted under another key than the one this node seals with (a rotation in progress). */
+  acceptedOtherKey: number;
   dropped: Record<RejectReason | RefuseReason, number>;
 }
 
 const LEAVE_REPEATS = 3;
 
+function checkKeys(keys: readonly Uint8Array[]): readonly Uint8Array[] {
+  if (!keys.length) throw new Error("heartbeats need at least one key");
+  keys.forEach(checkKey);
+  return [...keys];
+}
+
 export class HeartbeatTransport {
   readonly table: PeerTable;
+  private keys: readonly Uint8Array[];
   private readonly sockets: { family: 4 | 6; socket: Socket }[] = [];
   private peers: HeartbeatPeer[] = [];
   private readonly incarnation = (BigInt(Date.now()) << 16n) | BigInt(randomInt(65536));
@@ -50,11 +60,12 @@ export class HeartbeatTransport {
     sendErrors: 0,
     received: 0,
     accepted: 0,
+    acceptedOtherKey: 0,
     dropped: { malformed: 0, version: 0, auth: 0, replay: 0, skew: 0, self: 0 },
   };
 
   private constructor(private readonly opts: HeartbeatOptions) {
-    checkKey(opts.key);
+    this.keys = checkKeys(opts.keys);
     this.table = new PeerTable(opts.node, {
       intervalMs: opts.intervalMs ?? 100,
       missed: opts.missed ?? 3,
@@ -77,6 +88,11 @@ export class HeartbeatTransport {
     // instead of a peer being declared dead by a timer that fires first.
     t.timers.push(setInterval(() => setImmediate(() => t.check()), Math.max(5, interval / 4)));
     return t;
+  }
+
+  /** Replaces the keys (a rotation): the first seals from now on, every one is accepted. */
+  setKeys(keys: readonly Uint8Array[]): void {
+    this.keys = checkKeys(keys);
   }
 
   /** The peers to send to (from Kubernetes); peers no longer listed are forgotten. */
@@ -136,7 +152,7 @@ export class HeartbeatTransport {
         sentAtMs: BigInt(Date.now()),
         leaving,
       },
-      this.opts.key,
+      this.keys[0] as Uint8Array,
     );
     await Promise.all(this.peers.map((p) => this.sendTo(p, packet)));
   }
@@ -159,7 +175,7 @@ export class HeartbeatTransport {
 
   private receive(msg: Buffer): void {
     this.counts.received++;
-    const v = verifyHeartbeat(msg, this.opts.key);
+    const v = verifyHeartbeat(msg, this.keys);
     if (!v.ok) {
       this.counts.dropped[v.reason]++;
       return;
@@ -170,6 +186,7 @@ export class HeartbeatTransport {
       return;
     }
     this.counts.accepted++;
+    if (v.keyIndex > 0) this.counts.acceptedOtherKey++;
     if (r.event) this.emit(r.event);
   }
 

@@ -1,6 +1,5 @@
 // `metallb-ts speaker`: wires the speaker shell to the API server (stores, writer, its Lease),
 // the native L2 and BGP drivers, heartbeats, metrics and probes.
-import { readFileSync } from "node:fs";
 import { BFDProfileKind } from "../../api/kinds/bfdprofile.js";
 import { BGPAdvertisementKind } from "../../api/kinds/bgpadvertisement.js";
 import { BGPPeerKind } from "../../api/kinds/bgppeer.js";
@@ -9,8 +8,9 @@ import { IPAddressPoolKind } from "../../api/kinds/ipaddresspool.js";
 import { L2AdvertisementKind } from "../../api/kinds/l2advertisement.js";
 import { parseIp } from "../../api/formats/ip.js";
 import { commandContext } from "../command-context.js";
+import type { LogLevel } from "../log.js";
 import { SPEAKER, str } from "../flags.js";
-import { HeartbeatTransport } from "../heartbeat/index.js";
+import { KeyWatcher, ThreadedHeartbeats } from "../heartbeat/index.js";
 import { serveOperations } from "../http/operations.js";
 import { StoreFactory } from "../kube/stores.js";
 import { KubeWriter } from "../kube/writer.js";
@@ -49,25 +49,33 @@ export async function speakerCommand(
     "metallb_ts_heartbeat_peer_transitions_total",
     "Heartbeat peers seen becoming alive, dead (silent) or left (said they are leaving)",
   );
-  let heartbeat: HeartbeatTransport | undefined;
+  let heartbeat: ThreadedHeartbeats | undefined;
+  let keyWatcher: KeyWatcher | undefined;
   const keyFile = str(v, "heartbeat-key-file");
   const hbAddress = str(v, "heartbeat-address") ?? process.env.HOST_IP;
   if (keyFile) {
     if (!hbAddress) return fail("heartbeats need --heartbeat-address (or $HOST_IP)");
     if (!parseIp(hbAddress))
       return fail(`--heartbeat-address (or $HOST_IP) must be an IP address, not "${hbAddress}"`);
-    let key: Buffer;
     try {
-      key = readFileSync(keyFile);
+      keyWatcher = new KeyWatcher(
+        keyFile,
+        (keys) => {
+          log.info("heartbeat keys changed; using the new ones", { keys: keys.length });
+          heartbeat?.setKeys(keys);
+        },
+        (message) => log.warn("cannot read the heartbeat keys; keeping the last ones", { message }),
+      );
     } catch (err) {
-      return fail(`cannot read the heartbeat key ${keyFile}: ${String(err)}`);
+      return fail(`cannot read the heartbeat key: ${(err as Error).message}`);
     }
-    heartbeat = await HeartbeatTransport.start({
+    heartbeat = await ThreadedHeartbeats.start({
       node,
-      key,
+      keys: [...keyWatcher.keys],
       port: hbPort,
       intervalMs: interval,
       missed,
+      logLevel: str(v, "log-level") as LogLevel,
       log,
       onPeer: (e) => {
         peerTransitions.inc({ peer: e.node, state: e.state });
@@ -115,9 +123,9 @@ export async function speakerCommand(
     ...(lbClass ? { lbClass } : {}),
     ...(heartbeat
       ? {
-          heartbeatState: (n: string) => heartbeat.table.state(n),
+          heartbeatState: (n: string) => heartbeat.state(n),
           heartbeatAlive: () => heartbeat.alive(),
-          onLeaseRecreated: (n: string) => heartbeat.table.forget(n),
+          onLeaseRecreated: (n: string) => heartbeat.forget(n),
           onSpeakers: (all) =>
             heartbeat.setPeers(
               all.flatMap((s) =>
@@ -144,6 +152,14 @@ export async function speakerCommand(
     "metallb_ts_heartbeat_received_total",
     "Heartbeat packets received (accepted or not)",
   );
+  const hbDropped = registry.counter(
+    "metallb_ts_heartbeat_dropped_total",
+    "Heartbeat packets refused, by reason (auth: another key; skew, replay: too old or repeated)",
+  );
+  const hbOtherKey = registry.counter(
+    "metallb_ts_heartbeat_accepted_other_key_total",
+    "Heartbeats accepted under a key other than the sealing one (a key rotation in progress)",
+  );
   const layer2 = l2Metrics(registry);
   const refresh = setInterval(() => {
     for (const s of bgp.stats()) {
@@ -159,6 +175,8 @@ export async function speakerCommand(
       const c = heartbeat.counters();
       hbSent.set({}, c.sent);
       hbReceived.set({}, c.received);
+      hbOtherKey.set({}, c.acceptedOtherKey);
+      for (const [reason, n] of Object.entries(c.dropped)) hbDropped.set({ reason }, n);
     }
   }, 1000);
   let started = false;
@@ -178,6 +196,7 @@ export async function speakerCommand(
   await stopSignal;
   // Tell the others first, so they take over at once.
   await heartbeat?.leave();
+  keyWatcher?.stop();
   await speaker.stop();
   l2.close();
   await bgp.stop();

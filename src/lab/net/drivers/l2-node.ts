@@ -111,7 +111,7 @@ await serveRpc(rpcPath, {
   heartbeatStart: async (p) => {
     heartbeat = await HeartbeatTransport.start({
       node: str(p, "node"),
-      key: Buffer.from(str(p, "keyHex"), "hex"),
+      keys: [Buffer.from(str(p, "keyHex"), "hex")],
       port: opt<number>(p, "port") ?? DEFAULT_PORTS.heartbeat,
       intervalMs: opt<number>(p, "intervalMs"),
       missed: opt<number>(p, "missed"),
