@@ -40,6 +40,8 @@ export class L2Counters {
     oversized: 0,
     malformed: 0,
     unsupported: 0,
+    notOurs: 0,
+    rateLimited: 0,
   };
   private readonly perIp = new Map<string, IpCounters>();
 

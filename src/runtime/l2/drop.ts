@@ -1,5 +1,13 @@
 // Why a received frame was not used. Every dropped frame gets one reason and is counted.
-export type DropReason = "truncated" | "oversized" | "malformed" | "unsupported";
+export type DropReason =
+  | "truncated"
+  | "oversized"
+  | "malformed"
+  | "unsupported"
+  /** About addresses this interface neither owns nor probes (checked before parsing). */
+  | "notOurs"
+  /** Beyond the frames per second an interface handles (a flood). */
+  | "rateLimited";
 
 export interface Dropped {
   ok: false;

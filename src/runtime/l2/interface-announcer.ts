@@ -22,6 +22,7 @@ import {
   solicitedNodeBytes,
   unsolicitedAdvertisement,
 } from "./ndp.js";
+import { mayConcern, ipv4Number, TokenBucket } from "./prefilter.js";
 import { claimOf, replyTo } from "./responder.js";
 
 /** When (ms after taking an address over) gratuitous ARP / unsolicited NA go out. */
@@ -38,6 +39,8 @@ export interface InterfaceAnnouncerOptions {
   log?: Logger;
   /** Another MAC asserted an address we own (its ARP or NA); the caller decides what it means. */
   onForeignClaim?: (claim: { interface: string; ip: string; mac: string }) => void;
+  /** Frames about owned or probed addresses handled per second, beyond which they are dropped. */
+  maxFramesPerSecond?: number;
 }
 
 export type ProbeResult = { conflict: false } | { conflict: true; mac: string };
@@ -53,7 +56,7 @@ export interface ProbeOptions {
 
 interface Waiter {
   ignore: ReadonlySet<string>;
-  done(result: ProbeResult): void;
+  done: (result: ProbeResult) => void;
 }
 
 interface GroupMembership {
@@ -74,6 +77,9 @@ export class InterfaceAnnouncer {
   private readonly timers = new Map<string, NodeJS.Timeout[]>();
   private readonly probes = new Map<string, Set<Waiter>>();
   private readonly groups = new Map<string, GroupMembership>();
+  /** IPv4 addresses owned or being probed here, as numbers: what an ARP frame must mention. */
+  private readonly watched4 = new Map<number, number>();
+  private readonly bucket: TokenBucket;
   private closed = false;
 
   private constructor(
@@ -84,6 +90,7 @@ export class InterfaceAnnouncer {
     this.interfaceName = name;
     this.mac = mac;
     this.counters_ = new L2Counters(name);
+    this.bucket = new TokenBucket(opts.maxFramesPerSecond ?? 5000, opts.maxFramesPerSecond ?? 5000);
     this.socket = openPacketSocket(name, (err, frame, pktType, wireLength) =>
       this.receive(err, frame, pktType, wireLength),
     );
@@ -152,6 +159,14 @@ export class InterfaceAnnouncer {
       let set = this.probes.get(text);
       if (!set) this.probes.set(text, (set = new Set()));
       set.add(waiter);
+      if (ip.family === 4) {
+        this.watch(text);
+        const done = waiter.done;
+        waiter.done = (result) => {
+          this.unwatch(text);
+          done(result);
+        };
+      }
       const frame =
         ip.family === 4 ? arpProbe(text, this.mac) : neighborSolicitation(text, this.mac);
       for (let i = 0; i < attempts; i++)
@@ -179,9 +194,22 @@ export class InterfaceAnnouncer {
     if (this.closed) throw new Error(`InterfaceAnnouncer for ${this.interfaceName} is closed`);
   }
 
+  private watch(text: string): void {
+    const n = ipv4Number(text);
+    this.watched4.set(n, (this.watched4.get(n) ?? 0) + 1);
+  }
+
+  private unwatch(text: string): void {
+    const n = ipv4Number(text);
+    const left = (this.watched4.get(n) ?? 1) - 1;
+    if (left > 0) this.watched4.set(n, left);
+    else this.watched4.delete(n);
+  }
+
   private take(text: string, ip: Ip): void {
     this.ownedIps.set(text, ip);
     this.ownedSet.add(text);
+    if (ip.family === 4) this.watch(text);
     if (ip.family === 6) this.joinSolicitedNode(ip);
     const at = this.opts.announceAtMs ?? DEFAULT_ANNOUNCE_AT_MS;
     this.timers.set(
@@ -193,6 +221,7 @@ export class InterfaceAnnouncer {
   private release(text: string, ip: Ip): void {
     this.ownedIps.delete(text);
     this.ownedSet.delete(text);
+    if (ip.family === 4) this.unwatch(text);
     this.timers.get(text)?.forEach(clearTimeout);
     this.timers.delete(text);
     if (ip.family === 6) this.leaveSolicitedNode(ip);
@@ -284,6 +313,14 @@ export class InterfaceAnnouncer {
       this.counters_.frame();
       // Seen only in promiscuous mode: addressed to another host, not ours to answer.
       if (pktType === PacketType.otherHost) return;
+      if (!mayConcern(frame, this.watched4)) {
+        this.counters_.drop("notOurs");
+        return;
+      }
+      if (!this.bucket.take(performance.now())) {
+        this.counters_.drop("rateLimited");
+        return;
+      }
       const parsed = parseFrame(frame, wireLength ?? frame.length);
       if (!parsed.ok) {
         this.counters_.drop(parsed.reason);
