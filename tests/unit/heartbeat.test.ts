@@ -29,10 +29,21 @@ describe("heartbeat codec", () => {
         fc.boolean(),
         (node, incarnation, seq, sentAtMs, leaving) => {
           const h = { node, incarnation, seq, sentAtMs, leaving };
-          expect(verifyHeartbeat(encodeHeartbeat(h, KEY), KEY)).toEqual({ ok: true, heartbeat: h });
+          expect(verifyHeartbeat(encodeHeartbeat(h, KEY), KEY)).toEqual({
+            ok: true,
+            heartbeat: h,
+            keyIndex: 0,
+          });
         },
       ),
     );
+  });
+
+  it("accepts any of several keys (a rotation) and says which one sealed it", () => {
+    const other = Buffer.from("another key of 32 bytes.........");
+    const sealed = encodeHeartbeat(hb(), other);
+    expect(verifyHeartbeat(sealed, [KEY, other])).toMatchObject({ ok: true, keyIndex: 1 });
+    expect(verifyHeartbeat(sealed, [KEY])).toEqual({ ok: false, reason: "auth" });
   });
 
   it("refuses another key, any flipped bit, and random bytes, without throwing", () => {
