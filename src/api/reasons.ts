@@ -20,6 +20,8 @@ export const REASON = {
   /** A speaker ConfigurationState's HeartbeatPeers condition. */
   heartbeatPeersKnown: "HeartbeatPeersKnown",
   invalidHeartbeatAddress: "InvalidHeartbeatAddress",
+  /** A speaker ConfigurationState's AddressesAnnounceable condition when nothing is held back. */
+  addressesInPools: "AddressesInPools",
   // ServiceL2Status `Announced` condition.
   announced: "Announced",
   ipConflict: "IPConflict",

@@ -309,6 +309,72 @@ describe("BGP speakers end to end (API server, controller, three speaker process
     await nextHops(ips.cluster4 ?? "", ALL4);
   });
 
+  it("a tenant re-points the pool annotation: the router never sees the other pool's communities", async () => {
+    const h = cluster.harness;
+    await h.createPool(SYSTEM, "premium", { addresses: ["198.51.100.0/28"] });
+    await config("bgpadvertisements", "BGPAdvertisement", "premium", {
+      ipAddressPools: ["premium"],
+      communities: ["64512:999"],
+    });
+    await h.lbService(NS, "tenant4", {
+      annotations: { "metallb.io/address-pool": "bgp" },
+      spec: { ipFamilies: ["IPv4"] },
+    });
+    await cluster.admin.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({
+      namespace: NS,
+      body: slice("tenant4", "IPv4", "n1"),
+    });
+    const ip = (await h.waitIngress(NS, "tenant4"))[0] ?? "";
+    const prefix = `${ip}/32`;
+    for (const p of await nextHops(ip, ALL4)) expect(p.communities).toEqual(["64512:100"]);
+    // Every path FRR holds for the prefix, sampled until told to stop.
+    const seen: RibPath[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        seen.push(...(await frr.rib(4)).filter((p) => p.prefix === prefix));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    // The controller would restore the annotation at once: stopped, the edit stays.
+    const controller = cluster.controller!;
+    process.kill(controller.pid, "SIGSTOP");
+    try {
+      await core.patchNamespacedService(
+        {
+          namespace: NS,
+          name: "tenant4",
+          body: { metadata: { annotations: { "metallb.io/ip-allocated-from-pool": "premium" } } },
+        },
+        mergePatch,
+      );
+      await nextHops(ip, []);
+      const event = await h.waitEvent(NS, "tenant4", "PoolAnnotationMismatch");
+      expect(event.message).toMatch(/says "premium", but .* is in pool bgp: not announced/);
+      const condition = await waitFor(
+        "speaker-n3's AddressesAnnounceable condition to name tenant4",
+        async () => {
+          const c = (
+            (await configurationState("n3"))?.status?.conditions as
+              { type: string; status: string; message: string }[] | undefined
+          )?.find((x) => x.type === "AddressesAnnounceable");
+          return c?.status === "False" ? c : undefined;
+        },
+        30_000,
+        300,
+      );
+      expect(condition.message).toContain(`${NS}/tenant4 ${ip}`);
+    } finally {
+      process.kill(controller.pid, "SIGCONT");
+    }
+    // The controller restores the annotation; the route returns with its own pool's community.
+    for (const p of await nextHops(ip, ALL4)) expect(p.communities).toEqual(["64512:100"]);
+    sampling = false;
+    await sampler;
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.filter((p) => p.communities.includes("64512:999"))).toEqual([]);
+  });
+
   it("deleting the Service withdraws its prefix from FRR and removes its ServiceBGPStatus objects", async () => {
     await core.deleteNamespacedService({ namespace: NS, name: "cluster4" });
     await nextHops(ips.cluster4 ?? "", []);

@@ -361,4 +361,47 @@ describe("speaker shell", () => {
     expect(hb?.message).toContain('"not-an-address", not an IP address');
     await s.speaker.stop();
   });
+
+  it("a re-pointed pool annotation: nothing announced for that Service, an event and a condition say why", async () => {
+    const premium = cfg("IPAddressPool", "premium", { addresses: ["198.51.100.0/28"] });
+    const s = speakerOn({
+      services: [service("web", "203.0.113.1"), service("tenant", "203.0.113.2", "premium")],
+      slices: [slice("web", "n1"), slice("tenant", "n1")],
+      config: [
+        pool,
+        premium,
+        cfg("BGPPeer", "tor", { myASN: 64512, peerASN: 64513, peerAddress: "192.0.2.1" }),
+        cfg("BGPAdvertisement", "gold", { ipAddressPools: ["premium"], communities: ["64512:9"] }),
+        cfg("BGPAdvertisement", "std", { ipAddressPools: ["pool"] }),
+      ],
+    });
+    await s.speaker.start();
+    await s.speaker.settled();
+    expect([...s.bgp.routes.get("tor")!].map((r) => [r.prefix, r.communities])).toEqual([
+      ["203.0.113.1/32", []],
+    ]);
+    expect(
+      s.writer.events.filter((e) => e.reason === "PoolAnnotationMismatch").map((e) => e.ref.name),
+    ).toEqual(["tenant"]);
+    const conditions = () =>
+      s.writer
+        .status<{ conditions: { type: string; status: string; message: string }[] }>(
+          "ConfigurationState",
+          "speaker-n1",
+        )
+        ?.conditions.find((c) => c.type === "AddressesAnnounceable");
+    expect(conditions()).toMatchObject({ status: "False" });
+    expect(conditions()?.message).toMatch(
+      /^apps\/tenant 203\.0\.113\.2: annotation .* says "premium"/,
+    );
+    // The controller restores the annotation: announced again, as its own pool's.
+    s.stores.services.set(service("tenant", "203.0.113.2"));
+    await s.speaker.settled();
+    expect([...s.bgp.routes.get("tor")!].map((r) => r.prefix)).toEqual([
+      "203.0.113.1/32",
+      "203.0.113.2/32",
+    ]);
+    expect(conditions()).toMatchObject({ status: "True" });
+    await s.speaker.stop();
+  });
 });

@@ -134,8 +134,9 @@ describe("speaker cluster view", () => {
       ],
     });
     const view = announceable(snap, configOf(snap, "metallb-system"));
+    // The re-pointed address is announced as neither pool's: nothing, until the annotation is
+    // restored; the problem says why.
     expect(view.services.map((s) => [s.key, s.pool, s.ips])).toEqual([
-      ["ns/repointed", "p", ["2001:db8::5"]],
       ["ns/fresh", "p", ["2001:db8::5"]],
       ["ns/dual", "v4", ["192.0.2.7"]],
       ["ns/dual", "p", ["2001:db8::7"]],
@@ -144,6 +145,7 @@ describe("speaker cluster view", () => {
       ["ns/repointed", "PoolAnnotationMismatch"],
       ["ns/outside", "AddressNotInPool"],
     ]);
+    expect(view.problems[0]?.message).toMatch(/says "premium", but 2001:db8::5 is in pool p/);
   });
 
   it("builds the BGP input for a known node only", () => {

@@ -85,7 +85,7 @@ export function readyNodesByService(slices: readonly V1EndpointSlice[]): Map<str
   return new Map([...out].map(([k, v]) => [k, [...v].sort()]));
 }
 
-/** Why an address of a Service is announced differently than its annotation says, or not at all. */
+/** Why an address of a Service is not announced. */
 export interface AddressProblem {
   service: string;
   ip: string;
@@ -129,15 +129,21 @@ export function announceable(snap: ClusterSnapshot, config: Config): Announceabl
         });
         continue;
       }
-      if (annotated !== undefined && annotated !== pool)
+      // Announcing nothing (rather than announcing as the containing pool) keeps a tampered
+      // Service from being announced at all until the controller restores the annotation: only
+      // the Service whose annotation was edited is affected, and the edit shows.
+      if (annotated !== undefined && annotated !== pool) {
         problems.push({
           service: key,
           ip,
           reason: REASON.poolAnnotationMismatch,
           message:
             `annotation ${ANNOTATION.allocatedFromPool} says "${annotated}", but ${ip} is in pool ` +
-            `${pool}: announced as pool ${pool}'s (the controller rewrites the annotation)`,
+            `${pool}: not announced until the annotation names ${pool} again (the controller ` +
+            `restores it; the annotation is the controller's, not the Service owner's)`,
         });
+        continue;
+      }
       byPool.set(pool, [...(byPool.get(pool) ?? []), ip]);
     }
     for (const [pool, poolIps] of byPool)

@@ -36,11 +36,10 @@ export interface PassPlan {
   ipv4?: string;
   /** Configuration problems this node reports (before the BGP driver adds its own). */
   problems: Problem[];
-  /**
-   * Services' addresses announced otherwise than asked, or not at all. Every speaker sees the
-   * same; only one (the first live node by name) reports them, so a Service gets one event.
-   */
+  /** Services' addresses that are not announced, and why; every speaker sees the same. */
   addressProblems: AddressProblem[];
+  /** Whether this node records the events for them: the first live node by name, so one each. */
+  reportsAddressEvents: boolean;
 }
 
 function nodeIpv4(snap: ClusterSnapshot, node: string): string | undefined {
@@ -75,7 +74,8 @@ export function planPass(
       ...config.problems.filter((p) => SPEAKER_KINDS.has(p.kind) && p.severity === "error"),
       ...desired.problems,
     ],
-    addressProblems: [...live].sort()[0] === node ? addressProblems : [],
+    addressProblems,
+    reportsAddressEvents: [...live].sort()[0] === node,
   };
 }
 

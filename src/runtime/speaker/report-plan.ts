@@ -6,6 +6,7 @@ import { apiVersionOf } from "../../api/kinds/kind.js";
 import { KINDS } from "../../api/kinds/index.js";
 import { REASON } from "../../api/reasons.js";
 import { describeProblem, serviceKey, type Problem } from "../../model/index.js";
+import type { ConditionDraft } from "../kube/conditions.js";
 import type { EventType, ObjectRef } from "../kube/writer.js";
 import type { AddressProblem } from "./cluster-view.js";
 import type { L2AddressOutcome } from "./status-plan.js";
@@ -22,7 +23,7 @@ export interface ReportInput {
   namespace: string;
   services: readonly V1Service[];
   problems: readonly Problem[];
-  /** Addresses announced otherwise than the Service's annotation says, or not at all. */
+  /** Addresses not announced, to record as events (one speaker records them). */
   addressProblems?: readonly AddressProblem[];
   l2Outcomes: readonly L2AddressOutcome[];
   l2ByService: ReadonlyMap<string, string[]>;
@@ -86,5 +87,57 @@ export function reportEvents(i: ReportInput): PlannedEvent[] {
         message: `announcing from node "${i.node}" with protocol "${protocol}"`,
       });
     }
+  return out;
+}
+
+/** How many held-back addresses a condition message names before it says "and N more". */
+const LISTED = 5;
+
+/**
+ * The conditions a speaker's ConfigurationState carries besides Valid: HeartbeatPeers (when
+ * heartbeats run) and AddressesAnnounceable. Every speaker writes the same verdicts; one of them
+ * records the events.
+ */
+export function speakerConditions(i: {
+  heartbeats: boolean;
+  heartbeatProblems: readonly string[];
+  addressProblems: readonly AddressProblem[];
+}): ConditionDraft[] {
+  const out: ConditionDraft[] = [];
+  if (i.heartbeats)
+    out.push(
+      i.heartbeatProblems.length
+        ? {
+            type: "HeartbeatPeers",
+            status: "False",
+            reason: REASON.invalidHeartbeatAddress,
+            message: i.heartbeatProblems.join("; "),
+          }
+        : {
+            type: "HeartbeatPeers",
+            status: "True",
+            reason: REASON.heartbeatPeersKnown,
+            message: "every speaker's Lease names the address its heartbeats come from",
+          },
+    );
+  const held = i.addressProblems;
+  if (!held.length)
+    out.push({
+      type: "AddressesAnnounceable",
+      status: "True",
+      reason: REASON.addressesInPools,
+      message: "every assigned address lies in the pool its Service's annotation names",
+    });
+  else {
+    const listed = held.slice(0, LISTED).map((p) => `${p.service} ${p.ip}: ${p.message}`);
+    if (held.length > LISTED) listed.push(`and ${held.length - LISTED} more`);
+    out.push({
+      type: "AddressesAnnounceable",
+      status: "False",
+      // The first problem's reason; the message lists every kind.
+      reason: held[0]!.reason,
+      message: listed.join("; "),
+    });
+  }
   return out;
 }

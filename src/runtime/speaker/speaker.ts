@@ -25,8 +25,6 @@ import {
 } from "../../api/kinds/status-kinds.js";
 import type { KindDef } from "../../api/kinds/kind.js";
 import type { Problem } from "../../model/index.js";
-import { REASON } from "../../api/reasons.js";
-import type { ConditionDraft } from "../kube/conditions.js";
 import { configurationState } from "../kube/configuration-state.js";
 import { EventRecorder } from "../kube/events.js";
 import { startAll, stopAll, type Store } from "../kube/store.js";
@@ -39,7 +37,7 @@ import type { BgpDriver, L2Driver } from "./drivers.js";
 import { LeaseLiveness, liveNodes } from "./liveness.js";
 import { leaseFacts, type LeaseFacts } from "./node-lease.js";
 import { announced, planPass, type Announcement, type PassPlan } from "./pass-plan.js";
-import { reportEvents } from "./report-plan.js";
+import { reportEvents, speakerConditions } from "./report-plan.js";
 import {
   bgpStatuses,
   l2Statuses,
@@ -110,6 +108,7 @@ interface Outcome {
   /** Speakers whose Lease names no usable heartbeat address (they get no heartbeats). */
   heartbeatProblems: string[];
   addressProblems: AddressProblem[];
+  reportsAddressEvents: boolean;
   l2Outcomes: L2AddressOutcome[];
   l2ByService: Map<string, string[]>;
   bgpByService: Map<string, string[]>;
@@ -305,6 +304,7 @@ export class Speaker {
       problems: [...plan.problems, ...peerProblems],
       heartbeatProblems: speakers.flatMap((f) => f.heartbeatProblem ?? []),
       addressProblems: plan.addressProblems,
+      reportsAddressEvents: plan.reportsAddressEvents,
       l2Outcomes,
       l2ByService: a.l2ByService,
       bgpByService: a.bgpByService,
@@ -345,7 +345,7 @@ export class Speaker {
       namespace,
       services: o.snap.services,
       problems: o.problems,
-      addressProblems: o.addressProblems,
+      addressProblems: o.reportsAddressEvents ? o.addressProblems : [],
       l2Outcomes: o.l2Outcomes,
       l2ByService: o.l2ByService,
       bgpByService: o.bgpByService,
@@ -356,7 +356,7 @@ export class Speaker {
       events.filter((e) => e.ref.kind === "Service"),
     ];
     for (const e of problemEvents) await this.events.record(e.ref, e.type, e.reason, e.message);
-    await this.writeConfigurationState(o.problems, o.heartbeatProblems);
+    await this.writeConfigurationState(o.problems, o.heartbeatProblems, o.addressProblems);
     for (const e of others) await this.events.record(e.ref, e.type, e.reason, e.message);
     this.announcedL2 = new Set(o.l2ByService.keys());
     this.announcedBgp = new Set(o.bgpByService.keys());
@@ -383,33 +383,22 @@ export class Speaker {
   private async writeConfigurationState(
     problems: Problem[],
     heartbeatProblems: string[],
+    addressProblems: AddressProblem[],
   ): Promise<void> {
     for (const p of heartbeatProblems)
       if (!this.configState?.text.includes(JSON.stringify(p).slice(1, -1)))
         this.opts.log.warn("a speaker's heartbeat address is not usable", { problem: p });
-    const heartbeats: ConditionDraft[] = this.opts.heartbeatState
-      ? [
-          heartbeatProblems.length
-            ? {
-                type: "HeartbeatPeers",
-                status: "False",
-                reason: REASON.invalidHeartbeatAddress,
-                message: heartbeatProblems.join("; "),
-              }
-            : {
-                type: "HeartbeatPeers",
-                status: "True",
-                reason: REASON.heartbeatPeersKnown,
-                message: "every speaker's Lease names the address its heartbeats come from",
-              },
-        ]
-      : [];
+    const conditions = speakerConditions({
+      heartbeats: !!this.opts.heartbeatState,
+      heartbeatProblems,
+      addressProblems,
+    });
     const status = configurationState(
       problems,
       this.configState?.status,
       new Date(),
       undefined,
-      heartbeats,
+      conditions,
     );
     const text = JSON.stringify(status);
     if (text === this.configState?.text) return;
