@@ -81,6 +81,15 @@ export const CONTROLLER: CommandSpec = {
     },
     port("metrics-port", DEFAULT_PORTS.controllerMetrics, "Prometheus /metrics"),
     port("health-port", DEFAULT_PORTS.controllerHealth, "/healthz and /readyz"),
+    {
+      name: "heartbeat-secret",
+      value: "NAME",
+      help: "create this Secret with a random speaker heartbeat key if it does not exist",
+      check: (t) =>
+        /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(t)
+          ? undefined
+          : "must be a Secret name (lower case letters, digits, '-', '.')",
+    },
   ],
 };
 

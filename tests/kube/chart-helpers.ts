@@ -29,6 +29,7 @@ export type PodSpec = {
   securityContext?: Record<string, unknown>;
   containers: {
     name: string;
+    args?: string[];
     securityContext?: {
       privileged?: boolean;
       allowPrivilegeEscalation?: boolean;

@@ -17,4 +17,6 @@ export const CONTROLLER_NAMESPACE_RULES: V1PolicyRule[] = [
   { apiGroups: ["metallb.io"], resources: ["configurationstates"], verbs: ["create"] },
   { apiGroups: ["metallb.io"], resources: ["configurationstates/status"], verbs: ["patch"] },
   { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "patch"] },
+  // The speakers' heartbeat key, made once if missing; never read (heartbeat-secret.ts).
+  { apiGroups: [""], resources: ["secrets"], verbs: ["create"] },
 ];

@@ -222,7 +222,8 @@ export const Values = Type.Object(
         existingSecret: Type.String({
           maxLength: 253,
           description:
-            "Secret (key 'key') with the speakers' heartbeat key; empty: the chart creates one.",
+            "Secret (key 'key') with the speakers' heartbeat key; empty: the controller creates " +
+            "<release>-heartbeat with a random key at run time if it does not exist.",
         }),
       },
       closed,

@@ -22,6 +22,8 @@ export interface ControllerProcess {
   healthPort?: number;
   /** Seconds; short by default so that failover tests stay quick. */
   leaseDuration?: number;
+  /** --heartbeat-secret: the Secret the controller makes for the speakers if it is missing. */
+  heartbeatSecret?: string;
   logDir: string;
 }
 
@@ -79,6 +81,7 @@ export function makeHarness(admin: KubeConfig, controllerKubeconfig: string): Ha
         "--health-port",
         String(p.healthPort ?? 0),
         ...(p.lbClass ? ["--lb-class", p.lbClass] : []),
+        ...(p.heartbeatSecret ? ["--heartbeat-secret", p.heartbeatSecret] : []),
       ],
       join(p.logDir, `${p.identity}.log`),
     );

@@ -10,6 +10,7 @@ import { StoreFactory } from "../kube/stores.js";
 import { KubeWriter } from "../kube/writer.js";
 import { controllerMetrics } from "../metrics/controller-metrics.js";
 import { Controller } from "./controller.js";
+import { ensureHeartbeatSecret } from "./heartbeat-secret.js";
 
 export async function controllerCommand(
   args: string[],
@@ -60,6 +61,16 @@ export async function controllerCommand(
     },
   );
   if (!servers) return 1;
+  let stopping = false;
+  const heartbeatSecret = str(v, "heartbeat-secret");
+  if (heartbeatSecret)
+    void ensureHeartbeatSecret({
+      kc,
+      namespace,
+      name: heartbeatSecret,
+      log,
+      stopped: () => stopping,
+    });
   log.info("controller starting; campaigning for leadership", { identity, namespace });
   const campaign = elector.run(
     () => ctl.start(),
@@ -69,6 +80,7 @@ export async function controllerCommand(
     },
   );
   await stopSignal;
+  stopping = true;
   await elector.stop();
   await ctl.stop();
   await campaign;
