@@ -127,6 +127,31 @@ describe("PeerTable", () => {
     expect(t.tick(10_000)).toEqual([]);
   });
 
+  it("a peer back from the dead or from leaving with a lower incarnation is alive again", () => {
+    for (const gone of ["dead", "left"] as const) {
+      const t = new PeerTable("me", opts);
+      t.receive(hb({ incarnation: 10n, seq: 7n }), 1_000_000, 0);
+      if (gone === "left")
+        t.receive(hb({ incarnation: 10n, seq: 8n, leaving: true }), 1_000_000, 1);
+      else expect(t.tick(1_000)).toEqual([{ node: "node-a", state: "dead" }]);
+      // The old process's last datagram, replayed, is still refused.
+      const last = gone === "left" ? 8n : 7n;
+      expect(t.receive(hb({ incarnation: 10n, seq: last }), 1_000_000, 2_000)).toMatchObject({
+        accepted: false,
+      });
+      // Restarted with its clock stepped back: a lower incarnation.
+      expect(t.receive(hb({ incarnation: 9n, seq: 1n }), 1_000_000, 2_000), gone).toEqual({
+        accepted: true,
+        event: { node: "node-a", state: "alive" },
+      });
+      // The replaced process's datagrams are not news any more, late or replayed.
+      expect(t.receive(hb({ incarnation: 10n, seq: 99n }), 1_000_000, 2_001)).toEqual({
+        accepted: false,
+        reason: "replay",
+      });
+    }
+  });
+
   it("rejects settings that cannot work", () => {
     expect(() => new PeerTable("me", { intervalMs: 0, missed: 3, maxSkewMs: 1 })).toThrow(
       /interval > 0/,

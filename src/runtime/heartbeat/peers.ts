@@ -20,8 +20,13 @@ export interface PeerTableOptions {
 
 export type RefuseReason = "replay" | "skew" | "self";
 
+/** How many replaced incarnations a peer's entry remembers. */
+const RETIRED = 4;
+
 interface Peer {
   incarnation: bigint;
+  /** Incarnations this peer has been seen to replace, newest last: never news again. */
+  retired: bigint[];
   seq: bigint;
   lastMonoMs: number;
   state: PeerState;
@@ -50,13 +55,26 @@ export class PeerTable {
     if (Math.abs(Number(hb.sentAtMs) - wallMs) > this.opts.maxSkewMs)
       return { accepted: false, reason: "skew" };
     const p = this.peers.get(hb.node);
+    // A peer that left or went silent may come back as a process whose incarnation is lower (its
+    // clock was stepped back while it was down): any other incarnation is news then. A replay of
+    // the old process's own datagrams still needs a higher sequence number, and older ones fail
+    // the skew check above.
     const newer =
-      !p || hb.incarnation > p.incarnation || (hb.incarnation === p.incarnation && hb.seq > p.seq);
+      !p ||
+      (hb.incarnation === p.incarnation
+        ? hb.seq > p.seq
+        : !p.retired.includes(hb.incarnation) &&
+          (hb.incarnation > p.incarnation || p.state !== "alive"));
     if (!newer) return { accepted: false, reason: "replay" };
     const state: PeerState = hb.leaving ? "left" : "alive";
     const changed = p?.state !== state;
+    const retired =
+      p && p.incarnation !== hb.incarnation
+        ? [...p.retired, p.incarnation].slice(-RETIRED)
+        : (p?.retired ?? []);
     this.peers.set(hb.node, {
       incarnation: hb.incarnation,
+      retired,
       seq: hb.seq,
       lastMonoMs: monoMs,
       state,
