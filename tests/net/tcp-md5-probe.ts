@@ -40,7 +40,23 @@ if (mode === "local" && a) {
     result[name] = await outcome(connectTcp({ host: a, port: 1790, md5Key: key }), false);
   const { connect } = await import("node:net");
   result.unsigned = await outcome(connect(1790, a), false);
-  server.close();
+  // A key of arbitrary octets (a Secret's bytes): a NUL inside and bytes that are not UTF-8. Only
+  // the whole key matches; the part before the NUL (what a C string would keep) does not.
+  const octets = Buffer.from([0x6b, 0x00, 0xff, 0xfe, 0x01, 0x80, 0x6b]);
+  await new Promise<void>((r) => server.close(() => r()));
+  const binary = createServer((s) => s.destroy());
+  await new Promise<void>((r) => binary.listen(1791, a, r));
+  const bfd = (binary as unknown as { _handle: { fd: number } })._handle.fd;
+  setTcpMd5(bfd, a, octets);
+  result.octets = await outcome(
+    connectTcp({ host: a, port: 1791, md5Key: Buffer.from(octets) }),
+    false,
+  );
+  result.truncatedAtNul = await outcome(
+    connectTcp({ host: a, port: 1791, md5Key: octets.subarray(0, 1) }),
+    false,
+  );
+  binary.close();
   console.log(JSON.stringify(result));
 } else if (mode === "remote" && a && b && c !== undefined) {
   console.log(

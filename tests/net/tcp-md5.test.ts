@@ -43,6 +43,8 @@ describe("TCP MD5 signatures", () => {
       matching: "connected",
       mismatched: "timeout",
       unsigned: "timeout",
+      octets: "connected",
+      truncatedAtNul: "timeout",
     });
   });
 

@@ -113,7 +113,7 @@ describe("BGPPeer → native session configuration", () => {
       namespace: "metallb-system",
       secrets: new Map(entries),
     });
-    const basic = { type: "kubernetes.io/basic-auth", password: "s3cret" };
+    const basic = { type: "kubernetes.io/basic-auth", password: Buffer.from("s3cret") };
 
     it("from password, or from a basic-auth Secret's password key", () => {
       expect(
@@ -125,8 +125,27 @@ describe("BGPPeer → native session configuration", () => {
         withSecrets([["bgp-key", basic]]),
       );
       expect(v.problems).toEqual([]);
-      expect(v.config?.password).toBe("s3cret");
+      expect(v.config?.password).toEqual(Buffer.from("s3cret"));
       expect(checkPeerConfig(v.config!)).toEqual([]);
+    });
+
+    it("a Secret's key is its bytes: NUL and bytes that are not UTF-8 reach the socket as they are", () => {
+      const octets = Buffer.from([0x6b, 0x00, 0xff, 0xfe]);
+      const v = peerConfig(
+        { name: "p", spec: spec({ passwordSecret: { name: "bgp-key" } }) },
+        node,
+        withSecrets([["bgp-key", { type: basic.type, password: octets }]]),
+      );
+      expect(v.config?.password).toEqual(octets);
+      const long = Buffer.alloc(81, 0xff);
+      const tooLong = peerConfig(
+        { name: "p", spec: spec({ passwordSecret: { name: "bgp-key" } }) },
+        node,
+        withSecrets([["bgp-key", { type: basic.type, password: long }]]),
+      );
+      expect(checkPeerConfig(tooLong.config!)).toEqual([
+        expect.stringMatching(/longer than the 80 bytes TCP MD5 allows/),
+      ]);
     });
 
     it.each([
@@ -137,7 +156,12 @@ describe("BGPPeer → native session configuration", () => {
         /does not exist in namespace "metallb-system"/,
       ],
       ["other namespace", { namespace: "x" }, [["bgp-key", basic]], /must be in namespace/],
-      ["wrong type", {}, [["bgp-key", { type: "Opaque", password: "k" }]], /must be kubernetes/],
+      [
+        "wrong type",
+        {},
+        [["bgp-key", { type: "Opaque", password: Buffer.from("k") }]],
+        /must be kubernetes/,
+      ],
       ["no password key", {}, [["bgp-key", { type: basic.type }]], /no "password" key/],
     ] as const)("a %s Secret: no session, a problem naming the fix", (_, ref, secrets, message) => {
       const v = peerConfig(

@@ -36,7 +36,7 @@ import { canonicalRoutes, type CanonicalRoute, type Route } from "./route.js";
 import { checkReceivedUpdate } from "./update-check.js";
 import type { AttributeProblem } from "./codec/attributes.js";
 import { parseIp } from "../../api/formats/ip.js";
-import { connectTcp } from "../native/index.js";
+import { connectTcp, md5Bytes, type Md5Key } from "../native/index.js";
 
 export interface PeerConfig {
   /** The peer's address; identifies the session. */
@@ -59,7 +59,7 @@ export interface PeerConfig {
   /** Local address to connect from. */
   sourceAddress?: string;
   /** RFC 2385 TCP MD5 key shared with the peer (at most 80 bytes). */
-  password?: string;
+  password?: Md5Key;
   /** TTL / hop limit of our packets: 1 for single-hop eBGP, 255 for multihop (default: the system's). */
   ttl?: number;
   /** Wait for the peer to connect; never connect to it. */
@@ -167,7 +167,7 @@ export function checkPeerConfig(cfg: PeerConfig): string[] {
   ) {
     p.push(`${at}: sourceAddress "${cfg.sourceAddress}" must be an address of the peer's family`);
   }
-  if (cfg.password !== undefined && Buffer.byteLength(cfg.password) > 80)
+  if (cfg.password !== undefined && md5Bytes(cfg.password).length > 80)
     p.push(`${at}: password is longer than the 80 bytes TCP MD5 allows`);
   if (cfg.ttl !== undefined && (!Number.isInteger(cfg.ttl) || cfg.ttl < 1 || cfg.ttl > 255))
     p.push(`${at}: ttl ${cfg.ttl} must be 1..255`);

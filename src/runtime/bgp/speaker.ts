@@ -58,7 +58,7 @@ export class BgpSpeaker {
       });
       return;
     }
-    setTcpMd5(fd, plainAddress(config.address), remove ? "" : config.password);
+    setTcpMd5(fd, plainAddress(config.address), remove ? new Uint8Array() : config.password);
   }
 
   /** The port the listener is bound to (useful with port 0). */

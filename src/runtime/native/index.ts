@@ -68,7 +68,7 @@ export interface PacketSocket {
 interface NativeAddon {
   PacketSocket: new (ifname: string, onFrame: FrameHandler) => PacketSocket;
   links(): LinkFacts[];
-  setTcpMd5(fd: number, peer: string, key: string): void;
+  setTcpMd5(fd: number, peer: string, key: Uint8Array): void;
   tcpSocket(family: 4 | 6): number;
   setTtl(fd: number, ttl: number): void;
 }
@@ -123,9 +123,15 @@ export function links(): LinkFacts[] {
  * On a listening socket it applies to connections from that peer; on a client socket it must be
  * set before connect(). IPv4 peers on IPv6 sockets are filed as v4-mapped addresses.
  */
-export function setTcpMd5(fd: number, peer: string, key: string): void {
-  addon().setTcpMd5(fd, peer, key);
+export function setTcpMd5(fd: number, peer: string, key: Md5Key): void {
+  addon().setTcpMd5(fd, peer, md5Bytes(key));
 }
+
+/** A TCP MD5 key: octets, or text standing for its UTF-8 bytes (as routers' configs write it). */
+export type Md5Key = string | Uint8Array;
+
+export const md5Bytes = (key: Md5Key): Uint8Array =>
+  typeof key === "string" ? Buffer.from(key, "utf8") : key;
 
 /** Sets the IP TTL / IPv6 hop limit (1..255) of what a socket sends. */
 export function setTtl(fd: number, ttl: number): void {
@@ -137,7 +143,7 @@ export interface TcpConnectOptions {
   port: number;
   localAddress?: string;
   /** RFC 2385 key for the peer, set before the SYN leaves. */
-  md5Key?: string;
+  md5Key?: Md5Key;
   /** TTL / hop limit of every packet, the SYN included. */
   ttl?: number;
 }

@@ -3,6 +3,7 @@
 import type { BGPPeerSpec } from "../../api/kinds/bgppeer.js";
 import type { Peer } from "../../model/index.js";
 import type { PeerConfig } from "../bgp/index.js";
+import type { Md5Key } from "../native/index.js";
 
 export interface PeerVerdict {
   name: string;
@@ -35,8 +36,8 @@ function backoff(connectSeconds: number): { initialMs: number; maxMs: number } {
 /** A Secret of the runtime namespace as far as a BGPPeer's passwordSecret cares. */
 export interface SecretFacts {
   type?: string;
-  /** The decoded `password` key, when present. */
-  password?: string;
+  /** The `password` key's bytes, when present (never decoded as text: a key is octets). */
+  password?: Uint8Array;
 }
 
 export interface PeerContext {
@@ -49,7 +50,7 @@ export interface PeerContext {
 const BASIC_AUTH = "kubernetes.io/basic-auth";
 
 /** The TCP MD5 key of a peer, or why there is none. */
-function md5Key(peer: Peer, ctx: PeerContext): { key?: string; problem?: string } {
+function md5Key(peer: Peer, ctx: PeerContext): { key?: Md5Key; problem?: string } {
   const src = peer.md5;
   if (src.kind === "none") return {};
   if (src.kind === "password") return { key: src.password };

@@ -318,7 +318,7 @@ export class Speaker {
       const password = s.data?.password;
       secrets.set(s.metadata?.name ?? "", {
         ...(s.type ? { type: s.type } : {}),
-        ...(password !== undefined ? { password: Buffer.from(password, "base64").toString() } : {}),
+        ...(password !== undefined ? { password: Buffer.from(password, "base64") } : {}),
       });
     }
     return { namespace: this.opts.namespace, secrets };

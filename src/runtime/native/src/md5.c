@@ -17,10 +17,19 @@ napi_value set_tcp_md5(napi_env env, napi_callback_info info) {
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), NULL);
   int fd;
   char peer[INET6_ADDRSTRLEN + 1];
-  char key[TCP_MD5SIG_MAXKEYLEN + 1];
+  const unsigned char *key;
+  size_t key_len;
   if (!arg_int(env, argv[0], &fd, "fd")) return NULL;
   if (!arg_string(env, argv[1], peer, sizeof peer, "peer address")) return NULL;
-  if (!arg_string(env, argv[2], key, sizeof key, "TCP MD5 key (at most 80 bytes)")) return NULL;
+  // Bytes, not a C string: a key may hold any byte, NUL included (RFC 2385 keys are octets).
+  if (!arg_bytes(env, argv[2], &key, &key_len, 0, "TCP MD5 key")) return NULL;
+  if (key_len > TCP_MD5SIG_MAXKEYLEN) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "TCP MD5 key has %zu bytes; RFC 2385 keys are at most %d bytes",
+             key_len, TCP_MD5SIG_MAXKEYLEN);
+    throw_arg(env, msg);
+    return NULL;
+  }
 
   // The address first: a malformed one is the caller's bug whatever the descriptor is.
   struct in_addr v4;
@@ -62,8 +71,8 @@ napi_value set_tcp_md5(napi_env env, napi_callback_info info) {
     return NULL;
   }
   // An empty key removes the peer's key.
-  sig.tcpm_keylen = (unsigned short)strlen(key);
-  memcpy(sig.tcpm_key, key, sig.tcpm_keylen);
+  sig.tcpm_keylen = (unsigned short)key_len;
+  memcpy(sig.tcpm_key, key, key_len);
   if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &sig, sizeof sig) < 0)
     throw_errno(env, errno, "setsockopt(TCP_MD5SIG)", peer);
   return NULL;
