@@ -33,4 +33,17 @@ describe("L2 metrics", () => {
     );
     expect(text).toContain("# TYPE metallb_layer2_requests_received counter");
   });
+
+  it("drops the series of addresses given up, so they do not pile up", () => {
+    const a = new L2Counters("eth0");
+    for (let i = 0; i < 1000; i++) a.ip(`2001:db8::${i.toString(16)}`, "requestsReceived");
+    a.retainIps((ip) => ip === "2001:db8::7");
+    const registry = new Registry();
+    const metrics = l2Metrics(registry);
+    metrics.update(sumByIp([a.snapshot()]), [a.snapshot()]);
+    expect(registry.render().match(/^metallb_layer2_requests_received\{/gm)).toHaveLength(1);
+    a.retainIps(() => false);
+    metrics.update(sumByIp([a.snapshot()]), [a.snapshot()]);
+    expect(registry.render()).not.toMatch(/^metallb_layer2_requests_received\{/m);
+  });
 });

@@ -66,6 +66,14 @@ export class L2Counters {
     c[field]++;
   }
 
+  /**
+   * Drops the per-address counts of addresses no longer owned or probed here: a node that owns
+   * addresses in turn over months (IPv6 pools) must not keep a series for each it ever had.
+   */
+  retainIps(keep: (ip: string) => boolean): void {
+    for (const ip of this.perIp.keys()) if (!keep(ip)) this.perIp.delete(ip);
+  }
+
   snapshot(): L2CountersSnapshot {
     return {
       interface: this.iface,

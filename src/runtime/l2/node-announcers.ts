@@ -93,8 +93,13 @@ export class NodeAnnouncers {
     return [...this.open.values()].map((a) => a.counters());
   }
 
-  /** Per-address counters summed over interfaces, closed ones included (upstream's `ip` label). */
+  /**
+   * Per-address counters summed over interfaces, closed ones included (upstream's `ip` label),
+   * for the addresses answered now: the series of an address this node gave up goes with it.
+   */
   countersByIp(): Record<string, IpCounters> {
+    const owned = new Set([...this.open.values()].flatMap((a) => a.owned().map(formatIp)));
+    for (const ip of Object.keys(this.retired)) if (!owned.has(ip)) delete this.retired[ip];
     const out = sumByIp(this.counters());
     for (const [ip, c] of Object.entries(this.retired))
       addIpCounters((out[ip] ??= zeroIpCounters()), c);
