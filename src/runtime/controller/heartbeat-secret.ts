@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { CoreV1Api, type KubeConfig, type V1Secret } from "@kubernetes/client-node";
 import type { Logger } from "../log.js";
+import { apiClient } from "../kube/api-client.js";
 
 /** The key file the speakers read is this data key of the Secret (chart: mounted as a volume). */
 export const HEARTBEAT_KEY = "key";
@@ -44,7 +45,7 @@ export async function ensureHeartbeatSecret(opts: {
   log: Logger;
   stopped: () => boolean;
 }): Promise<"created" | "exists" | "stopped"> {
-  const core = opts.kc.makeApiClient(CoreV1Api);
+  const core = apiClient(opts.kc, CoreV1Api);
   const where = { namespace: opts.namespace, name: opts.name };
   while (!opts.stopped()) {
     try {

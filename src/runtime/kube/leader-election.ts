@@ -2,8 +2,9 @@
 // Lease with optimistic concurrency, so two candidates can never both win a round.
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import type { Logger } from "../log.js";
-import { decideLease, type LeaseState } from "./lease-decision.js";
+import { decideLease, leaseRecord, type LeaseState } from "./lease-decision.js";
 import { mergePatch, microTime } from "./patch.js";
+import { apiClient } from "./api-client.js";
 
 export interface ElectorOptions {
   kc: KubeConfig;
@@ -35,15 +36,19 @@ const toSpec = (s: LeaseState) => ({
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Monotonic milliseconds: deadlines must not move when the wall clock is stepped. */
+const mono = () => performance.now();
 
 export class LeaderElector {
   private readonly api: CoordinationV1Api;
   private stopped = false;
   private leading = false;
   private lastRenew = 0;
+  /** The Lease's record as last read, and when (monotonic) it was first seen so. */
+  private observed = { record: "", at: 0 };
 
   constructor(private readonly opts: ElectorOptions) {
-    this.api = opts.kc.makeApiClient(CoordinationV1Api);
+    this.api = apiClient(opts.kc, CoordinationV1Api);
   }
 
   /**
@@ -56,10 +61,18 @@ export class LeaderElector {
     while (!this.stopped) {
       try {
         const current = await this.read();
-        const d = decideLease(toState(current), identity, Date.now(), durationSeconds);
+        const state = toState(current);
+        const record = leaseRecord(state);
+        if (record !== this.observed.record) this.observed = { record, at: mono() };
+        const d = decideLease(
+          state,
+          identity,
+          { wall: Date.now(), mono: mono(), observedAt: this.observed.at },
+          durationSeconds,
+        );
         if (d.action !== "wait") {
           await this.write(current, d.lease);
-          this.lastRenew = Date.now();
+          this.lastRenew = mono();
           if (!this.leading) {
             this.leading = true;
             log.info("became leader", { lease: this.opts.name, identity });
@@ -73,7 +86,7 @@ export class LeaderElector {
         }
       } catch (err) {
         log.warn("leader election round failed", { error: String(err) });
-        if (this.leading && Date.now() - this.lastRenew > durationSeconds * 1000) {
+        if (this.leading && mono() - this.lastRenew > durationSeconds * 1000) {
           this.lose(onLost, "could not renew the Lease within its duration");
         }
       }

@@ -18,6 +18,7 @@ import {
 import { GROUP, apiPathOf, storageVersion, type KindDef } from "../../api/kinds/kind.js";
 import type { Logger } from "../log.js";
 import { InformerStore, type Store } from "./store.js";
+import { apiClient, LIST_TIMEOUT_MS } from "./api-client.js";
 
 /** A metallb.io configuration object as watched. */
 export interface ConfigObject<S> extends KubernetesObject {
@@ -34,7 +35,7 @@ export class StoreFactory {
     private readonly kc: KubeConfig,
     private readonly log: Logger,
   ) {
-    this.core = kc.makeApiClient(CoreV1Api);
+    this.core = apiClient(kc, CoreV1Api, LIST_TIMEOUT_MS);
   }
 
   private watch<T extends KubernetesObject>(
@@ -51,7 +52,7 @@ export class StoreFactory {
 
   /** The objects of a metallb.io kind in a namespace. */
   config<S>(def: KindDef, namespace: string): Store<ConfigObject<S>> {
-    const custom = this.kc.makeApiClient(CustomObjectsApi);
+    const custom = apiClient(this.kc, CustomObjectsApi, LIST_TIMEOUT_MS);
     const target = { group: GROUP, version: storageVersion(def), namespace, plural: def.plural };
     return this.watch(
       apiPathOf(def, namespace),
@@ -73,14 +74,14 @@ export class StoreFactory {
   }
 
   endpointSlices(): Store<V1EndpointSlice> {
-    const discovery = this.kc.makeApiClient(DiscoveryV1Api);
+    const discovery = apiClient(this.kc, DiscoveryV1Api, LIST_TIMEOUT_MS);
     return this.watch("/apis/discovery.k8s.io/v1/endpointslices", () =>
       discovery.listEndpointSliceForAllNamespaces(),
     );
   }
 
   leases(namespace: string): Store<V1Lease> {
-    const coordination = this.kc.makeApiClient(CoordinationV1Api);
+    const coordination = apiClient(this.kc, CoordinationV1Api, LIST_TIMEOUT_MS);
     return this.watch(`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, () =>
       coordination.listNamespacedLease({ namespace }),
     );

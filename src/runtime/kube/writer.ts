@@ -4,6 +4,7 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { GROUP, apiVersionOf, storageVersion, type KindDef } from "../../api/kinds/kind.js";
 import { mergePatch } from "./patch.js";
+import { apiClient } from "./api-client.js";
 
 export type EventType = "Normal" | "Warning";
 
@@ -60,8 +61,8 @@ export class KubeWriter implements ClusterWriter {
   private readonly custom: CustomObjectsApi;
 
   constructor(kc: KubeConfig) {
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.core = apiClient(kc, CoreV1Api);
+    this.custom = apiClient(kc, CustomObjectsApi);
   }
 
   async serviceIngress(namespace: string, name: string, ips: readonly string[]): Promise<void> {

@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import { parseIp } from "../../api/formats/ip.js";
 import type { Logger } from "../log.js";
 import { mergePatch, microTime } from "../kube/patch.js";
+import { apiClient } from "../kube/api-client.js";
 
 export const SPEAKER_LEASE_PREFIX = "metallb-speaker-";
 /** Annotation on a speaker Lease: the address its heartbeats come from. */
@@ -76,7 +77,7 @@ export class NodeLease {
       log: Logger;
     },
   ) {
-    this.api = kc.makeApiClient(CoordinationV1Api);
+    this.api = apiClient(kc, CoordinationV1Api);
     this.name = `${SPEAKER_LEASE_PREFIX}${opts.node}`;
   }
 
