@@ -17,6 +17,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../api/rbac/speaker.js";
+import { SPEAKER_LEASE_PREFIX } from "../api/rbac/speaker-leases.js";
 import { DEFAULT_PORTS } from "../api/ports.js";
 import { PooledKubeConfig } from "../runtime/kube/pooled-kubeconfig.js";
 import type { Cleanup } from "../sys/cleanup.js";
@@ -312,7 +313,7 @@ export class LabCluster {
       `${count} speaker Leases`,
       async () =>
         (await coordination.listNamespacedLease({ namespace: RUNTIME_NAMESPACE })).items.filter(
-          (l) => l.metadata?.name?.startsWith("metallb-speaker-"),
+          (l) => l.metadata?.name?.startsWith(SPEAKER_LEASE_PREFIX),
         ).length === count || undefined,
       60_000,
     );

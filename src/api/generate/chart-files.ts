@@ -1,8 +1,9 @@
 // Files of charts/metallb-ts and helm-values/ that come from TypeScript: the CRDs, the values
-// (defaults and schemas), Chart.yaml's versions and the RBAC rules. Pure: path → content.
+// (defaults and schemas), Chart.yaml's versions, the RBAC rules and the speaker Lease policy. Pure: path → content.
 import { stringify } from "yaml";
 import { CONTROLLER_CLUSTER_RULES, CONTROLLER_NAMESPACE_RULES } from "../rbac/controller.js";
 import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../rbac/speaker.js";
+import { SPEAKER_LEASE_POLICY_SPEC } from "../rbac/speaker-leases.js";
 import { defaultValues } from "../values/defaults.js";
 import { chartValuesSchema, overrideSchema } from "../values/override.js";
 
@@ -39,6 +40,7 @@ export function chartFiles(version: string): Map<string, string> {
         speaker: { cluster: SPEAKER_CLUSTER_RULES, namespace: SPEAKER_NAMESPACE_RULES },
       }),
     ],
+    [`${CHART_DIR}/files/speaker-lease-policy.yaml`, yaml(SPEAKER_LEASE_POLICY_SPEC)],
     [OVERRIDE_SCHEMA_PATH, json(overrideSchema())],
   ]);
 }

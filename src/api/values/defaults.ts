@@ -44,6 +44,7 @@ export function defaultValues(version: string): Values {
       metricsPort: DEFAULT_PORTS.speakerMetrics,
       healthPort: DEFAULT_PORTS.speakerHealth,
       heartbeatPort: DEFAULT_PORTS.heartbeat,
+      leasePolicy: true,
       resources: {
         requests: { cpu: "50m", memory: "96Mi" },
         limits: { cpu: "500m", memory: "256Mi" },

@@ -166,6 +166,11 @@ export const SpeakerValues = Type.Object(
     metricsPort: Port("Prometheus /metrics port on the node (hostNetwork)."),
     healthPort: Port("/healthz and /readyz port on the node (hostNetwork)."),
     heartbeatPort: Port("UDP port of the authenticated speaker-to-speaker heartbeats."),
+    leasePolicy: Type.Boolean({
+      description:
+        "Install the ValidatingAdmissionPolicy that lets each node's speaker write only its own " +
+        "Lease (needs Kubernetes 1.32+: node names in Pod-bound tokens). Off only on older clusters.",
+    }),
     resources: Resources,
     securityContext: ContainerSecurityContext,
     podSecurityContext: PodSecurityContext,

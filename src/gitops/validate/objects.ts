@@ -4,6 +4,8 @@
 // unknown fields are the API server's job: the kube tests apply everything with strict fields).
 import type { ValidateFunction } from "ajv";
 // Deep imports: each package's index loads every model of its group (about a second each).
+import { ValidatingAdmissionPolicy } from "kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy";
+import { ValidatingAdmissionPolicyBinding } from "kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding";
 import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
@@ -49,6 +51,8 @@ const MODELS: Record<string, ModelClass> = Object.fromEntries(
       ClusterRoleBinding,
       Role,
       RoleBinding,
+      ValidatingAdmissionPolicy,
+      ValidatingAdmissionPolicyBinding,
       HelmRelease,
       Kustomization,
       GitRepository,

@@ -5,11 +5,12 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { performance } from "node:perf_hooks";
 import { parseIp } from "../../api/formats/ip.js";
+import { SPEAKER_LEASE_PREFIX } from "../../api/rbac/speaker-leases.js";
 import type { Logger } from "../log.js";
 import { mergePatch, microTime } from "../kube/patch.js";
 import { apiClient } from "../kube/api-client.js";
 
-export const SPEAKER_LEASE_PREFIX = "metallb-speaker-";
+export { SPEAKER_LEASE_PREFIX };
 /** Annotation on a speaker Lease: the address its heartbeats come from. */
 export const HEARTBEAT_ANNOTATION = "metallb.io/heartbeat-address";
 /**
