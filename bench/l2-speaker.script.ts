@@ -6,14 +6,19 @@
 //  load:     API requests/s from the speakers (kube-apiserver audit log, speaker identity) and
 //            heartbeat packets/s (the speakers' own counters) over a steady-state window with
 //            10 and with 300 Services: neither may grow with Services.
+//  flood:    with --flood RATE, the failover trials run while a foreign host floods the segment
+//            with ARP requests and Neighbor Solicitations (RATE frames/s, for the VIP and for
+//            addresses nobody owns); also counted: dead verdicts about nodes nobody killed.
 // Run: npx tsx bench/l2-speaker.script.ts [--trials N] [--window S] [--only failover|load]
 //      [--missed N] (the speakers' --heartbeat-missed; the figures' names then end in -missed-N)
+//      [--flood RATE] (failover only; the figures' names end in -flood-<RATE/1000>k)
 import { readFileSync } from "node:fs";
 import { client } from "../src/lab/net/index.js";
 import { waitFor } from "../src/sys/proc.js";
 import { startSpeakerLab, type SpeakerLab, NODES, SYSTEM } from "../src/lab/speaker-lab.js";
 import { sample } from "../src/lab/cluster.js";
 import { writeLatencyQuantiles, writeResult } from "./result.js";
+import { L2_NODE_DRIVER, startDriver, type Driver } from "../src/lab/net/drivers/launch.js";
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,15 +28,20 @@ const trials = Number(arg("trials", "20"));
 const windowS = Number(arg("window", "30"));
 const only = arg("only", "");
 const missed = Number(arg("missed", "5"));
+const floodRate = Number(arg("flood", "0"));
 const NS = "bench";
 const VIP = "192.0.2.100";
 const SPEAKER_USER = "system:serviceaccount:metallb-system:speaker";
 const log = (m: string) =>
   console.error(`[l2-speaker ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
+/** The suffix every figure name of this run gets: the non-default settings. */
+const suffix =
+  (missed === 5 ? "" : `-missed-${missed}`) + (floodRate ? `-flood-${floodRate / 1000}k` : "");
+
 function record(name: string, unit: string, value: number, params: Record<string, unknown>) {
   const file = writeResult({
-    name: missed === 5 ? name : `${name}-missed-${missed}`,
+    name: `${name}${suffix}`,
     unit,
     value,
     params: { ...params, missedIntervals: missed },
@@ -39,11 +49,39 @@ function record(name: string, unit: string, value: number, params: Record<string
   console.log(`${name}: ${value} ${unit}  (${file})`);
 }
 
+/** Dead verdicts each node has reached about each peer (its counters since it started). */
+async function deadCounts(c: SpeakerLab, nodes: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const n of nodes) {
+    const m = await c.metrics(n);
+    for (const p of NODES)
+      out.set(
+        `${n}>${p}`,
+        sample(m, "metallb_ts_heartbeat_peer_transitions_total", { peer: p, state: "dead" }),
+      );
+  }
+  return out;
+}
+
 async function failover(c: SpeakerLab): Promise<void> {
   await c.advertise("lan", [`${VIP}/32`]);
   await c.service(NS, "web", "IPv4");
   const toGarp: number[] = [];
   const toEntry: number[] = [];
+  let falseDead = 0;
+  let flooder: Driver | undefined;
+  if (floodRate) {
+    flooder = await startDriver(c.lab, "flooder", L2_NODE_DRIVER);
+    const mac = (await c.lab.exec("flooder", ["cat", "/sys/class/net/eth0/address"])).trim();
+    const nobody = Array.from({ length: 40 }, (_, i) => `192.0.2.${210 + i}`);
+    await flooder.rpc.call("floodStart", {
+      interface: "eth0",
+      mac,
+      targets: [VIP, "2001:db8::100", ...nobody],
+      rate: floodRate,
+    });
+    log(`flooding the segment at ${floodRate} frames/s`);
+  }
   for (let t = 0; t < trials; t++) {
     await c.waitForLeases(3);
     await waitFor(
@@ -96,6 +134,7 @@ async function failover(c: SpeakerLab): Promise<void> {
       `arp and (${survivors.map((n) => `ether src ${c.macs[n]}`).join(" or ")})`,
     );
     await cap.ready();
+    const deadBefore = await deadCounts(c, survivors);
     const killedAt = Date.now();
     process.kill(c.speakers[owner]!.pid, "SIGKILL");
     const entryAt = await waitFor(
@@ -119,16 +158,27 @@ async function failover(c: SpeakerLab): Promise<void> {
       throw new Error(`no gratuitous ARP from a survivor captured:\n${lines.join("\n")}`);
     toGarp.push(garpAt - killedAt);
     toEntry.push(entryAt - killedAt);
+    // Verdicts about anyone but the killed owner are false alarms.
+    for (const [k, n] of await deadCounts(c, survivors))
+      if (!k.endsWith(`>${owner}`)) falseDead += n - (deadBefore.get(k) ?? 0);
     log(
       `trial ${t + 1}/${trials}: ${owner} killed; gratuitous ARP after ${(garpAt - killedAt).toFixed(1)} ms, entry moved after ${entryAt - killedAt} ms`,
     );
     await c.speakers[owner]!.exited;
     c.startSpeaker(owner);
   }
-  const params = { trials, nodes: 3, heartbeatIntervalMs: 100, missedIntervals: missed };
-  const suffix = missed === 5 ? "" : `-missed-${missed}`;
+  const flood = await flooder?.rpc.call<{ sent: number; ratePerSecond: number }>("floodStop", {});
+  flooder?.rpc.close();
+  const params = {
+    trials,
+    nodes: 3,
+    heartbeatIntervalMs: 100,
+    missedIntervals: missed,
+    ...(flood ? { floodFramesPerSecond: flood.ratePerSecond, floodFrames: flood.sent } : {}),
+  };
   writeLatencyQuantiles(`l2-speaker-sigkill-to-first-garp${suffix}`, toGarp, params);
   writeLatencyQuantiles(`l2-speaker-sigkill-to-neighbour-updated${suffix}`, toEntry, params);
+  record("l2-speaker-false-dead-verdicts-during-failovers", "transitions", falseDead, params);
 }
 
 /** Requests by the speakers that completed within [from, to) (Unix ms), from the audit log. */
@@ -234,10 +284,17 @@ const c = await startSpeakerLab({
   namespaces: [NS],
   audit: true,
   speakerArgs: ["--heartbeat-missed", String(missed)],
+  ...(floodRate
+    ? {
+        extraHosts: [
+          { name: "flooder", links: [{ segment: "lan", addresses: ["192.0.2.250/24"] }] },
+        ],
+      }
+    : {}),
 });
 try {
   if (only !== "load") await failover(c);
-  if (only !== "failover") await load(c);
+  if (only !== "failover" && !floodRate) await load(c);
 } finally {
   await c.stop();
 }

@@ -1,9 +1,10 @@
-// ARP request load from a lab host: requests for one address at a fixed rate, each from its own
+// Address-resolution load from a lab host. arpLoad: ARP request load: requests for one address at a fixed rate, each from its own
 // sender IP (cycling through 198.51.100.0/24) so replies can be matched to requests; the
 // latency from send to reply is measured in this process with one monotonic clock.
 import { performance } from "node:perf_hooks";
 import { openPacketSocket } from "../../runtime/native/index.js";
 import { ARP_REQUEST, buildArp, parseFrame } from "../../runtime/l2/index.js";
+import { neighborSolicitation } from "../../runtime/l2/ndp.js";
 
 export interface ArpLoadResult {
   sent: number;
@@ -73,4 +74,51 @@ export function arpLoad(opts: {
       }
     }, 1);
   });
+}
+
+export interface Flood {
+  /** Stops sending; how many frames went out, and at what rate they were sent on average. */
+  stop(): { sent: number; ratePerSecond: number };
+}
+
+/**
+ * A foreign host flooding the segment with address resolution: ARP requests for the IPv4
+ * targets and Neighbor Solicitations for the IPv6 ones, in turn, at `rate` frames a second until
+ * stopped. The targets mix addresses the speakers answer for with ones nobody owns.
+ */
+export function startFlood(opts: {
+  interface: string;
+  mac: string;
+  targets: string[];
+  rate: number;
+}): Flood {
+  const frames = opts.targets.map((t, i) =>
+    t.includes(":")
+      ? neighborSolicitation(t, opts.mac, `2001:db8::f:${(i % 250) + 1}`)
+      : buildArp({
+          op: ARP_REQUEST,
+          ethDst: "ff:ff:ff:ff:ff:ff",
+          ethSrc: opts.mac,
+          senderMac: opts.mac,
+          senderIp: `198.51.100.${(i % 250) + 1}`,
+          targetMac: "00:00:00:00:00:00",
+          targetIp: t,
+        }),
+  );
+  if (!frames.length) throw new Error("a flood needs at least one target address");
+  const socket = openPacketSocket(opts.interface, () => undefined);
+  let sent = 0;
+  const start = performance.now();
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - start) * opts.rate) / 1000);
+    for (; sent < due; sent++) socket.send(frames[sent % frames.length]!);
+  }, 1);
+  return {
+    stop() {
+      clearInterval(timer);
+      socket.close();
+      const seconds = (performance.now() - start) / 1000;
+      return { sent, ratePerSecond: Math.round(sent / seconds) };
+    },
+  };
 }

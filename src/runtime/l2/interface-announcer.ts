@@ -129,7 +129,11 @@ export class InterfaceAnnouncer {
     const next = new Map(ips.map((ip) => [formatIp(ip), ip]));
     for (const [text, ip] of this.ownedIps) if (!next.has(text)) this.release(text, ip);
     for (const [text, ip] of next) if (!this.ownedIps.has(text)) this.take(text, ip);
-    this.counters_.retainIps((ip) => this.ownedSet.has(ip) || this.probes.has(ip));
+  }
+
+  /** Drops the per-address counts of addresses neither kept, owned nor being probed here. */
+  retainCounters(keep: ReadonlySet<string>): void {
+    this.counters_.retainIps((ip) => keep.has(ip) || this.ownedSet.has(ip) || this.probes.has(ip));
   }
 
   owned(): Ip[] {

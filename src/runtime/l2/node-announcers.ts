@@ -94,12 +94,19 @@ export class NodeAnnouncers {
   }
 
   /**
-   * Per-address counters summed over interfaces, closed ones included (upstream's `ip` label),
-   * for the addresses answered now: the series of an address this node gave up goes with it.
+   * Forgets the per-address counts of every address not in `keep` (and not owned or probed
+   * now): the series of an address this node gave up go with it, so a node that owns addresses
+   * in turn over months does not keep one per address it ever had.
    */
-  countersByIp(): Record<string, IpCounters> {
+  retainCounters(keep: ReadonlySet<string>): void {
     const owned = new Set([...this.open.values()].flatMap((a) => a.owned().map(formatIp)));
-    for (const ip of Object.keys(this.retired)) if (!owned.has(ip)) delete this.retired[ip];
+    for (const ip of Object.keys(this.retired))
+      if (!keep.has(ip) && !owned.has(ip)) delete this.retired[ip];
+    for (const a of this.open.values()) a.retainCounters(keep);
+  }
+
+  /** Per-address counters summed over interfaces, closed ones included (upstream's `ip` label). */
+  countersByIp(): Record<string, IpCounters> {
     const out = sumByIp(this.counters());
     for (const [ip, c] of Object.entries(this.retired))
       addIpCounters((out[ip] ??= zeroIpCounters()), c);

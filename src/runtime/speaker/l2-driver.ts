@@ -118,6 +118,9 @@ export class NativeL2Driver implements L2Driver {
       });
     }
     const failures = this.announcers.apply(assignment);
+    // Counts stay for what this node is asked to answer for, held back or not (a conflict's
+    // foreign claims are the evidence); the rest go.
+    this.announcers.retainCounters(new Set(planned.map((x) => formatIp(x.ip))));
     for (const f of failures)
       for (const o of outcomes)
         if (o.interfaces.includes(f.interface)) {

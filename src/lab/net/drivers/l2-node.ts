@@ -8,7 +8,7 @@ import { links, openPacketSocket, type PacketSocket } from "../../../runtime/nat
 import { HeartbeatTransport, type HeartbeatPeer } from "../../../runtime/heartbeat/index.js";
 import { InterfaceAnnouncer, NodeAnnouncers } from "../../../runtime/l2/index.js";
 import { serveRpc } from "../../rpc.js";
-import { arpLoad } from "../arp-load.js";
+import { arpLoad, startFlood, type Flood } from "../arp-load.js";
 import { DEFAULT_PORTS } from "../../../api/ports.js";
 
 const rpcPath = process.argv[process.argv.indexOf("--rpc") + 1];
@@ -25,6 +25,7 @@ const raw = new Map<string, PacketSocket>();
 const events: { t: number; node: string; state: string }[] = [];
 const claims: { t: number; interface: string; ip: string; mac: string }[] = [];
 let heartbeat: HeartbeatTransport | undefined;
+let flood: Flood | undefined;
 // A stand-in for owner election in failover measurements: when a watched peer dies or leaves,
 // this node takes the addresses over on the interface.
 let takeover: { interface: string; watch: string[]; ips: string[] } | undefined;
@@ -58,7 +59,12 @@ await serveRpc(rpcPath, {
     announcers.set(a.interfaceName, a);
     return { mac: a.mac };
   },
-  setOwned: (p) => announcer(p).setOwned((opt<string[]>(p, "ips") ?? []).map(ip)),
+  setOwned: (p) => {
+    const a = announcer(p);
+    a.setOwned((opt<string[]>(p, "ips") ?? []).map(ip));
+    // As the speaker's L2 driver does after each pass: counts of addresses given up go.
+    a.retainCounters(new Set());
+  },
   probe: (p) =>
     announcer(p).probe(ip(str(p, "ip")), {
       timeoutMs: opt<number>(p, "timeoutMs"),
@@ -108,6 +114,20 @@ await serveRpc(rpcPath, {
       rate: opt<number>(p, "rate") ?? 1000,
       durationMs: opt<number>(p, "durationMs") ?? 5000,
     }),
+  floodStart: (p) => {
+    flood?.stop();
+    flood = startFlood({
+      interface: str(p, "interface"),
+      mac: str(p, "mac"),
+      targets: opt<string[]>(p, "targets") ?? [],
+      rate: opt<number>(p, "rate") ?? 10_000,
+    });
+  },
+  floodStop: () => {
+    const r = flood?.stop();
+    flood = undefined;
+    return r;
+  },
   heartbeatStart: async (p) => {
     heartbeat = await HeartbeatTransport.start({
       node: str(p, "node"),
