@@ -82,6 +82,34 @@ describe("L2 speakers end to end (API server, controller, three speaker processe
     expect(Math.max(...load.values())).toBeLessThanOrEqual(13);
   });
 
+  it("a shared address stays announced while one sharer has no ready endpoint", async () => {
+    const shared = "192.0.2.140";
+    await c.advertise("shared", [`${shared}/32`]);
+    const annotations = {
+      "metallb.io/allow-shared-ip": "pair",
+      "metallb.io/loadBalancerIPs": shared,
+    };
+    // One sharer with a ready endpoint on the first node, one with none at all (its Pods not
+    // ready yet, or scaled to zero): the address must not go dark for both.
+    await c.service(NS, "with-endpoints", "IPv4", annotations);
+    await c.harness.lbService(NS, "without-endpoints", {
+      annotations,
+      // Sharers may not overlap in ports.
+      spec: { ipFamilies: ["IPv4"], ports: [{ port: 81, protocol: "TCP" }] },
+    });
+    expect(await c.harness.waitIngress(NS, "without-endpoints")).toEqual([shared]);
+    await waitFor(
+      `${shared} answered by the node holding with-endpoints' ServiceL2Status`,
+      async () => {
+        const owner = await c.l2Owner("with-endpoints");
+        const mac = await client.arpResolve(c.lab, "client", "eth0", shared);
+        return owner && mac === c.macs[owner] ? true : undefined;
+      },
+      90_000,
+      200,
+    );
+  });
+
   it("the owner SIGKILLed: another node takes the VIP over and the client's entry moves to it", async () => {
     const owner = (await c.l2Owner("web4"))!;
     // every speaker is up (holds its Lease) before the owner goes

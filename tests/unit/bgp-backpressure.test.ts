@@ -2,79 +2,20 @@
 // session reset with a Cease (Out of Resources); one that floods ROUTE-REFRESH gets at most one
 // answer per interval; a well-behaved peer beside them stays Established. Real sockets on
 // loopback, real sessions; the misbehaving peers are small TCP servers speaking BGP.
-import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { Framer, MessageType } from "../../src/runtime/bgp/codec/header.js";
-import { KEEPALIVE } from "../../src/runtime/bgp/codec/message.js";
-import { encodeOpen } from "../../src/runtime/bgp/codec/open.js";
-import { encodeRouteRefresh } from "../../src/runtime/bgp/codec/route-refresh.js";
+import {
+  misbehavingPeer,
+  type MisbehavingPeer,
+  type PeerBehaviour,
+} from "../../src/lab/bgp-misbehaving-peer.js";
 import { BgpSession, type SessionEvent } from "../../src/runtime/bgp/session.js";
 import { waitFor } from "../../src/sys/proc.js";
 
-type Behaviour = "reads" | "stalls" | "floods";
-
-interface FakePeer {
-  server: Server;
-  port: number;
-  sockets: Socket[];
-  /** ROUTE-REFRESH messages sent. */
-  sent: number;
-}
-
-/** A peer (AS 64513) that completes the OPEN exchange, then reads, stalls or floods refreshes. */
-async function fakePeer(behaviour: Behaviour): Promise<FakePeer> {
-  const peer: FakePeer = { server: createServer(), port: 0, sockets: [], sent: 0 };
-  peer.server.on("connection", (sock) => {
-    peer.sockets.push(sock);
-    sock.on("error", () => undefined);
-    sock.write(
-      encodeOpen({
-        type: "open",
-        version: 4,
-        myAs: 64513,
-        holdTime: 90,
-        bgpId: 0xc0000202,
-        capabilities: [
-          { kind: "multiprotocol", afi: 1, safi: 1 },
-          { kind: "routeRefresh" },
-          { kind: "fourOctetAs", asn: 64513 },
-        ],
-      }),
-    );
-    const framer = new Framer();
-    let established = false;
-    sock.on("data", (chunk: Buffer) => {
-      for (const m of framer.push(chunk)) {
-        const type = m[18];
-        if (type === MessageType.Open) sock.write(KEEPALIVE);
-        if (type === MessageType.Keepalive && !established) {
-          established = true;
-          if (behaviour === "stalls" || behaviour === "floods") sock.pause();
-          if (behaviour === "floods") {
-            const flood = setInterval(() => {
-              if (sock.destroyed) return clearInterval(flood);
-              for (let i = 0; i < 50; i++)
-                sock.write(encodeRouteRefresh({ afi: 1, safi: 1, subtype: 0 }));
-              peer.sent += 50;
-            }, 5);
-          }
-        }
-      }
-    });
-  });
-  await new Promise<void>((r) => peer.server.listen(0, "127.0.0.1", r));
-  peer.port = (peer.server.address() as { port: number }).port;
-  return peer;
-}
-
 const sessions: BgpSession[] = [];
-const peers: FakePeer[] = [];
+const peers: MisbehavingPeer[] = [];
 afterEach(async () => {
   for (const s of sessions.splice(0)) await s.stop().catch(() => undefined);
-  for (const p of peers.splice(0)) {
-    p.sockets.forEach((s) => s.destroy());
-    await new Promise((r) => p.server.close(r));
-  }
+  for (const p of peers.splice(0)) await p.close();
 });
 
 /** Every host route the documentation ranges hold (768), in 100 community groups. */
@@ -87,10 +28,10 @@ const routes = ["192.0.2", "198.51.100", "203.0.113"].flatMap((net, n) =>
 );
 
 async function session(
-  behaviour: Behaviour,
+  behaviour: PeerBehaviour,
   opts: ConstructorParameters<typeof BgpSession>[1] = {},
-): Promise<{ s: BgpSession; events: SessionEvent[]; peer: FakePeer }> {
-  const peer = await fakePeer(behaviour);
+): Promise<{ s: BgpSession; events: SessionEvent[]; peer: MisbehavingPeer }> {
+  const peer = await misbehavingPeer(behaviour);
   peers.push(peer);
   const s = new BgpSession(
     {
