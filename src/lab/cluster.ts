@@ -336,12 +336,17 @@ export class LabCluster {
     });
   }
 
-  /** A speaker's /metrics, read from inside its namespace. */
+  /**
+   * A speaker's /metrics, read from inside its namespace as Prometheus would: HTTPS, with a
+   * token the API server authorizes (the admin's).
+   */
   metrics(node: string): Promise<string> {
     return this.lab.exec(node, [
       "curl",
-      "-sf",
-      `http://127.0.0.1:${DEFAULT_PORTS.speakerMetrics}/metrics`,
+      "-sfk",
+      "-H",
+      `Authorization: Bearer ${this.admin.getCurrentUser()?.token ?? ""}`,
+      `https://127.0.0.1:${DEFAULT_PORTS.speakerMetrics}/metrics`,
     ]);
   }
 

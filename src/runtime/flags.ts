@@ -60,6 +60,18 @@ const COMMON: FlagSpec[] = [
     help: "debug|info|warn|error",
     check: (t) => (isLogLevel(t) ? undefined : "must be debug, info, warn or error"),
   },
+  {
+    name: "metrics-insecure",
+    help:
+      "serve /metrics over plain HTTP to anyone who reaches the port (default: HTTPS, and only " +
+      "callers the API server authorizes to get /metrics)",
+  },
+  {
+    name: "metrics-tls-cert-file",
+    value: "PATH",
+    help: "certificate (PEM) /metrics serves (default: a self-signed one made at start)",
+  },
+  { name: "metrics-tls-key-file", value: "PATH", help: "its private key (PEM)" },
 ];
 
 export const CONTROLLER: CommandSpec = {

@@ -53,6 +53,8 @@ const RESOURCES: [string, string][] = [
   ["apps", "deployments"],
   ["rbac.authorization.k8s.io", "clusterrolebindings"],
   ["apiextensions.k8s.io", "customresourcedefinitions"],
+  ["authentication.k8s.io", "tokenreviews"],
+  ["authorization.k8s.io", "subjectaccessreviews"],
   ...METALLB.flatMap((r): [string, string][] => [
     ["metallb.io", r],
     ["metallb.io", `${r}/status`],

@@ -5,7 +5,8 @@
 // own loadBalancerClass, so it never competes with controller.test.ts. Every scenario gets its
 // own Service namespace, its own /29 of IPv4 and /120 of IPv6, and pools restricted to its
 // namespace(s), so scenarios cannot see each other's addresses.
-import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions } from "@kubernetes/client-node";
+import { METRICS_READER_RULES } from "../../src/api/rbac/metrics.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,10 @@ import { freePort } from "../../src/sys/ports.js";
 import { waitFor, type Managed } from "../../src/sys/proc.js";
 import type { ServiceShape } from "../../src/lab/kube/harness.js";
 import { sharedHarness } from "./shared-harness.js";
+import { scrape } from "../../src/lab/kube/scrape.js";
+import { kubeConfigFor } from "./client.js";
+
+const adminToken = kubeConfigFor("admin").getCurrentUser()?.token ?? "";
 
 const h = sharedHarness();
 
@@ -712,7 +717,7 @@ describe("controller conformance table (real API server, controller RBAC identit
     const metrics = await waitFor(
       "pool metrics",
       async () => {
-        const m = await get(metricsPort, "/metrics");
+        const m = await scrape(`https://127.0.0.1:${metricsPort}/metrics`, adminToken);
         return m.text.includes(`metallb_allocator_addresses_in_use_total{pool="${pool}"} 1`)
           ? m
           : undefined;
@@ -726,5 +731,57 @@ describe("controller conformance table (real API server, controller RBAC identit
     expect(await get(healthPort, "/readyz")).toEqual({ status: 200, text: "ok\n" });
     expect((await get(healthPort, "/nope")).status).toBe(404);
     await t.cleanup([t.ns]);
+  });
+
+  it("serves /metrics only over HTTPS and only to callers the API server authorizes", async () => {
+    const url = `https://127.0.0.1:${metricsPort}/metrics`;
+    // A scraper's ServiceAccount, bound to exactly the chart's metrics-reader rules.
+    const ns = "ctl-table-scraper";
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    await core.createNamespacedServiceAccount({
+      namespace: ns,
+      body: { metadata: { name: "prom" } },
+    });
+    const rbac = kubeConfigFor("admin").makeApiClient(RbacAuthorizationV1Api);
+    await rbac.createClusterRole({
+      body: { metadata: { name: "ctl-table-metrics-reader" }, rules: METRICS_READER_RULES },
+    });
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: "ctl-table-metrics-reader" },
+        roleRef: {
+          apiGroup: "rbac.authorization.k8s.io",
+          kind: "ClusterRole",
+          name: "ctl-table-metrics-reader",
+        },
+        subjects: [{ kind: "ServiceAccount", name: "prom", namespace: ns }],
+      },
+    });
+    try {
+      const token = (
+        await core.createNamespacedServiceAccountToken({
+          namespace: ns,
+          name: "prom",
+          body: { spec: { audiences: [], expirationSeconds: 3600 } },
+        })
+      ).status?.token;
+      const prom = await scrape(url, token);
+      expect(prom.status).toBe(200);
+      expect(prom.text).toContain("metallb_k8s_client_config_loaded_bool 1");
+      const none = await scrape(url);
+      expect(none.status).toBe(401);
+      expect(none.text).toMatch(/Authorization: Bearer/);
+      expect((await scrape(url, "not-a-token")).status).toBe(401);
+      // The speaker's identity is real, but not allowed to read metrics.
+      const speaker = await scrape(url, kubeConfigFor("speaker").getCurrentUser()?.token);
+      expect(speaker.status).toBe(403);
+      expect(speaker.text).toMatch(/may not get \/metrics.*metrics-reader/);
+      // Plain HTTP gets nothing.
+      await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
+    } finally {
+      await rbac.deleteClusterRoleBinding({ name: "ctl-table-metrics-reader" });
+      await rbac.deleteClusterRole({ name: "ctl-table-metrics-reader" });
+      await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    }
   });
 });

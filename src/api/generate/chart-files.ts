@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { CONTROLLER_CLUSTER_RULES, CONTROLLER_NAMESPACE_RULES } from "../rbac/controller.js";
 import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../rbac/speaker.js";
 import { SPEAKER_LEASE_POLICY_SPEC } from "../rbac/speaker-leases.js";
+import { METRICS_READER_RULES } from "../rbac/metrics.js";
 import { defaultValues } from "../values/defaults.js";
 import { chartValuesSchema, overrideSchema } from "../values/override.js";
 
@@ -38,6 +39,7 @@ export function chartFiles(version: string): Map<string, string> {
       yaml({
         controller: { cluster: CONTROLLER_CLUSTER_RULES, namespace: CONTROLLER_NAMESPACE_RULES },
         speaker: { cluster: SPEAKER_CLUSTER_RULES, namespace: SPEAKER_NAMESPACE_RULES },
+        metricsReader: METRICS_READER_RULES,
       }),
     ],
     [`${CHART_DIR}/files/speaker-lease-policy.yaml`, yaml(SPEAKER_LEASE_POLICY_SPEC)],

@@ -1,6 +1,7 @@
 // The controller's least-privilege permissions, as data: the chart renders them and the tests
 // run the controller under exactly these.
 import type { V1PolicyRule } from "@kubernetes/client-node";
+import { METRICS_AUTH_RULES } from "./metrics.js";
 
 /** Cluster-wide: Services of every namespace, their status, namespaces (for selectors), events. */
 export const CONTROLLER_CLUSTER_RULES: V1PolicyRule[] = [
@@ -8,6 +9,7 @@ export const CONTROLLER_CLUSTER_RULES: V1PolicyRule[] = [
   { apiGroups: [""], resources: ["services/status"], verbs: ["patch"] },
   { apiGroups: [""], resources: ["namespaces"], verbs: ["list", "watch"] },
   { apiGroups: [""], resources: ["events"], verbs: ["create"] },
+  ...METRICS_AUTH_RULES,
 ];
 
 /** In the runtime namespace: the configuration it reads and reports on. */

@@ -3,6 +3,7 @@
 // to announce; it writes only its own status objects, Leases and events, and reads Secrets
 // only in its namespace (BGP passwords).
 import type { V1PolicyRule } from "@kubernetes/client-node";
+import { METRICS_AUTH_RULES } from "./metrics.js";
 
 /** Cluster-wide: which nodes exist and may announce, which Services need announcing. */
 export const SPEAKER_CLUSTER_RULES: V1PolicyRule[] = [
@@ -10,6 +11,7 @@ export const SPEAKER_CLUSTER_RULES: V1PolicyRule[] = [
   { apiGroups: [""], resources: ["services"], verbs: ["list", "watch"] },
   { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
   { apiGroups: [""], resources: ["events"], verbs: ["create"] },
+  ...METRICS_AUTH_RULES,
 ];
 
 /** In the runtime namespace: configuration, announcement status, node liveness, keys. */

@@ -50,6 +50,7 @@ export function formatSummary(s: SummaryInput): string {
   const v6 = firstL2?.ips.find((ip) => ip.includes(":"));
   const inClient = `ip netns exec ${ns(s.clientHost)}`;
   const vtysh = `vtysh --vty_socket ${s.vtyDir}`;
+  const bearer = `-H "Authorization: Bearer $(kubectl --kubeconfig ${s.kubeconfig} config view --raw -o jsonpath='{.users[0].user.token}')"`;
   const inspect: string[][] = [
     [`${inClient} ip neigh`, "the client's neighbour table (VIP → owner's MAC)"],
     ...(v4 ? [[`${inClient} arping -c1 -I eth0 ${v4}`, "who answers ARP for an L2 address"]] : []),
@@ -58,10 +59,13 @@ export function formatSummary(s: SummaryInput): string {
     [`${vtysh} -c 'show bgp ipv4 unicast'`, "the router's BGP table (also: ipv6 unicast)"],
     [`ip netns exec ${ns(s.routerHost)} ip route`, "the routes FRR installed"],
     [
-      `ip netns exec ${ns(s.nodes[0]!)} curl -s 127.0.0.1:${s.speakerMetricsPort}/metrics`,
-      "a speaker's metrics",
+      `ip netns exec ${ns(s.nodes[0]!)} curl -sk ${bearer} https://127.0.0.1:${s.speakerMetricsPort}/metrics`,
+      "a speaker's metrics (HTTPS; callers the API server authorizes)",
     ],
-    [`curl -s 127.0.0.1:${s.controllerMetricsPort}/metrics`, "the controller's metrics"],
+    [
+      `curl -sk ${bearer} https://127.0.0.1:${s.controllerMetricsPort}/metrics`,
+      "the controller's metrics",
+    ],
   ];
   return [
     `metallb-ts lab is up (${s.seconds} s): API server, controller, ${s.nodes.length} speakers, FRR router, client`,

@@ -59,6 +59,7 @@ export async function controllerCommand(
       ready: () =>
         elector.isLeading() && !ctl.isSynced() ? "initial sync in progress" : undefined,
     },
+    ctx.metricsSecurity,
   );
   if (!servers) return 1;
   let stopping = false;

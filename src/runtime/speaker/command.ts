@@ -180,10 +180,17 @@ export async function speakerCommand(
     }
   }, 1000);
   let started = false;
-  const servers = await serveOperations(log, metricsPort, healthPort, registry, {
-    live: () => undefined,
-    ready: () => (started ? undefined : "initial sync in progress"),
-  });
+  const servers = await serveOperations(
+    log,
+    metricsPort,
+    healthPort,
+    registry,
+    {
+      live: () => undefined,
+      ready: () => (started ? undefined : "initial sync in progress"),
+    },
+    ctx.metricsSecurity,
+  );
   if (!servers) return 1;
 
   const stopSignal = new Promise<void>((resolve) => {
