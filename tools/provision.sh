@@ -66,24 +66,37 @@ fi
 command -v go >/dev/null || fail "go not found" "install Go >= 1.26 (the Go module proxy must be reachable)"
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 
-# build <name> <module dir> <package> [ldflags]: rebuilds only when go.mod/go.sum changed.
+# build "<names>" <module dir> "<packages>" [ldflags]: one go build per module; rebuilds only when
+# go.mod/go.sum changed.
 build() {
-  local name=$1 dir="$here/go/$2" pkg=$3 ldflags=${4:-}
-  local stamp
-  stamp=$( (cat "$dir/go.mod" "$dir/go.sum"; echo "$ldflags") | sha256sum | cut -c1-16)
-  if [ -x "$bin/$name" ] && [ "$(cat "$bin/$name.stamp" 2>/dev/null)" = "$stamp" ]; then
-    say "$name cached ($bin/$name)"
+  local names=$1 dir="$here/go/$2" pkgs=$3 ldflags=${4:-}
+  local stamp first=${1%% *} n
+  stamp=$( (cat "$dir/go.mod" "$dir/go.sum"; echo "$ldflags $pkgs") | sha256sum | cut -c1-16)
+  local fresh=1
+  for n in $names; do
+    [ -x "$bin/$n" ] && [ "$(cat "$bin/$n.stamp" 2>/dev/null)" = "$stamp" ] || fresh=0
+  done
+  if ((fresh)); then
+    say "$names cached ($bin)"
     return
   fi
-  say "building $name from the Go module proxy (first run only; several minutes)"
-  local start=$SECONDS
-  (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$bin/$name.tmp" "$pkg") \
-    >"$cache/build-$name.log" 2>&1 ||
-    fail "go build $pkg in $dir (log: $cache/build-$name.log)" \
+  say "building $names from the Go module proxy (first run only; several minutes)"
+  local start=$SECONDS out="$bin/.build-$first"
+  rm -rf "$out" && mkdir -p "$out"
+  # shellcheck disable=SC2086 # word splitting of the package list is intended
+  # One package: name the binary (etcd's main package is called "server"); several: go names them.
+  local target="$out/"
+  [ "$names" = "$first" ] && target="$out/$first"
+  (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$target" $pkgs) \
+    >"$cache/build-$first.log" 2>&1 ||
+    fail "go build $pkgs in $dir (log: $cache/build-$first.log)" \
       "read the log; check that the Go module proxy is reachable and 'go version' is >= 1.26"
-  mv "$bin/$name.tmp" "$bin/$name"
-  echo "$stamp" >"$bin/$name.stamp"
-  say "$name built in $((SECONDS - start))s"
+  for n in $names; do
+    mv "$out/$n" "$bin/$n"
+    echo "$stamp" >"$bin/$n.stamp"
+  done
+  rm -rf "$out"
+  say "$names built in $((SECONDS - start))s"
 }
 
 kver=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v[0-9]/ { print $2 }' "$here/go/kube/go.mod" | head -1)
@@ -91,7 +104,84 @@ kver=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v[0-9]/ { print $2 }' "$here/go/
 kminor=$(echo "$kver" | cut -d. -f2)
 build etcd etcd go.etcd.io/etcd/server/v3
 build helm helm helm.sh/helm/v3/cmd/helm
-build kube-apiserver kube k8s.io/kubernetes/cmd/kube-apiserver \
+# One go build for the module's three binaries: they share most packages.
+build "kube-apiserver kube-controller-manager kube-scheduler" kube \
+  "k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler" \
   "-X k8s.io/component-base/version.gitVersion=$kver -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$kminor"
+# kwok marks Pods of fake Nodes Running and Ready: Deployments and DaemonSets become Ready for
+# Flux's health checks without a kubelet.
+build kwok kwok sigs.k8s.io/kwok/cmd/kwok
+
+# ---- Flux controllers (tests/gitops, the lab) ------------------------------------------------
+# Flux modules carry replace lines, so they are built in an extracted copy of the module rather
+# than with `go install`; helm- and notification-controller come from ../shared/vendor (the proxy
+# does not serve them). Build facts: ../shared/vendor/README.md.
+vendor="${METALLB_TS_VENDOR:-$here/../../shared/vendor}"
+src="$cache/src"
+mkdir -p "$src"
+flux_stamp() { printf '%s\n' "$@" | sha256sum | cut -c1-16; }
+# flux_build <binary> <module dir> <stamp>: after the caller has prepared the module dir.
+flux_build() {
+  local name=$1 dir=$2 stamp=$3 start=$SECONDS
+  say "building $name (first run only; several minutes)"
+  (cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$bin/$name.tmp" .) >"$cache/build-$name.log" 2>&1 ||
+    fail "go build $name in $dir (log: $cache/build-$name.log)" "read the log; check that the Go module proxy is reachable"
+  mv "$bin/$name.tmp" "$bin/$name"
+  echo "$stamp" >"$bin/$name.stamp"
+  say "$name built in $((SECONDS - start))s"
+}
+cached() { [ -x "$bin/$1" ] && [ "$(cat "$bin/$1.stamp" 2>/dev/null)" = "$2" ]; }
+# from_proxy <module@version> <dest>: a writable copy of a module the proxy serves.
+from_proxy() {
+  local dir
+  dir=$(go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$dir" ] || fail "go mod download $1" "check that the Go module proxy is reachable"
+  rm -rf "$2" && cp -r "$dir" "$2" && chmod -R u+w "$2"
+}
+from_vendor() {
+  local tgz="$vendor/$1"
+  [ -f "$tgz" ] || fail "$tgz missing" "set METALLB_TS_VENDOR to the directory holding the Flux source snapshots"
+  rm -rf "$2" && mkdir -p "$2" && tar -xzf "$tgz" -C "$2" --strip-components=1
+}
+# Also installs each controller's CRDs beside it (bin/flux-crds/<name>/) for the test harness.
+keep_crds() {
+  rm -rf "$bin/flux-crds/$1" && mkdir -p "$bin/flux-crds/$1" && cp "$2"/config/crd/bases/*.yaml "$bin/flux-crds/$1/"
+}
+
+v=v1.9.6 name=source-controller s=$(flux_stamp "$name" "$v" artifact-v0.18.2)
+if ! cached $name "$s"; then
+  from_vendor fluxcd-pkg-artifact-v0.18.2.tar.gz "$src/pkg-artifact"
+  from_proxy github.com/fluxcd/source-controller@$v "$src/$name"
+  # The artifact subtree's tarball may hold the module at its root or under artifact/.
+  art="$src/pkg-artifact"; [ -f "$art/artifact/go.mod" ] && art="$art/artifact"
+  (cd "$src/$name" && go mod edit -dropreplace github.com/fluxcd/source-controller/api \
+    -replace "github.com/fluxcd/pkg/artifact=$art")
+  keep_crds $name "$src/$name"
+  flux_build $name "$src/$name" "$s"
+else say "$name cached"; fi
+
+v=v1.9.6 name=kustomize-controller s=$(flux_stamp "$name" "$v")
+if ! cached $name "$s"; then
+  from_proxy github.com/fluxcd/kustomize-controller@$v "$src/$name"
+  (cd "$src/$name" && go mod edit -dropreplace github.com/fluxcd/kustomize-controller/api)
+  keep_crds $name "$src/$name"
+  flux_build $name "$src/$name" "$s"
+else say "$name cached"; fi
+
+v=v1.6.3 name=helm-controller s=$(flux_stamp "$name" "$v" helm-v4.2.4)
+if ! cached $name "$s"; then
+  from_vendor fluxcd-helm-controller-$v.tar.gz "$src/$name"
+  # Flux's Helm fork is not served; upstream Helm of the same release works (vendor README).
+  (cd "$src/$name" && go mod edit -dropreplace helm.sh/helm/v4 -require=helm.sh/helm/v4@v4.2.4)
+  keep_crds $name "$src/$name"
+  flux_build $name "$src/$name" "$s"
+else say "$name cached"; fi
+
+v=v1.9.3 name=notification-controller s=$(flux_stamp "$name" "$v")
+if ! cached $name "$s"; then
+  from_vendor fluxcd-notification-controller-$v.tar.gz "$src/$name"
+  keep_crds $name "$src/$name"
+  flux_build $name "$src/$name" "$s"
+else say "$name cached"; fi
 
 echo "bin=$bin"

@@ -88,10 +88,9 @@ describe("synth", () => {
     );
     const r = synth(root, join(root, "clusters.yaml"), false);
     expect(r.removed.sort()).toEqual([
-      "flux-system/lab-bgp/kustomization.yaml",
-      "flux-system/lab-bgp/kustomizations.yaml",
-      "flux-system/lab-bgp/source.yaml",
+      "flux-system/lab-bgp/metallb-ts.yaml",
       "overlays/lab-bgp/services/metallb/kustomization.yaml",
+      "overlays/lab-bgp/services/metallb/kustomizeconfig.yaml",
     ]);
     expect(existsSync(join(root, "overlays/lab-bgp/services/metallb/override-values.yaml"))).toBe(
       true,
@@ -115,81 +114,83 @@ describe("the synthesized tree", () => {
     expect(Object.fromEntries(tree.owned)).toMatchSnapshot();
   });
 
-  it("orders each cluster's Flux Kustomizations base → overlay → policies, waiting and pruning", () => {
+  it("applies each cluster's release in one waiting Kustomization, then its policies", () => {
     for (const cluster of ["lab-l2", "lab-bgp"]) {
-      const ks = objectsOf(owned(`flux-system/${cluster}/kustomizations.yaml`));
+      const objects = objectsOf(owned(`flux-system/${cluster}/metallb-ts.yaml`));
+      const ks = objects.filter((o) => o.kind === "Kustomization");
       const spec = (name: string) =>
         ks.find((k) => k.metadata.name === name)?.spec as {
           dependsOn?: { name: string }[];
           path: string;
-          wait: boolean;
-          prune: boolean;
-          timeout: string;
         };
-      expect(spec("metallb-ts-base").dependsOn).toBeUndefined();
-      expect(spec("metallb-ts-overlay").dependsOn).toEqual([{ name: "metallb-ts-base" }]);
-      expect(spec("metallb-ts-policies").dependsOn).toEqual([{ name: "metallb-ts-overlay" }]);
-      expect(spec("metallb-ts-overlay").path).toBe(`./overlays/${cluster}/services/metallb`);
+      expect(ks.map((k) => k.metadata.name)).toEqual(["metallb-ts", "metallb-ts-policies"]);
+      expect(spec("metallb-ts").dependsOn).toBeUndefined();
+      expect(spec("metallb-ts").path).toBe(`./overlays/${cluster}/services/metallb`);
+      expect(spec("metallb-ts-policies").dependsOn).toEqual([{ name: "metallb-ts" }]);
       for (const k of ks) expect(k.spec).toMatchObject({ wait: true, prune: true, timeout: "5m" });
+      // One source for the tree and the chart, and a Receiver for push-triggered reconciles.
+      expect(objects.filter((o) => o.kind === "GitRepository")).toHaveLength(1);
+      expect(objects.find((o) => o.kind === "Receiver")?.spec).toMatchObject({
+        resources: [{ kind: "GitRepository", name: "metallb-ts-gitops" }],
+        secretRef: { name: "metallb-ts-webhook-token" },
+      });
     }
   });
 
-  it("labels both values Secrets for immediate reconciliation", () => {
-    const generators = [
-      owned("base/services/metallb/kustomization.yaml"),
-      owned("overlays/lab-l2/services/metallb/kustomization.yaml"),
-    ].map(
-      (t) =>
-        (parse(t) as { secretGenerator: { options: { labels: Record<string, string> } }[] })
-          .secretGenerator[0],
-    );
-    for (const g of generators)
-      expect(g?.options.labels).toEqual({ "reconcile.fluxcd.io/watch": "Enabled" });
+  it("writes no kustomization.yaml under flux-system/<cluster>, so bootstrap files sit beside ours", () => {
+    for (const path of tree.owned.keys()) expect(path).not.toMatch(/^flux-system\/.*kustomization/);
+    for (const path of tree.once.keys()) expect(path).not.toMatch(/^flux-system\//);
   });
 
-  it("gives the HelmRelease remediation, drift detection, CRD replacement and layered values", () => {
+  it("the overlay builds the base with both values Secrets named by content hash", async () => {
+    const { kustomizeBuild } = await import("../../src/gitops/tools/kustomize.js");
+    const built = await kustomizeBuild(join(ROOT, "overlays/lab-l2/services/metallb"));
+    const secrets = built.filter((o) => o.kind === "Secret").map((o) => o.metadata.name);
+    expect(secrets).toEqual([
+      expect.stringMatching(/^metallb-ts-hardened-values-[a-z0-9]{10}$/),
+      expect.stringMatching(/^metallb-ts-override-values-[a-z0-9]{10}$/),
+    ]);
+    const hr = built.find((o) => o.kind === "HelmRelease")!;
+    // The HelmRelease names exactly those Secrets, required: a values change is a new generation.
+    expect((hr.spec as { valuesFrom: unknown[] }).valuesFrom).toEqual(
+      secrets.map((name) => ({ kind: "Secret", name, valuesKey: "values.yaml" })),
+    );
+  });
+
+  it("gives the HelmRelease remediation, drift detection, CRD replacement and the chart of the same source", () => {
     const [hr] = objectsOf(owned("base/services/metallb/helmrelease.yaml"));
     expect(hr?.spec).toMatchObject({
       install: { crds: "CreateReplace", remediation: { retries: 3 } },
       upgrade: { crds: "CreateReplace", remediation: { retries: 3, remediateLastFailure: true } },
       driftDetection: { mode: "enabled" },
-      valuesFrom: [
-        { kind: "Secret", name: "metallb-ts-hardened-values", valuesKey: "values.yaml" },
-        {
-          kind: "Secret",
-          name: "metallb-ts-override-values",
-          valuesKey: "values.yaml",
-          optional: true,
+      chart: {
+        spec: {
+          chart: "./charts/metallb-ts",
+          reconcileStrategy: "ChartVersion",
+          sourceRef: { kind: "GitRepository", name: "metallb-ts-gitops", namespace: "flux-system" },
         },
-      ],
-      chart: { spec: { chart: "./charts/metallb-ts", sourceRef: { kind: "GitRepository" } } },
+      },
     });
   });
 
-  it("sources the chart from an OCI Helm repository when clusters.yaml says so", () => {
+  it("sources the chart from an OCIRepository through chartRef when clusters.yaml says so", () => {
     const oci = renderTree(
       {
         ...DECL,
-        chart: { source: "oci", url: "oci://registry.example.com/charts", version: "0.1.0" },
+        chart: { source: "oci", url: "oci://registry.example.com/charts", version: "0.1.x" },
       },
       "0.1.0",
     );
     const [repo] = objectsOf(oci.owned.get("base/services/metallb/source.yaml") ?? "");
     const [hr] = objectsOf(oci.owned.get("base/services/metallb/helmrelease.yaml") ?? "");
     expect(repo).toMatchObject({
-      kind: "HelmRepository",
-      spec: { type: "oci", url: "oci://registry.example.com/charts" },
+      kind: "OCIRepository",
+      spec: { url: "oci://registry.example.com/charts/metallb-ts", ref: { semver: "0.1.x" } },
     });
-    expect(hr?.spec).toMatchObject({
-      chart: {
-        spec: {
-          chart: "metallb-ts",
-          version: "0.1.0",
-          sourceRef: { kind: "HelmRepository", name: "metallb-ts" },
-        },
-      },
-    });
+    expect(hr?.spec).toMatchObject({ chartRef: { kind: "OCIRepository", name: "metallb-ts" } });
+    expect((hr?.spec as { chart?: unknown }).chart).toBeUndefined();
     expect(objectProblems(repo!)).toEqual([]);
+    expect(objectProblems(hr!)).toEqual([]);
   });
 
   it("labels the namespace for Pod Security (privileged enforced for the speaker, restricted audited)", () => {
@@ -203,10 +204,21 @@ describe("the synthesized tree", () => {
 
   it("every Kubernetes and Flux object passes its kind's published schema", () => {
     const all = [...tree.owned]
-      .filter(([p]) => !p.endsWith("kustomization.yaml") && !p.includes("helm-values"))
+      .filter(
+        ([p]) =>
+          !p.endsWith("kustomization.yaml") &&
+          !p.endsWith("kustomizeconfig.yaml") &&
+          !p.includes("helm-values"),
+      )
       .flatMap(([, text]) => objectsOf(text));
     expect(all.map((o) => o.kind).sort()).toEqual(
-      expect.arrayContaining(["GitRepository", "HelmRelease", "Kustomization", "Namespace"]),
+      expect.arrayContaining([
+        "GitRepository",
+        "HelmRelease",
+        "Kustomization",
+        "Namespace",
+        "Receiver",
+      ]),
     );
     for (const o of all) expect(objectProblems(o), `${o.kind}/${o.metadata.name}`).toEqual([]);
   });

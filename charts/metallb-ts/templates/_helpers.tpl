@@ -8,7 +8,9 @@ app.kubernetes.io/name: metallb-ts
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- /* Label values allow no "+": the chart's own version carries build metadata, and Flux's
+     Revision strategy gives git charts <version>+<commit>. */}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" | trimSuffix "_" | trimSuffix "." }}
 {{- end -}}
 
 {{/* Selector labels of one component (controller or speaker): stable across upgrades. */}}

@@ -17,21 +17,22 @@ const json = (value: unknown) => JSON.stringify(value, null, 2) + "\n";
 const yaml = (value: unknown) =>
   YAML_HEADER + stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
 
+/** Chart.yaml; render.ts gives it the chart version with the content digest. */
+export function chartYaml(chartVersion: string, appVersion: string): string {
+  return yaml({
+    apiVersion: "v2",
+    name: "metallb-ts",
+    description:
+      "Bare-metal LoadBalancer for Kubernetes (controller + speaker, L2 and BGP), configuration-compatible with MetalLB.",
+    type: "application",
+    version: chartVersion,
+    appVersion,
+    keywords: ["loadbalancer", "bgp", "arp", "ndp", "metallb", "bare-metal"],
+  });
+}
+
 export function chartFiles(version: string): Map<string, string> {
   return new Map([
-    [
-      `${CHART_DIR}/Chart.yaml`,
-      yaml({
-        apiVersion: "v2",
-        name: "metallb-ts",
-        description:
-          "Bare-metal LoadBalancer for Kubernetes (controller + speaker, L2 and BGP), configuration-compatible with MetalLB.",
-        type: "application",
-        version,
-        appVersion: version,
-        keywords: ["loadbalancer", "bgp", "arp", "ndp", "metallb", "bare-metal"],
-      }),
-    ],
     [`${CHART_DIR}/values.yaml`, yaml(defaultValues(version))],
     [`${CHART_DIR}/values.schema.json`, json(chartValuesSchema())],
     [

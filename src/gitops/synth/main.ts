@@ -82,7 +82,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     } else {
       for (const p of r.written) console.log(`wrote ${p}`);
       for (const p of r.created) console.log(`created ${p} (yours from now on)`);
-      for (const p of r.removed) console.log(`removed ${p} (its cluster is no longer declared)`);
+      for (const p of r.removed) console.log(`removed ${p} (synth no longer generates it)`);
       console.log(
         `synth: ${r.written.length} written, ${r.created.length} created, ${r.removed.length} removed`,
       );

@@ -10,8 +10,9 @@ import {
   FluxKustomization,
   GitRepository,
   HelmRelease,
-  OciHelmRepository,
-  type SourceRef,
+  OciRepository,
+  Receiver,
+  type ChartSource,
 } from "./constructs/flux.js";
 
 export const GENERATED_HEADER =
@@ -28,9 +29,18 @@ export const fluxDir = (cluster: string): string => `flux-system/${cluster}`;
 export const overridePath = (cluster: string): string =>
   `${overlayDir(cluster)}/override-values.yaml`;
 
-/** Flux picks up a change of these Secrets at once instead of at the next interval. */
-const WATCH = { "reconcile.fluxcd.io/watch": "Enabled" };
-const GITOPS_SOURCE = "metallb-ts-gitops";
+export const GITOPS_SOURCE = "metallb-ts-gitops";
+export const OCI_SOURCE = "metallb-ts";
+/** The Flux Kustomization that applies a cluster's overlay (base included) and waits for it. */
+export const RELEASE_SYNC = "metallb-ts";
+export const POLICIES_SYNC = "metallb-ts-policies";
+export const RECEIVER = "metallb-ts-git";
+/** Holds the Receiver's token; made by the operator, never committed (docs/distribution.md). */
+export const RECEIVER_SECRET = "metallb-ts-webhook-token";
+const FLUX_NS = "flux-system";
+
+/** What the GitRepository artifact carries: the tree and the chart, not the sources or docs. */
+const TREE_ONLY = ["/*", "!/charts/", "!/base/", "!/overlays/", "!/policies/", "!/flux-system/"];
 
 export interface Tree {
   owned: Map<string, string>;
@@ -43,12 +53,23 @@ const manifests = (chart: Chart) =>
   GENERATED_HEADER + (chart.toJson() as unknown[]).map(yamlText).join("---\n");
 const document = (value: unknown) => GENERATED_HEADER + yamlText(value);
 
+// Generated values Secrets get a content-hash name suffix and the HelmRelease's valuesFrom is
+// rewritten to it (this nameReference), so every values change is a new HelmRelease generation:
+// helm-controller retries a release that had given up, and Flux prunes the old Secret.
+const KUSTOMIZE_CONFIG = document({
+  nameReference: [
+    {
+      kind: "Secret",
+      version: "v1",
+      fieldSpecs: [{ kind: "HelmRelease", path: "spec/valuesFrom/name" }],
+    },
+  ],
+});
+
 const valuesSecret = (name: string, file: string) => ({
   name,
   namespace: NAMESPACE,
   files: [`${VALUES_KEY}=${file}`],
-  // A fixed name, so the HelmRelease can reference it; the watch label replaces the hash's job.
-  options: { disableNameSuffixHash: true, labels: WATCH },
 });
 
 function base(app: App, decl: ClustersFile, version: string, files: Map<string, string>): void {
@@ -66,102 +87,114 @@ function base(app: App, decl: ClustersFile, version: string, files: Map<string, 
     },
   });
 
-  const source = new Chart(app, "source");
-  let sourceRef: SourceRef;
+  const resources = ["namespace.yaml"];
+  let chart: ChartSource;
   if (decl.chart.source === "git") {
-    new GitRepository(source, "chart", {
-      metadata: { name: "metallb-ts-chart", namespace: NAMESPACE },
-      url: decl.repository.url,
-      branch: decl.repository.branch,
+    // The chart comes from the same GitRepository, at the same revision, as the values.
+    chart = {
+      kind: "git",
+      path: "./charts/metallb-ts",
+      sourceRef: { kind: "GitRepository", name: GITOPS_SOURCE, namespace: FLUX_NS },
+      // Chart.yaml's version carries a digest of the chart (npm run generate): a new chart
+      // exactly when the chart changed, not on every commit.
+      reconcileStrategy: "ChartVersion",
       interval: "10m",
-      ignore: "/*\n!/charts/metallb-ts/\n",
-    });
-    sourceRef = { kind: "GitRepository", name: "metallb-ts-chart" };
+    };
   } else {
-    new OciHelmRepository(source, "chart", {
-      metadata: { name: "metallb-ts", namespace: NAMESPACE },
-      url: decl.chart.url,
+    const source = new Chart(app, "source");
+    new OciRepository(source, "chart", {
+      metadata: { name: OCI_SOURCE, namespace: NAMESPACE },
+      url: `${decl.chart.url.replace(/\/+$/, "")}/metallb-ts`,
+      semver: decl.chart.version,
       interval: "10m",
     });
-    sourceRef = { kind: "HelmRepository", name: "metallb-ts" };
+    files.set(`${BASE_DIR}/source.yaml`, manifests(source));
+    resources.push("source.yaml");
+    chart = { kind: "oci", name: OCI_SOURCE };
   }
+  resources.push("helmrelease.yaml");
 
   const release = new Chart(app, "helmrelease");
   new HelmRelease(release, "release", {
     metadata: { name: RELEASE, namespace: NAMESPACE },
     releaseName: RELEASE,
-    ...(decl.chart.source === "git"
-      ? { chart: "./charts/metallb-ts", reconcileStrategy: "Revision" as const }
-      : { chart: "metallb-ts", version: decl.chart.version }),
-    sourceRef,
+    chart,
     interval: "10m",
     timeout: "5m",
     retries: 3,
+    // Both required: a release without the cluster's values would drop its pools.
     valuesFrom: [
       { kind: "Secret", name: HARDENED_SECRET, valuesKey: VALUES_KEY },
-      { kind: "Secret", name: OVERRIDE_SECRET, valuesKey: VALUES_KEY, optional: true },
+      { kind: "Secret", name: OVERRIDE_SECRET, valuesKey: VALUES_KEY },
     ],
   });
 
   files.set(`${BASE_DIR}/namespace.yaml`, manifests(namespace));
-  files.set(`${BASE_DIR}/source.yaml`, manifests(source));
   files.set(`${BASE_DIR}/helmrelease.yaml`, manifests(release));
   files.set(`${BASE_DIR}/helm-values/hardened-values.yaml`, document(hardenedValues(version)));
+  files.set(`${BASE_DIR}/kustomizeconfig.yaml`, KUSTOMIZE_CONFIG);
   files.set(
     `${BASE_DIR}/kustomization.yaml`,
     document({
       apiVersion: "kustomize.config.k8s.io/v1beta1",
       kind: "Kustomization",
-      resources: ["namespace.yaml", "source.yaml", "helmrelease.yaml"],
+      resources,
       secretGenerator: [valuesSecret(HARDENED_SECRET, "helm-values/hardened-values.yaml")],
+      configurations: ["kustomizeconfig.yaml"],
     }),
   );
 }
 
 function cluster(app: App, decl: ClustersFile, name: string, files: Map<string, string>): void {
+  // The overlay is the whole release of this cluster: base, chart and both values Secrets are
+  // applied together at one revision by one Flux Kustomization, which is Ready only when the
+  // HelmRelease is. A bad override shows there, and the revert is applied like any commit.
+  files.set(`${overlayDir(name)}/kustomizeconfig.yaml`, KUSTOMIZE_CONFIG);
   files.set(
     `${overlayDir(name)}/kustomization.yaml`,
     document({
       apiVersion: "kustomize.config.k8s.io/v1beta1",
       kind: "Kustomization",
+      resources: [`../../../../${BASE_DIR}`],
       secretGenerator: [valuesSecret(OVERRIDE_SECRET, "override-values.yaml")],
+      configurations: ["kustomizeconfig.yaml"],
     }),
   );
 
-  const source = new Chart(app, `${name}-source`);
-  new GitRepository(source, "gitops", {
-    metadata: { name: GITOPS_SOURCE, namespace: "flux-system" },
+  const sync = new Chart(app, `${name}-flux`);
+  new GitRepository(sync, "gitops", {
+    metadata: { name: GITOPS_SOURCE, namespace: FLUX_NS },
     url: decl.repository.url,
     branch: decl.repository.branch,
-    interval: "1m",
+    // The Receiver makes a push reconcile at once; the poll is the fallback.
+    interval: "5m",
+    ignore: TREE_ONLY.join("\n") + "\n",
   });
-  const sync = new Chart(app, `${name}-kustomizations`);
   const steps = [
-    ["metallb-ts-base", `./${BASE_DIR}`],
-    ["metallb-ts-overlay", `./${overlayDir(name)}`],
-    ["metallb-ts-policies", `./${POLICIES_DIR}`],
+    [RELEASE_SYNC, `./${overlayDir(name)}`],
+    [POLICIES_SYNC, `./${POLICIES_DIR}`],
   ] as const;
   steps.forEach(([step, path], i) => {
     new FluxKustomization(sync, step, {
-      metadata: { name: step, namespace: "flux-system" },
+      metadata: { name: step, namespace: FLUX_NS },
       path,
       sourceRef: { kind: "GitRepository", name: GITOPS_SOURCE },
-      // CRDs and the release first, then the cluster's values, then the policies.
+      // The policies hold the cluster to what the release installed: after it is Ready.
       dependsOn: i > 0 ? [steps[i - 1]![0]] : [],
       interval: "10m",
+      retryInterval: "1m",
       timeout: "5m",
     });
   });
-  files.set(`${fluxDir(name)}/source.yaml`, manifests(source));
-  files.set(`${fluxDir(name)}/kustomizations.yaml`, manifests(sync));
-  files.set(
-    `${fluxDir(name)}/kustomization.yaml`,
-    document({
-      apiVersion: "kustomize.config.k8s.io/v1beta1",
-      kind: "Kustomization",
-      resources: ["source.yaml", "kustomizations.yaml"],
-    }),
-  );
+  new Receiver(sync, "receiver", {
+    metadata: { name: RECEIVER, namespace: FLUX_NS },
+    type: "generic",
+    secretName: RECEIVER_SECRET,
+    resources: [{ kind: "GitRepository", name: GITOPS_SOURCE }],
+  });
+  // No kustomization.yaml here: Flux builds every manifest of the directory, so `flux bootstrap
+  // --path flux-system/<cluster>` and files the user adds sit beside this one untouched.
+  files.set(`${fluxDir(name)}/metallb-ts.yaml`, manifests(sync));
 }
 
 /** The first override-values.yaml of a cluster: comments only, so the hardened base applies. */

@@ -22,6 +22,8 @@ import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v
 import { Kustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization";
 import { GitRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository";
 import { HelmRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/HelmRepository";
+import { OCIRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/OCIRepository";
+import { Receiver } from "@kubernetes-models/flux-cd/notification.toolkit.fluxcd.io/v1/Receiver";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
 import { KINDS } from "../../api/kinds/index.js";
@@ -57,6 +59,8 @@ const MODELS: Record<string, ModelClass> = Object.fromEntries(
       Kustomization,
       GitRepository,
       HelmRepository,
+      OCIRepository,
+      Receiver,
       ServiceMonitor,
       PrometheusRule,
     ] as unknown as (ModelClass & { apiVersion: string; kind: string })[]

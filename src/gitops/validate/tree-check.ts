@@ -3,14 +3,15 @@
 // `helm template` of the chart with the base and override values, every object checked against
 // its kind's schema. Returns output lines; nothing is written.
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, normalize, relative, resolve } from "node:path";
 import { parse } from "yaml";
 import type { Values } from "../../api/values/schema.js";
 import { helmTemplate, type KubeObject } from "../tools/helm.js";
-import { kustomizeBuild } from "../tools/kustomize.js";
+import { fluxBuild, kustomizeBuild } from "../tools/kustomize.js";
 import { CommandError } from "../../sys/proc.js";
 import {
   BASE_DIR,
+  GITOPS_SOURCE,
   NAMESPACE,
   OVERRIDE_SECRET,
   RELEASE,
@@ -83,8 +84,12 @@ async function built(
   return [...more(objects), ...problems].map((p) => formatProblem(file, undefined, p));
 }
 
+/** The generated Secret's name: the fixed name plus kustomize's content-hash suffix. */
+const isOverrideSecret = (o: KubeObject) =>
+  o.kind === "Secret" && new RegExp(`^${OVERRIDE_SECRET}(-[a-z0-9]{10})?$`).test(o.metadata.name);
+
 const overrideSecretMissing = (objects: KubeObject[]): Problem[] =>
-  objects.some((o) => o.kind === "Secret" && o.metadata.name === OVERRIDE_SECRET)
+  objects.some(isOverrideSecret)
     ? []
     : [
         error(
@@ -93,6 +98,47 @@ const overrideSecretMissing = (objects: KubeObject[]): Problem[] =>
           "run `npm run synth` to restore the generated kustomization.yaml",
         ),
       ];
+
+interface FluxKustomizationSpec {
+  path?: string;
+  sourceRef?: { kind?: string; name?: string };
+}
+
+/**
+ * The cluster's Flux objects as Flux builds flux-system/<cluster>, and what each of their
+ * Kustomizations will build from this repository (the overlay is checked on its own).
+ */
+async function checkFluxObjects(root: string, cluster: string, overlay: string): Promise<string[]> {
+  const dir = fluxDir(cluster);
+  if (!existsSync(join(root, dir))) return [];
+  let objects: KubeObject[] = [];
+  const lines = await built(dir, async () => (objects = await fluxBuild(join(root, dir))));
+  for (const o of objects) {
+    if (o.kind !== "Kustomization" || !o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/"))
+      continue;
+    const spec = (o as { spec?: FluxKustomizationSpec }).spec;
+    if (spec?.sourceRef?.kind !== "GitRepository" || spec.sourceRef.name !== GITOPS_SOURCE)
+      continue;
+    const path = normalize(spec.path ?? ".");
+    if (path.startsWith("..") || !existsSync(join(root, path))) {
+      lines.push(
+        formatProblem(
+          dir,
+          undefined,
+          error(
+            [`Kustomization/${o.metadata.name}`, "spec", "path"],
+            `${spec.path} does not exist in the repository, so Flux cannot build it`,
+            "run `npm run synth` to restore the generated Flux objects",
+          ),
+        ),
+      );
+      continue;
+    }
+    if (path === overlay) continue;
+    lines.push(...(await built(path, () => fluxBuild(join(root, path)))));
+  }
+  return lines;
+}
 
 async function checkCluster(root: string, cluster: string, base: Values): Promise<string[]> {
   const overlay = overlayDir(cluster);
@@ -106,11 +152,7 @@ async function checkCluster(root: string, cluster: string, base: Values): Promis
       () => kustomizeBuild(join(root, overlay)),
       overrideSecretMissing,
     ),
-    existsSync(join(root, fluxDir(cluster)))
-      ? built(`${fluxDir(cluster)}/kustomization.yaml`, () =>
-          kustomizeBuild(join(root, fluxDir(cluster))),
-        )
-      : [],
+    checkFluxObjects(root, cluster, overlay),
     renders
       ? built(`${CHART} (${cluster})`, () =>
           helmTemplate({

@@ -14,7 +14,13 @@ export class GitRepository extends ApiObject {
   constructor(
     scope: Construct,
     id: string,
-    props: { metadata: Meta; url: string; branch: string; interval: string; ignore?: string },
+    props: {
+      metadata: Meta;
+      url: string;
+      branch: string;
+      interval: string;
+      ignore?: string;
+    },
   ) {
     super(scope, id, {
       apiVersion: "source.toolkit.fluxcd.io/v1",
@@ -30,23 +36,32 @@ export class GitRepository extends ApiObject {
   }
 }
 
-export class OciHelmRepository extends ApiObject {
+/** A Helm chart published to an OCI registry, as Flux recommends (HelmRelease `chartRef`). */
+export class OciRepository extends ApiObject {
   constructor(
     scope: Construct,
     id: string,
-    props: { metadata: Meta; url: string; interval: string },
+    props: { metadata: Meta; url: string; semver: string; interval: string },
   ) {
     super(scope, id, {
       apiVersion: "source.toolkit.fluxcd.io/v1",
-      kind: "HelmRepository",
+      kind: "OCIRepository",
       metadata: props.metadata,
-      spec: { type: "oci", interval: props.interval, url: props.url },
+      spec: {
+        interval: props.interval,
+        url: props.url,
+        ref: { semver: props.semver },
+        layerSelector: {
+          mediaType: "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+          operation: "copy",
+        },
+      },
     });
   }
 }
 
 export interface SourceRef {
-  kind: "GitRepository" | "HelmRepository";
+  kind: "GitRepository";
   name: string;
   namespace?: string;
 }
@@ -58,6 +73,18 @@ export interface ValuesFrom {
   optional?: boolean;
 }
 
+/** Where a HelmRelease gets its chart: a chart in a Git source, or an OCIRepository. */
+export type ChartSource =
+  | {
+      kind: "git";
+      path: string;
+      sourceRef: SourceRef;
+      /** ChartVersion: a new chart only when Chart.yaml's version changes. */
+      reconcileStrategy: "ChartVersion" | "Revision";
+      interval: string;
+    }
+  | { kind: "oci"; name: string; namespace?: string };
+
 export class HelmRelease extends ApiObject {
   constructor(
     scope: Construct,
@@ -65,17 +92,14 @@ export class HelmRelease extends ApiObject {
     props: {
       metadata: Meta;
       releaseName: string;
-      chart: string;
-      version?: string;
-      sourceRef: SourceRef;
-      /** Revision: a new Git commit is a new chart even without a version bump. */
-      reconcileStrategy?: "ChartVersion" | "Revision";
+      chart: ChartSource;
       interval: string;
       timeout: string;
       retries: number;
       valuesFrom: ValuesFrom[];
     },
   ) {
+    const c = props.chart;
     super(scope, id, {
       apiVersion: "helm.toolkit.fluxcd.io/v2",
       kind: "HelmRelease",
@@ -84,15 +108,24 @@ export class HelmRelease extends ApiObject {
         interval: props.interval,
         timeout: props.timeout,
         releaseName: props.releaseName,
-        chart: {
-          spec: {
-            chart: props.chart,
-            ...(props.version ? { version: props.version } : {}),
-            sourceRef: props.sourceRef,
-            ...(props.reconcileStrategy ? { reconcileStrategy: props.reconcileStrategy } : {}),
-            interval: props.interval,
-          },
-        },
+        ...(c.kind === "git"
+          ? {
+              chart: {
+                spec: {
+                  chart: c.path,
+                  sourceRef: c.sourceRef,
+                  reconcileStrategy: c.reconcileStrategy,
+                  interval: c.interval,
+                },
+              },
+            }
+          : {
+              chartRef: {
+                kind: "OCIRepository",
+                name: c.name,
+                ...(c.namespace ? { namespace: c.namespace } : {}),
+              },
+            }),
         install: { crds: "CreateReplace", remediation: { retries: props.retries } },
         upgrade: {
           crds: "CreateReplace",
@@ -101,6 +134,32 @@ export class HelmRelease extends ApiObject {
         },
         driftDetection: { mode: "enabled" },
         valuesFrom: props.valuesFrom,
+      },
+    });
+  }
+}
+
+/** Push-triggered reconciles: the git host's webhook calls the notification-controller. */
+export class Receiver extends ApiObject {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: {
+      metadata: Meta;
+      type: "generic" | "generic-hmac" | "github" | "gitlab" | "bitbucket" | "gitea";
+      secretName: string;
+      resources: { kind: "GitRepository"; name: string }[];
+    },
+  ) {
+    super(scope, id, {
+      apiVersion: "notification.toolkit.fluxcd.io/v1",
+      kind: "Receiver",
+      metadata: props.metadata,
+      spec: {
+        type: props.type,
+        ...(props.type === "github" || props.type === "gitea" ? { events: ["push"] } : {}),
+        secretRef: { name: props.secretName },
+        resources: props.resources,
       },
     });
   }
@@ -116,6 +175,7 @@ export class FluxKustomization extends ApiObject {
       sourceRef: { kind: "GitRepository"; name: string };
       dependsOn: string[];
       interval: string;
+      retryInterval: string;
       timeout: string;
     },
   ) {
@@ -125,7 +185,7 @@ export class FluxKustomization extends ApiObject {
       metadata: props.metadata,
       spec: {
         interval: props.interval,
-        retryInterval: "1m",
+        retryInterval: props.retryInterval,
         timeout: props.timeout,
         path: props.path,
         prune: true,
