@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 
-// Four suites: pure units, tests against a real kube-apiserver (started once per run by the
-// global setup), network tests in lab namespaces with real routers (root required), and the OCI
-// images (built by their global setup, reused while the inputs are unchanged; root required).
+// Five suites: pure units, tests against a real kube-apiserver (started once per run by the
+// global setup), network tests in lab namespaces with real routers (root required), the GitOps
+// loop under real Flux (each file its own cluster), and the OCI images (built by their global
+// setup, reused while the inputs are unchanged; root required).
 export default defineConfig({
   test: {
     reporters: ["default"],
@@ -23,6 +24,14 @@ export default defineConfig({
           include: ["tests/net/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "gitops",
+          include: ["tests/gitops/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
         },
       },
       {

@@ -111,6 +111,12 @@ build "kube-apiserver kube-controller-manager kube-scheduler" kube \
 # kwok marks Pods of fake Nodes Running and Ready: Deployments and DaemonSets become Ready for
 # Flux's health checks without a kubelet.
 build kwok kwok sigs.k8s.io/kwok/cmd/kwok
+# kwok's own "fast" stages (Nodes Ready with heartbeats, Pods Running and Ready at once), from
+# the module kwok was built from.
+kwok_dir=$(cd "$here/go/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+kubectl kustomize "$kwok_dir/kustomize/stage/fast" >"$bin/kwok-stages.yaml.tmp" ||
+  fail "kubectl kustomize $kwok_dir/kustomize/stage/fast" "check that kubectl is installed"
+mv "$bin/kwok-stages.yaml.tmp" "$bin/kwok-stages.yaml"
 
 # ---- Flux controllers (tests/gitops, the lab) ------------------------------------------------
 # Flux modules carry replace lines, so they are built in an extracted copy of the module rather

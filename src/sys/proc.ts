@@ -77,8 +77,13 @@ export interface Managed {
 }
 
 /** Starts a long-running process with stdout+stderr appended to logFile. */
-export function startProcess(name: string, argv: string[], logFile: string): Managed {
-  return manage(name, argv, logFile, false).managed;
+export function startProcess(
+  name: string,
+  argv: string[],
+  logFile: string,
+  env?: NodeJS.ProcessEnv,
+): Managed {
+  return manage(name, argv, logFile, false, env).managed;
 }
 
 /** A process that talks over stdin/stdout (stderr goes to its log file). */
@@ -98,6 +103,7 @@ function manage(
   argv: string[],
   logFile: string,
   piped: boolean,
+  env?: NodeJS.ProcessEnv,
 ): { managed: Managed; child: ChildProcess } {
   const [file, ...args] = argv;
   if (!file) throw new Error(`startProcess ${name}: empty command`);
@@ -105,6 +111,7 @@ function manage(
   const child: ChildProcess = spawn(file, args, {
     stdio: piped ? ["pipe", "pipe", fd] : ["ignore", fd, fd],
     detached: false,
+    ...(env ? { env } : {}),
   });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${name}: ${argv.join(" ")}`);

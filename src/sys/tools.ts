@@ -7,7 +7,7 @@ export class MissingToolError extends Error {
   constructor(tool: string, path: string) {
     super(
       `${tool} not found at ${path}. Fix: run \`npm run provision\` (tools/provision.sh), ` +
-        "which installs the Debian packages and builds kube-apiserver, etcd and helm into the cache.",
+        "which installs the Debian packages and builds kube-apiserver, etcd, helm, kwok and Flux's controllers into the cache.",
     );
     this.name = "MissingToolError";
   }
@@ -20,7 +20,19 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Absolute path of a binary built into the cache by tools/provision.sh. */
-export function cachedTool(name: "kube-apiserver" | "etcd" | "helm"): string {
+export type CachedTool =
+  | "kube-apiserver"
+  | "kube-controller-manager"
+  | "kube-scheduler"
+  | "etcd"
+  | "helm"
+  | "kwok"
+  | "source-controller"
+  | "kustomize-controller"
+  | "helm-controller"
+  | "notification-controller";
+
+export function cachedTool(name: CachedTool): string {
   const path = join(cacheDir(), "bin", name);
   try {
     accessSync(path, constants.X_OK);

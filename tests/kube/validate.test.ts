@@ -2,7 +2,7 @@
 // reported as `file:line:yaml.path: problem — fix` and the exit status is non-zero. Uses the real
 // helm and kubectl (kustomize); the API server is not needed.
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -59,16 +59,52 @@ describe("metallb-ts validate", () => {
     );
   });
 
-  it("checks the Flux objects against Flux's schema", async () => {
+  it("checks the Flux objects against Flux's schema, file by file as Flux builds them", async () => {
     const root = copyTree();
-    edit(root, "flux-system/lab-bgp/kustomizations.yaml", (t) =>
+    edit(root, "flux-system/lab-bgp/metallb-ts.yaml", (t) =>
       t.replace("timeout: 5m", "timeout: 300"),
+    );
+    // What `flux bootstrap --path flux-system/lab-bgp` adds beside our file is checked too.
+    mkdirSync(join(root, "flux-system/lab-bgp/flux-system"), { recursive: true });
+    writeFileSync(
+      join(root, "flux-system/lab-bgp/flux-system/kustomization.yaml"),
+      "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [gotk-sync.yaml]\n",
+    );
+    writeFileSync(
+      join(root, "flux-system/lab-bgp/flux-system/gotk-sync.yaml"),
+      "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system, namespace: flux-system}\nspec: {interval: 1, url: https://git.example.com/x.git}\n",
     );
     const r = await validateTree(root);
     expect(r.lines).toContainEqual(
       expect.stringMatching(
-        /^flux-system\/lab-bgp\/kustomization\.yaml:Kustomization\/metallb-ts-base\.spec\.timeout: must be string/,
+        /^flux-system\/lab-bgp\/metallb-ts\.yaml:Kustomization\/metallb-ts\.spec\.timeout: must be string/,
       ),
+    );
+    expect(r.lines).toContainEqual(
+      expect.stringMatching(
+        /^flux-system\/lab-bgp\/flux-system\/kustomization\.yaml:GitRepository\/flux-system\.spec\.interval: must be string/,
+      ),
+    );
+  });
+
+  it("builds every path the cluster's Flux Kustomizations apply, and names one that is gone", async () => {
+    const root = copyTree();
+    writeFileSync(
+      join(root, "policies/broken.yaml"),
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: 7}\n",
+    );
+    edit(root, "policies/kustomization.yaml", (t) =>
+      t.replace("resources: []", "resources: [broken.yaml]"),
+    );
+    edit(root, "flux-system/lab-l2/metallb-ts.yaml", (t) =>
+      t.replace("path: ./policies", "path: ./policy"),
+    );
+    const r = await validateTree(root);
+    expect(r.lines).toContainEqual(
+      expect.stringMatching(/^policies\/kustomization\.yaml:Namespace\/7\.metadata\.name: /),
+    );
+    expect(r.lines).toContainEqual(
+      "flux-system/lab-l2:Kustomization/metallb-ts-policies.spec.path: ./policy does not exist in the repository, so Flux cannot build it — run `npm run synth` to restore the generated Flux objects",
     );
   });
 

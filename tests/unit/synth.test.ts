@@ -13,7 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { parse, parseAllDocuments } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { parseClusters, type ClustersFile } from "../../src/gitops/synth/clusters.js";
 import { synth } from "../../src/gitops/synth/main.js";
 import type { KubeObject } from "../../src/gitops/tools/helm.js";
@@ -122,12 +122,15 @@ describe("the synthesized tree", () => {
         ks.find((k) => k.metadata.name === name)?.spec as {
           dependsOn?: { name: string }[];
           path: string;
+          timeout: string;
         };
       expect(ks.map((k) => k.metadata.name)).toEqual(["metallb-ts", "metallb-ts-policies"]);
       expect(spec("metallb-ts").dependsOn).toBeUndefined();
       expect(spec("metallb-ts").path).toBe(`./overlays/${cluster}/services/metallb`);
       expect(spec("metallb-ts-policies").dependsOn).toEqual([{ name: "metallb-ts" }]);
-      for (const k of ks) expect(k.spec).toMatchObject({ wait: true, prune: true, timeout: "5m" });
+      for (const k of ks) expect(k.spec).toMatchObject({ wait: true, prune: true });
+      // A revert queues behind the release's health wait: that wait is kept short.
+      expect(spec("metallb-ts")).toMatchObject({ timeout: "3m" });
       // One source for the tree and the chart, and a Receiver for push-triggered reconciles.
       expect(objects.filter((o) => o.kind === "GitRepository")).toHaveLength(1);
       expect(objects.find((o) => o.kind === "Receiver")?.spec).toMatchObject({

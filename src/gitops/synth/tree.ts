@@ -183,7 +183,12 @@ function cluster(app: App, decl: ClustersFile, name: string, files: Map<string, 
       dependsOn: i > 0 ? [steps[i - 1]![0]] : [],
       interval: "10m",
       retryInterval: "1m",
-      timeout: "5m",
+      // While it waits for the HelmRelease, kustomize-controller applies no newer revision, and
+      // a HelmRelease whose values fail never turns kstatus-Failed (helm-controller keeps its
+      // observedGeneration behind while it retries), so this wait is what a revert pushed after
+      // a bad override queues behind. Short enough to repair in minutes; a rollout that takes
+      // longer shows HealthCheckFailed once, then Ready on the retry (docs/distribution.md).
+      timeout: step === RELEASE_SYNC ? "3m" : "5m",
     });
   });
   new Receiver(sync, "receiver", {

@@ -16,25 +16,36 @@ const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomi
 
 const hasKustomization = (dir: string) => KUSTOMIZATION_FILES.some((f) => existsSync(join(dir, f)));
 
+/** One thing Flux builds under a path: a kustomization directory, or a plain manifest file. */
+export interface FluxUnit {
+  /** The file to name in messages: the kustomization file, or the manifest file. */
+  file: string;
+  build(): Promise<KubeObject[]>;
+}
+
 /**
- * What Flux applies for a path: kustomize's build when the directory has a kustomization file;
- * otherwise, as kustomize-controller does, every Kubernetes manifest under it (files without
- * apiVersion and kind are skipped), and the build of each subdirectory that has its own
- * kustomization file (e.g. the one `flux bootstrap` writes).
+ * What Flux applies for a path, unit by unit: kustomize's build when the directory has a
+ * kustomization file; otherwise, as kustomize-controller does, every Kubernetes manifest under
+ * it (documents without apiVersion and kind are skipped) and the build of each subdirectory with
+ * its own kustomization file (e.g. the one `flux bootstrap` writes).
  */
-export async function fluxBuild(dir: string): Promise<KubeObject[]> {
-  if (hasKustomization(dir)) return kustomizeBuild(dir);
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-    a.name.localeCompare(b.name),
-  );
-  const objects: KubeObject[] = [];
-  for (const e of entries) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) objects.push(...(await fluxBuild(path)));
-    else if (/\.ya?ml$/.test(e.name))
-      objects.push(
-        ...parseManifests(readFileSync(path, "utf8")).filter((o) => o.apiVersion && o.kind),
-      );
-  }
-  return objects;
+export function fluxUnits(dir: string): FluxUnit[] {
+  const own = KUSTOMIZATION_FILES.find((f) => existsSync(join(dir, f)));
+  if (own) return [{ file: join(dir, own), build: () => kustomizeBuild(dir) }];
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e): FluxUnit[] => {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) return fluxUnits(path);
+      if (!/\.ya?ml$/.test(e.name)) return [];
+      return [
+        {
+          file: path,
+          build: () =>
+            Promise.resolve(
+              parseManifests(readFileSync(path, "utf8")).filter((o) => o.apiVersion && o.kind),
+            ),
+        },
+      ];
+    });
 }

@@ -7,7 +7,7 @@ import { basename, dirname, join, normalize, relative, resolve } from "node:path
 import { parse } from "yaml";
 import type { Values } from "../../api/values/schema.js";
 import { helmTemplate, type KubeObject } from "../tools/helm.js";
-import { fluxBuild, kustomizeBuild } from "../tools/kustomize.js";
+import { fluxUnits, kustomizeBuild } from "../tools/kustomize.js";
 import { CommandError } from "../../sys/proc.js";
 import {
   BASE_DIR,
@@ -111,8 +111,19 @@ interface FluxKustomizationSpec {
 async function checkFluxObjects(root: string, cluster: string, overlay: string): Promise<string[]> {
   const dir = fluxDir(cluster);
   if (!existsSync(join(root, dir))) return [];
-  let objects: KubeObject[] = [];
-  const lines = await built(dir, async () => (objects = await fluxBuild(join(root, dir))));
+  const objects: KubeObject[] = [];
+  const lines: string[] = [];
+  const buildAll = async (path: string) => {
+    for (const unit of fluxUnits(join(root, path)))
+      lines.push(
+        ...(await built(relative(root, unit.file), async () => {
+          const built = await unit.build();
+          if (path === dir) objects.push(...built);
+          return built;
+        })),
+      );
+  };
+  await buildAll(dir);
   for (const o of objects) {
     if (o.kind !== "Kustomization" || !o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/"))
       continue;
@@ -135,7 +146,7 @@ async function checkFluxObjects(root: string, cluster: string, overlay: string):
       continue;
     }
     if (path === overlay) continue;
-    lines.push(...(await built(path, () => fluxBuild(join(root, path)))));
+    await buildAll(path);
   }
   return lines;
 }

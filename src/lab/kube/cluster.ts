@@ -27,6 +27,17 @@ export interface KubeEnv {
   startApiServer(): Promise<void>;
   /** The audit log (JSON lines, one per completed request) when started with `audit: true`. */
   auditLog?: string;
+  /** The ServiceAccount token signing key (for kube-controller-manager). */
+  serviceAccountKey: string;
+  /** The API server's serving certificate (the cluster's CA for in-cluster clients). */
+  caFile: string;
+  /**
+   * Starts a process that belongs to this cluster (controller-manager, kwok, Flux): recorded
+   * for the stale-run sweep and stopped, newest first, before the API server on stop().
+   */
+  startPart(name: string, argv: string[], env?: NodeJS.ProcessEnv): Managed;
+  /** The last lines of every part's log, to explain a failed start. */
+  partLogs(lines: number): string;
 }
 
 export interface KubeOptions {
@@ -202,6 +213,7 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeEnv> {
     kubeconfigs[id.name] = path;
   }
 
+  const parts: Managed[] = [];
   let apiRunning = true;
   /** Starts kube-apiserver unless it runs (a test's cleanup may call this after the test did). */
   const startApi = async (): Promise<void> => {
@@ -227,7 +239,22 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeEnv> {
     },
     stopApiServer: stopApi,
     startApiServer: startApi,
+    serviceAccountKey: join(dir, "sa.key"),
+    caFile: join(dir, "certs", "apiserver.crt"),
+    startPart(name, argv, env) {
+      const m = startProcess(name, argv, join(dir, `${name}.log`), env);
+      record(m, argv[0]!);
+      parts.push(m);
+      return m;
+    },
+    partLogs: (lines) =>
+      parts
+        .map(
+          (m) => `--- ${m.name} (${m.logFile}):\n${m.log().split("\n").slice(-lines).join("\n")}`,
+        )
+        .join("\n"),
     async stop() {
+      for (const m of parts.splice(0).reverse()) await m.stop();
       await api.stop();
       await etcd.stop();
       rmSync(dir, { recursive: true, force: true });
