@@ -14,8 +14,6 @@ export async function kustomizeBuild(dir: string): Promise<KubeObject[]> {
 
 const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-const hasKustomization = (dir: string) => KUSTOMIZATION_FILES.some((f) => existsSync(join(dir, f)));
-
 /** One thing Flux builds under a path: a kustomization directory, or a plain manifest file. */
 export interface FluxUnit {
   /** The file to name in messages: the kustomization file, or the manifest file. */
