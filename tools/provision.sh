@@ -122,7 +122,12 @@ mv "$bin/kwok-stages.yaml.tmp" "$bin/kwok-stages.yaml"
 # Flux modules carry replace lines, so they are built in an extracted copy of the module rather
 # than with `go install`; helm- and notification-controller come from ../shared/vendor (the proxy
 # does not serve them). Build facts: ../shared/vendor/README.md.
-vendor="${METALLB_TS_VENDOR:-$here/../../shared/vendor}"
+vendor="${METALLB_TS_VENDOR:-}"
+if [ -z "$vendor" ]; then
+  for candidate in "$here/../../shared/vendor" /work/shared/vendor; do
+    [ -d "$candidate" ] && vendor=$candidate && break
+  done
+fi
 src="$cache/src"
 mkdir -p "$src"
 flux_stamp() { printf '%s\n' "$@" | sha256sum | cut -c1-16; }
@@ -146,7 +151,8 @@ from_proxy() {
 }
 from_vendor() {
   local tgz="$vendor/$1"
-  [ -f "$tgz" ] || fail "$tgz missing" "set METALLB_TS_VENDOR to the directory holding the Flux source snapshots"
+  [ -f "$tgz" ] || fail "Flux source snapshot $1 not found (looked in '${vendor:-../shared/vendor}')" \
+    "set METALLB_TS_VENDOR to the directory holding the Flux source snapshots (../shared/vendor of the project)"
   rm -rf "$2" && mkdir -p "$2" && tar -xzf "$tgz" -C "$2" --strip-components=1
 }
 # Also installs each controller's CRDs beside it (bin/flux-crds/<name>/) for the test harness.

@@ -9,7 +9,9 @@ import { HeartbeatTransport } from "../../src/runtime/heartbeat/transport.js";
 import { quietLog } from "./fakes/kube.js";
 
 const KEY = Buffer.from("a heartbeat key of 32 bytes......");
-const settings = { intervalMs: 50, missed: 4, logLevel: "error" as const };
+// 400 ms of silence is death: well under the 1 s stall, and well over the scheduling delays a
+// worker thread sees on a loaded 2-core machine (the suites run side by side).
+const settings = { intervalMs: 50, missed: 8, logLevel: "error" as const };
 
 /** Blocks this thread (and its event loop) for `ms`. */
 function stall(ms: number): void {
