@@ -11,5 +11,18 @@ const VALIDATE: Command = {
   run: async (args) => (await import("./gitops/validate/command.js")).validateCommand(args),
 };
 
+const STATUS: Command = {
+  name: "status",
+  summary:
+    "show pools with usage, Services with addresses and announcers, problems and the Flux " +
+    "objects of the release (metallb-ts status --help)",
+  run: async (args, io) =>
+    (await import("./status/command.js")).statusCommand(args, io.out, io.err),
+};
+
 export const main = (argv: string[], io: Io): Promise<number> =>
-  dispatch([...RUNTIME_COMMANDS.slice(0, 3), VALIDATE, ...RUNTIME_COMMANDS.slice(3)], argv, io);
+  dispatch(
+    [...RUNTIME_COMMANDS.slice(0, 3), VALIDATE, STATUS, ...RUNTIME_COMMANDS.slice(3)],
+    argv,
+    io,
+  );
