@@ -62,7 +62,7 @@ describe("metallb-ts validate", () => {
   it("checks the Flux objects against Flux's schema, file by file as Flux builds them", async () => {
     const root = copyTree();
     edit(root, "flux-system/lab-bgp/metallb-ts.yaml", (t) =>
-      t.replace("timeout: 5m", "timeout: 300"),
+      t.replace("timeout: 3m", "timeout: 300"),
     );
     // What `flux bootstrap --path flux-system/lab-bgp` adds beside our file is checked too.
     mkdirSync(join(root, "flux-system/lab-bgp/flux-system"), { recursive: true });
