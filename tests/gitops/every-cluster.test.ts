@@ -24,7 +24,7 @@ const clusters = parseClusters(readFileSync(join(ROOT, "clusters.yaml"), "utf8")
 
 describe.each(clusters.map((c) => c.name))("cluster %s under real Flux", (cluster) => {
   it("reaches Ready from an empty cluster, with its override's pools", async () => {
-    const env = await startGitopsEnv({ source: ROOT, nodes: ["node-a"] });
+    const env = await startGitopsEnv({ source: ROOT, nodes: [{ name: "node-a" }] });
     try {
       await bootstrap(env, cluster, { webhook: false });
       const flux = new FluxStatus(env.kube.kubeconfigs.admin);

@@ -32,7 +32,7 @@ let apps: AppsV1Api;
 let core: CoreV1Api;
 
 beforeAll(async () => {
-  env = await startGitopsEnv({ source: ROOT, nodes: ["node-a", "node-b"] });
+  env = await startGitopsEnv({ source: ROOT, nodes: [{ name: "node-a" }, { name: "node-b" }] });
   flux = new FluxStatus(env.kube.kubeconfigs.admin);
   const kc = new KubeConfig();
   kc.loadFromFile(env.kube.kubeconfigs.admin);

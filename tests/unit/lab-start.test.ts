@@ -3,18 +3,64 @@
 import { describe, expect, it } from "vitest";
 import { isDocumentationAddress } from "../../src/lab/net/doc-ranges.js";
 import { Cleanup } from "../../src/sys/cleanup.js";
-import { configObjects, DEMO_SERVICES, serviceObjects } from "../../src/lab/start/demo-config.js";
-import { NEIGHBOURS, NODES } from "../../src/lab/start/layout.js";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { overridePath } from "../../src/gitops/synth/tree.js";
+import {
+  BGP_POOL,
+  DEMO_SERVICES,
+  L2_POOL,
+  serviceObjects,
+} from "../../src/lab/start/demo-config.js";
+import {
+  LAB_CLUSTER,
+  NEIGHBOURS,
+  NODE_ASN,
+  NODES,
+  ROUTER,
+  ROUTER_SPEC,
+} from "../../src/lab/start/layout.js";
 import { formatSummary, type SummaryInput } from "../../src/lab/start/summary.js";
 
 const ADDRESS = /(?:\d{1,3}\.){3}\d{1,3}|[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7}/gi;
 
+interface LabOverride {
+  config: {
+    ipAddressPools: { name: string; spec: { addresses: string[]; autoAssign?: boolean } }[];
+    l2Advertisements: { spec: { ipAddressPools: string[] } }[];
+    bgpPeers: { name: string; spec: { myASN: number; peerASN: number; peerAddress: string } }[];
+    bgpAdvertisements: { spec: { ipAddressPools: string[]; peers: string[] } }[];
+  };
+}
+
+const override = parse(
+  readFileSync(new URL(`../../${overridePath(LAB_CLUSTER)}`, import.meta.url), "utf8"),
+) as LabOverride;
+
 describe("lab layout and demo configuration", () => {
   it("uses documentation addresses only", () => {
-    const text = JSON.stringify([NODES, NEIGHBOURS, configObjects(), serviceObjects()]);
+    const text = JSON.stringify([NODES, NEIGHBOURS, override, serviceObjects()]);
     const addresses = text.match(ADDRESS) ?? [];
     expect(addresses.length).toBeGreaterThan(10);
     for (const a of addresses) expect(isDocumentationAddress(a), a).toBe(true);
+  });
+
+  it("agrees with the lab cluster's override: pools, advertisements and the router's session", () => {
+    const c = override.config;
+    expect(c.ipAddressPools.map((p) => p.name).sort()).toEqual([L2_POOL, BGP_POOL].sort());
+    expect(c.l2Advertisements.flatMap((a) => a.spec.ipAddressPools)).toEqual([L2_POOL]);
+    expect(c.bgpAdvertisements.flatMap((a) => a.spec.ipAddressPools)).toEqual([BGP_POOL]);
+    const [peer] = c.bgpPeers;
+    expect(c.bgpAdvertisements[0]?.spec.peers).toEqual([peer?.name]);
+    expect(peer?.spec).toMatchObject({
+      myASN: NODE_ASN,
+      peerASN: ROUTER.asn,
+      peerAddress: ROUTER.ipv4,
+    });
+    for (const n of ROUTER_SPEC.neighbors) expect(n.asn).toBe(peer?.spec.myASN);
+    // Only Services that ask for the routed pool by name land on the router.
+    expect(c.ipAddressPools.find((p) => p.name === BGP_POOL)?.spec.autoAssign).toBe(false);
+    for (const s of DEMO_SERVICES) expect(c.ipAddressPools.map((p) => p.name)).toContain(s.pool);
   });
 
   it("gives every Service an EndpointSlice per family", () => {
@@ -45,7 +91,12 @@ const input = (over: Partial<SummaryInput> = {}): SummaryInput => ({
   clientHost: "client",
   vtyDir: "/tmp/lab/frr-router",
   speakerMetricsPort: 7474,
-  controllerMetricsPort: 40000,
+  controllerMetricsPort: 7472,
+  controllerNode: "node1",
+  fluxSeconds: 33.5,
+  workingCopy: "/tmp/k/work",
+  overrideFile: "overlays/lab/services/metallb/override-values.yaml",
+  cli: "node /repo/bin/metallb-ts.js",
   kubeDir: "/tmp/k",
   labDir: "/tmp/lab",
   check: false,
@@ -66,7 +117,14 @@ describe("lab summary", () => {
     expect(text).toContain("ip netns exec ns-client ip neigh");
     expect(text).toContain("ip netns exec ns-client arping -c1 -I eth0 192.0.2.200");
     expect(text).toContain("vtysh --vty_socket /tmp/lab/frr-router -c 'show bgp summary'");
-    expect(text).toContain("/tmp/lab  controller.log");
+    expect(text).toContain("/tmp/lab  <controller Pod>.log");
+    expect(text).toContain("cd /tmp/k/work");
+    expect(text).toContain("$EDITOR overlays/lab/services/metallb/override-values.yaml");
+    expect(text).toContain("git commit -am");
+    expect(text).toContain(
+      "node /repo/bin/metallb-ts.js status --kubeconfig /tmp/k/admin.kubeconfig",
+    );
+    expect(text).toContain("ip netns exec ns-node1 curl -sk");
     expect(text.trimEnd().endsWith("Ctrl-C stops and removes everything.")).toBe(true);
   });
 

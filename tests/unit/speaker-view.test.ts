@@ -76,6 +76,17 @@ describe("speaker cluster view", () => {
     expect(ready.get("ns/a")).toEqual(["n0", "n1", "n2"]);
   });
 
+  it("takes a slice with no endpoints as the API server sends it (null), with the others", () => {
+    // kube-controller-manager writes such a slice for a Service whose selector matches no Pod.
+    const empty = { ...slice("b", []), endpoints: null } as unknown as V1EndpointSlice;
+    const ready = readyNodesByService([
+      empty,
+      slice("a", [{ addresses: ["192.0.2.1"], nodeName: "n1" }]),
+    ]);
+    expect(ready.get("ns/b")).toEqual([]);
+    expect(ready.get("ns/a")).toEqual(["n1"]);
+  });
+
   it("reads NetworkUnavailable from the node's conditions", () => {
     expect(
       nodeFacts({

@@ -57,6 +57,7 @@ describe("synth", () => {
     expect(first.created.sort()).toEqual([
       "overlays/lab-bgp/services/metallb/override-values.yaml",
       "overlays/lab-l2/services/metallb/override-values.yaml",
+      "overlays/lab/services/metallb/override-values.yaml",
     ]);
     expect(synth(root, join(root, "clusters.yaml"), false)).toEqual({
       written: [],

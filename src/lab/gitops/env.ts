@@ -13,7 +13,7 @@ import { synth } from "../../gitops/synth/main.js";
 import { RECEIVER, RECEIVER_SECRET, fluxDir } from "../../gitops/synth/tree.js";
 import { FLUX_NAMESPACE, startFlux, type Flux } from "./flux.js";
 import { startGitServer, type GitServer } from "./git-server.js";
-import { createFakeNodes, startWorkloadControllers } from "./workloads.js";
+import { createFakeNodes, startWorkloadControllers, type FakeNode } from "./workloads.js";
 
 export interface GitopsEnv {
   kube: KubeEnv;
@@ -26,8 +26,8 @@ export interface GitopsEnv {
 export interface GitopsOptions {
   /** The repository to serve: its tracked files as they are on disk. */
   source: string;
-  /** Fake Nodes (one speaker Pod each). */
-  nodes?: string[];
+  /** kwok's Nodes (one speaker Pod each). */
+  nodes?: FakeNode[];
 }
 
 /** A clone the test or the lab user edits, commits and pushes. */
@@ -101,29 +101,37 @@ async function seedRepository(source: string, dir: string, url: string): Promise
   return copy;
 }
 
-export async function startGitopsEnv(opts: GitopsOptions): Promise<GitopsEnv> {
-  const kube = await startKube();
-  let git: GitServer | undefined;
+/**
+ * Flux, the workload controllers, kwok's Nodes and the Git host added to a running API server;
+ * `stop` closes the Git host (the API server and its parts stop with the KubeEnv).
+ */
+export async function attachGitops(kube: KubeEnv, opts: GitopsOptions): Promise<GitopsEnv> {
+  await startWorkloadControllers(kube);
+  await createFakeNodes(kube, opts.nodes ?? [{ name: "node-a" }, { name: "node-b" }]);
+  const flux = await startFlux(kube);
+  const git = await startGitServer(join(kube.dir, "git"));
   try {
-    await startWorkloadControllers(kube);
-    await createFakeNodes(kube, opts.nodes ?? ["node-a", "node-b"]);
-    const flux = await startFlux(kube);
-    git = await startGitServer(join(kube.dir, "git"));
     await git.createRepository("platform");
     const repo = await seedRepository(opts.source, join(kube.dir, "work"), git.url("platform"));
-    const server = git;
+    return { kube, flux, git, repo, stop: () => git.close() };
+  } catch (err) {
+    await git.close();
+    throw err;
+  }
+}
+
+export async function startGitopsEnv(opts: GitopsOptions): Promise<GitopsEnv> {
+  const kube = await startKube();
+  try {
+    const env = await attachGitops(kube, opts);
     return {
-      kube,
-      flux,
-      git: server,
-      repo,
+      ...env,
       async stop() {
-        await server.close();
+        await env.stop();
         await kube.stop();
       },
     };
   } catch (err) {
-    await git?.close();
     const logs = kube.partLogs(15);
     await kube.stop();
     throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logs}`, {

@@ -28,7 +28,11 @@ export function tokenFile(ids: Identity[]): string {
   return ids.map((i) => `${i.token},${i.user},${i.user},"${i.groups.join(",")}"`).join("\n") + "\n";
 }
 
-export function kubeconfig(server: string, caPem: string, id: Identity): string {
+export function kubeconfig(
+  server: string,
+  caPem: string,
+  id: Pick<Identity, "token"> & { name: string },
+): string {
   const ca = Buffer.from(caPem).toString("base64");
   return [
     "apiVersion: v1",

@@ -4,6 +4,11 @@ import type { ClusterNode } from "../cluster.js";
 import type { BgpRouterSpec, Topology } from "../net/index.js";
 
 export const RUNTIME_NS = "metallb-system";
+/**
+ * The cluster of clusters.yaml the lab is: Flux applies overlays/lab/services/metallb, whose
+ * override declares the pools, the L2 advertisement and the BGP peer below.
+ */
+export const LAB_CLUSTER = "lab";
 export const DEMO_NS = "demo";
 
 export type LabNode = Required<ClusterNode>;

@@ -1,12 +1,16 @@
-// `npm start`: the embedded lab. Brings up a control plane, the controller, three speakers in
-// node namespaces, an FRR router and a client, applies a demo configuration, checks that it
-// works on the wire, prints how to look at it, and removes everything on Ctrl-C.
+// `npm start`: the embedded lab on the GitOps loop. Brings up a control plane with Flux and a
+// local Git host, three nodes, an FRR router and a client; Flux installs the chart and the lab
+// cluster's configuration; the controller and a speaker per node run with the args the chart
+// rendered. It creates demo Services, checks that they work on the wire, prints how to change
+// the configuration through Git and how to look at it, and removes everything on Ctrl-C.
 // `npm start -- --check` (or METALLB_TS_LAB_CHECK=1) tears down after the check and exits 0,
 // or non-zero naming what failed.
 import { Cleanup } from "../../sys/cleanup.js";
-import { CLIENT, NODES, ROUTER } from "./layout.js";
 import { preflightMessage, preflightProblems } from "./preflight.js";
-import { SPEAKER_METRICS_PORT, startStack, type LabStack } from "./stack.js";
+import { DEFAULT_PORTS } from "../../api/ports.js";
+import { overridePath } from "../../gitops/synth/tree.js";
+import { CLIENT, LAB_CLUSTER, NODES, ROUTER } from "./layout.js";
+import { BIN, startStack, type LabStack } from "./stack.js";
 import { formatSummary } from "./summary.js";
 import { applyDemo, verifyDemo } from "./verify.js";
 
@@ -18,8 +22,8 @@ const TAIL_LINES = 12;
 const IN_FLIGHT_GRACE_MS = 15_000;
 
 function logTails(stack: LabStack): string {
-  return [stack.controller, ...Object.values(stack.speakers)]
-    .map((p) => {
+  return [...stack.controllers.running.values(), ...stack.speakers.running.values()]
+    .map(({ proc: p }) => {
       const tail = p.log().trimEnd().split("\n").slice(-TAIL_LINES).join("\n");
       return `--- last lines of ${p.name} (${p.logFile})\n${tail}`;
     })
@@ -29,7 +33,7 @@ function logTails(stack: LabStack): string {
 async function bringUp(cleanup: Cleanup, check: boolean): Promise<string> {
   const started = Date.now();
   const stack = await startStack(cleanup, say);
-  say("applying the demo configuration (pools, advertisements, BGP peer, Services)");
+  say("creating the demo Services (namespace demo)");
   const outcomes = await applyDemo(stack.admin)
     .then(() => {
       say("waiting for addresses, L2 answers on the client and BGP routes in the router");
@@ -40,6 +44,7 @@ async function bringUp(cleanup: Cleanup, check: boolean): Promise<string> {
       throw new Error(`${err.message}\n${logTails(stack)}`);
     });
   const hosts = [...NODES.map((n) => n.name), ROUTER.host, CLIENT.host];
+  const controller = [...stack.controllers.running.values()][0]?.pod.spec?.nodeName;
   return formatSummary({
     seconds: Math.round((Date.now() - started) / 1000),
     kubeconfig: stack.env.kubeconfigs.admin,
@@ -49,8 +54,13 @@ async function bringUp(cleanup: Cleanup, check: boolean): Promise<string> {
     routerHost: ROUTER.host,
     clientHost: CLIENT.host,
     vtyDir: `${stack.lab.dir}/frr-${ROUTER.host}`,
-    speakerMetricsPort: SPEAKER_METRICS_PORT,
-    controllerMetricsPort: stack.controllerMetricsPort,
+    speakerMetricsPort: DEFAULT_PORTS.speakerMetrics,
+    controllerMetricsPort: DEFAULT_PORTS.controllerMetrics,
+    controllerNode: controller ?? NODES[0]!.name,
+    fluxSeconds: stack.fluxSeconds,
+    workingCopy: stack.gitops.repo.dir,
+    overrideFile: overridePath(LAB_CLUSTER),
+    cli: `node ${BIN}`,
     kubeDir: stack.env.dir,
     labDir: stack.lab.dir,
     check,

@@ -21,10 +21,20 @@ export function preflightProblems(): string[] {
       problems.push(`${(err as Error).message.split(". Fix:")[0]!}; ${PROVISION_FIX}`);
     }
   };
-  probe(() => cachedTool("etcd"));
-  probe(() => cachedTool("kube-apiserver"));
+  for (const part of [
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kwok",
+    "source-controller",
+    "kustomize-controller",
+    "helm-controller",
+    "notification-controller",
+  ] as const)
+    probe(() => cachedTool(part));
   for (const daemon of ["zebra", "bgpd"]) probe(() => systemTool(daemon, ["/usr/lib/frr"]));
-  for (const tool of ["vtysh", "ip", "arping", "ndisc6"]) probe(() => systemTool(tool));
+  for (const tool of ["vtysh", "ip", "arping", "ndisc6", "git"]) probe(() => systemTool(tool));
   const addon = addonPath();
   if (!existsSync(addon))
     problems.push(`the speaker's native addon is not built (${addon}); ${PROVISION_FIX}`);

@@ -1,5 +1,6 @@
-// What the lab prints once it is up (pure): where the kubeconfig is, each Service with its
-// addresses and who announces them, how to look at the wire and the router, where the logs are.
+// What the lab prints once it is up (pure): how to change the configuration through Git, where
+// the kubeconfig is, each Service with its addresses and who announces them, how to look at the
+// wire and the router, where the logs are.
 import type { ServiceOutcome } from "./verify.js";
 
 export interface SummaryInput {
@@ -15,6 +16,15 @@ export interface SummaryInput {
   vtyDir: string;
   speakerMetricsPort: number;
   controllerMetricsPort: number;
+  /** The node whose namespace the (first) controller process runs in. */
+  controllerNode: string;
+  /** Seconds from Flux's bootstrap until the release and policies were Ready. */
+  fluxSeconds: number;
+  /** The lab's Git working copy (pushes to the lab's Git host) and the file Flux applies. */
+  workingCopy: string;
+  overrideFile: string;
+  /** `metallb-ts` as the user runs it here. */
+  cli: string;
   kubeDir: string;
   labDir: string;
   check: boolean;
@@ -63,12 +73,21 @@ export function formatSummary(s: SummaryInput): string {
       "a speaker's metrics (HTTPS; callers the API server authorizes)",
     ],
     [
-      `curl -sk ${bearer} https://127.0.0.1:${s.controllerMetricsPort}/metrics`,
+      `ip netns exec ${ns(s.controllerNode)} curl -sk ${bearer} https://127.0.0.1:${s.controllerMetricsPort}/metrics`,
       "the controller's metrics",
     ],
   ];
   return [
-    `metallb-ts lab is up (${s.seconds} s): API server, controller, ${s.nodes.length} speakers, FRR router, client`,
+    `metallb-ts lab is up (${s.seconds} s): API server, Flux, controller, ${s.nodes.length} speakers, FRR router, client`,
+    `Flux installed the chart and the configuration from ${s.overrideFile} (${s.fluxSeconds} s)`,
+    "",
+    "Change it the GitOps way: edit, check, commit, push; the push webhook has Flux apply it",
+    `  cd ${s.workingCopy}`,
+    `  $EDITOR ${s.overrideFile}     # e.g. add an address range to pool "lan"`,
+    `  ${s.cli} validate .`,
+    `  git commit -am "more addresses" && git push`,
+    `  ${s.cli} status --kubeconfig ${s.kubeconfig}     # pools, Services, announcers, Flux objects`,
+    `  kubectl --kubeconfig ${s.kubeconfig} get kustomizations,helmreleases -A`,
     "",
     "Kubernetes",
     `  export KUBECONFIG=${s.kubeconfig}`,
@@ -91,8 +110,8 @@ export function formatSummary(s: SummaryInput): string {
     ...table(inspect),
     "",
     "Logs",
-    `  ${s.kubeDir}  etcd.log, kube-apiserver.log`,
-    `  ${s.labDir}  controller.log, speaker-<node>.log, api-bridge-<node>.log, frr-${s.routerHost}/bgpd.log`,
+    `  ${s.kubeDir}  etcd.log, kube-apiserver.log, Flux's controllers, kwok, kube-controller-manager`,
+    `  ${s.labDir}  <controller Pod>.log, <speaker Pod>.log, api-bridge-<node>.log, frr-${s.routerHost}/bgpd.log`,
     "",
     s.check
       ? "check passed: every Service has its addresses, L2 owners answer the client, the router holds the BGP routes"

@@ -1,4 +1,4 @@
-// Applies the demo configuration and waits for what a user would check by hand: every Service
+// Creates the demo's Services and waits for what a user would check by hand: every Service
 // has its addresses, the L2 owner answers the client's ARP/NDP with its own MAC, and the router's
 // BGP table holds the routed Service's prefixes from every node.
 import {
@@ -10,7 +10,7 @@ import {
 import { describeApiError } from "../kube/crds.js";
 import { client } from "../net/index.js";
 import { waitFor } from "../../sys/proc.js";
-import { configObjects, serviceObjects, type DemoService, DEMO_SERVICES } from "./demo-config.js";
+import { serviceObjects, type DemoService, DEMO_SERVICES } from "./demo-config.js";
 import { CLIENT, DEMO_NS, NODES, RUNTIME_NS } from "./layout.js";
 import type { LabStack } from "./stack.js";
 
@@ -25,7 +25,8 @@ export interface ServiceOutcome {
 
 export async function applyDemo(admin: KubeConfig): Promise<void> {
   const api = KubernetesObjectApi.makeApiClient(admin);
-  for (const obj of [...configObjects(), ...serviceObjects()]) {
+  await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: DEMO_NS } } });
+  for (const obj of serviceObjects()) {
     await api.create(obj).catch((err: unknown) => {
       const what = `${obj.kind} ${obj.metadata?.namespace}/${obj.metadata?.name}`;
       throw new Error(`the API server refused the demo's ${what}: ${describeApiError(err)}`);

@@ -78,7 +78,9 @@ export function readyNodesByService(slices: readonly V1EndpointSlice[]): Map<str
     const key = `${slice.metadata?.namespace}/${name}`;
     const nodes = out.get(key) ?? new Set<string>();
     out.set(key, nodes);
-    for (const ep of slice.endpoints)
+    // The API server sends `endpoints: null` for a slice with none (a Service whose selector
+    // matches no Pod yet), whatever the type says.
+    for (const ep of slice.endpoints ?? [])
       if (ep.nodeName && ep.conditions?.ready !== false && ep.conditions?.terminating !== true)
         nodes.add(ep.nodeName);
   }
