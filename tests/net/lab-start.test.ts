@@ -1,6 +1,7 @@
-// `npm start -- --check` end to end: the embedded lab comes up from real parts, its demo works on
-// the wire (addresses, ARP/NDP answers, BGP routes in FRR), the summary says how to use it, and
-// everything it started is gone afterwards.
+// `npm start -- --check` end to end: the embedded lab comes up from real parts on the GitOps loop
+// (Flux installs the lab cluster from the lab's Git host), its demo works on the wire (addresses,
+// ARP/NDP answers, BGP routes in FRR), a push to the lab's Git host is applied, the summary says
+// how to use it, and everything it started is gone afterwards.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -34,6 +35,14 @@ describe("npm start -- --check (the embedded lab)", () => {
       /demo\/api +203\.0\.113\.1\d, 2001:db8:1::\w+ +BGP: the router learnt it from node1, node2, node3/,
     );
     expect(out).toContain("vtysh --vty_socket");
+    // The loop: Flux installed it from the lab cluster's override, and a push was applied.
+    expect(out).toMatch(
+      /Flux installed the chart and the configuration from overlays\/lab\/services\/metallb\/override-values\.yaml/,
+    );
+    expect(out).toMatch(/cd \/tmp\/metallb-ts-kube\/\S+\/work/);
+    expect(out).toMatch(
+      /a push adding 192\.0\.2\.220-192\.0\.2\.229 to pool lan was applied in [\d.]+ s/,
+    );
     expect(out).toContain("check passed");
     expect(out).toContain("removed everything");
     // Nothing of that run is left: no namespaces, no API server state.

@@ -98,6 +98,10 @@ async function seedRepository(source: string, dir: string, url: string): Promise
   await git(dir, "remote", "add", "origin", url);
   const copy = workingCopy(dir);
   await copy.push("the lab's GitOps repository");
+  // So a user's plain `git commit` and `git push` in this copy work as in any clone.
+  await git(dir, "config", "user.name", "lab");
+  await git(dir, "config", "user.email", "lab@example.com");
+  await git(dir, "branch", "--set-upstream-to=origin/main");
   return copy;
 }
 

@@ -12,7 +12,7 @@ import { overridePath } from "../../gitops/synth/tree.js";
 import { CLIENT, LAB_CLUSTER, NODES, ROUTER } from "./layout.js";
 import { BIN, startStack, type LabStack } from "./stack.js";
 import { formatSummary } from "./summary.js";
-import { applyDemo, verifyDemo } from "./verify.js";
+import { applyDemo, verifyDemo, verifyPush } from "./verify.js";
 
 const USAGE = "usage: npm start [-- --check]\n";
 
@@ -34,10 +34,15 @@ async function bringUp(cleanup: Cleanup, check: boolean): Promise<string> {
   const started = Date.now();
   const stack = await startStack(cleanup, say);
   say("creating the demo Services (namespace demo)");
-  const outcomes = await applyDemo(stack.admin)
+  const { outcomes, push } = await applyDemo(stack.admin)
     .then(() => {
       say("waiting for addresses, L2 answers on the client and BGP routes in the router");
       return verifyDemo(stack);
+    })
+    .then(async (outcomes) => {
+      if (!check) return { outcomes };
+      say("check: pushing an address range for pool lan to the lab's Git host");
+      return { outcomes, push: await verifyPush(stack) };
     })
     .catch((err: Error) => {
       // Teardown removes the logs: what the runtime said goes with the failure.
@@ -58,6 +63,7 @@ async function bringUp(cleanup: Cleanup, check: boolean): Promise<string> {
     controllerMetricsPort: DEFAULT_PORTS.controllerMetrics,
     controllerNode: controller ?? NODES[0]!.name,
     fluxSeconds: stack.fluxSeconds,
+    ...(push ? { pushed: push } : {}),
     workingCopy: stack.gitops.repo.dir,
     overrideFile: overridePath(LAB_CLUSTER),
     cli: `node ${BIN}`,

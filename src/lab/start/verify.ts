@@ -10,8 +10,9 @@ import {
 import { describeApiError } from "../kube/crds.js";
 import { client } from "../net/index.js";
 import { waitFor } from "../../sys/proc.js";
-import { serviceObjects, type DemoService, DEMO_SERVICES } from "./demo-config.js";
-import { CLIENT, DEMO_NS, NODES, RUNTIME_NS } from "./layout.js";
+import { overridePath } from "../../gitops/synth/tree.js";
+import { L2_POOL, serviceObjects, type DemoService, DEMO_SERVICES } from "./demo-config.js";
+import { CLIENT, DEMO_NS, LAB_CLUSTER, NODES, RUNTIME_NS } from "./layout.js";
 import type { LabStack } from "./stack.js";
 
 export interface ServiceOutcome {
@@ -138,4 +139,39 @@ export async function verifyDemo(stack: LabStack): Promise<ServiceOutcome[]> {
     }
   }
   return outcomes;
+}
+
+/**
+ * The GitOps loop as a user drives it: an address range added to the L2 pool in the working
+ * copy's override, committed and pushed; returns the seconds until the API server holds it.
+ */
+export async function verifyPush(stack: LabStack): Promise<{ seconds: number; added: string }> {
+  const added = "192.0.2.220-192.0.2.229";
+  const file = overridePath(LAB_CLUSTER);
+  const before = stack.gitops.repo.read(file);
+  const anchor = "          - 2001:db8::c8-2001:db8::db\n";
+  if (!before.includes(anchor))
+    throw new Error(
+      `${file} no longer lists ${anchor.trim()} in pool "${L2_POOL}"; update verifyPush`,
+    );
+  stack.gitops.repo.write(file, before.replace(anchor, `${anchor}          - ${added}\n`));
+  const custom = stack.admin.makeApiClient(CustomObjectsApi);
+  const pushed = Date.now();
+  await stack.gitops.repo.push(`pool ${L2_POOL}: add ${added}`);
+  await waitFor(
+    `pool ${L2_POOL} to hold ${added} after the push`,
+    async () => {
+      const pool = (await custom.getNamespacedCustomObject({
+        group: "metallb.io",
+        version: "v1beta1",
+        namespace: RUNTIME_NS,
+        plural: "ipaddresspools",
+        name: L2_POOL,
+      })) as { spec?: { addresses?: string[] } };
+      return pool.spec?.addresses?.includes(added) || undefined;
+    },
+    120_000,
+    250,
+  );
+  return { seconds: Math.round((Date.now() - pushed) / 100) / 10, added };
 }
