@@ -26,6 +26,14 @@ export interface PodRunnerOptions {
   say?: (line: string) => void;
 }
 
+export interface RunningPod {
+  pod: V1Pod;
+  /** The args it was started with (the Pod's, expanded and relocated, plus --kubeconfig). */
+  argv: string[];
+  proc: Managed;
+  exited: boolean;
+}
+
 /** Bound service account tokens are refreshed by the kubelet; the lab asks for a day. */
 const TOKEN_SECONDS = 24 * 3600;
 
@@ -36,7 +44,7 @@ const isReady = (p: V1Pod) =>
 
 export class PodRunner {
   /** Pod UID → its process. */
-  readonly running = new Map<string, { pod: V1Pod; proc: Managed; exited: boolean }>();
+  readonly running = new Map<string, RunningPod>();
   /** Why a Pod cannot start yet (a Secret not there yet), said once per reason. */
   private waiting = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
@@ -87,15 +95,16 @@ export class PodRunner {
     }
     for (const [uid, pod] of wanted) {
       if (this.running.has(uid)) continue;
-      const proc = await this.startPod(pod);
-      if (!proc) continue;
-      const entry = { pod, proc, exited: false };
+      const started = await this.startPod(pod);
+      if (!started) continue;
+      const entry: RunningPod = { pod, ...started, exited: false };
+      const { proc } = entry;
       void proc.exited.then(() => (entry.exited = true));
       this.running.set(uid, entry);
     }
   }
 
-  private async startPod(pod: V1Pod): Promise<Managed | undefined> {
+  private async startPod(pod: V1Pod): Promise<{ argv: string[]; proc: Managed } | undefined> {
     const name = pod.metadata?.name ?? "";
     const container = pod.spec?.containers.find((c) => c.name === this.o.container);
     if (!container) throw new Error(`Pod ${name} has no container ${this.o.container}`);
@@ -141,6 +150,7 @@ export class PodRunner {
       { mode: 0o600 },
     );
     this.waiting.delete(name);
-    return this.o.spawn(pod, [...relocate(argv, dirs), `--kubeconfig=${kubeconfigFile}`], env);
+    const args = [...relocate(argv, dirs), `--kubeconfig=${kubeconfigFile}`];
+    return { argv: args, proc: this.o.spawn(pod, args, env) };
   }
 }

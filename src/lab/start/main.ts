@@ -12,7 +12,7 @@ import { overridePath } from "../../gitops/synth/tree.js";
 import { CLIENT, LAB_CLUSTER, NODES, ROUTER } from "./layout.js";
 import { BIN, startStack, type LabStack } from "./stack.js";
 import { formatSummary } from "./summary.js";
-import { applyDemo, verifyDemo, verifyPush } from "./verify.js";
+import { applyDemo, verifyDemo, verifyPush, verifyRollout } from "./verify.js";
 
 const USAGE = "usage: npm start [-- --check]\n";
 
@@ -32,6 +32,7 @@ function logTails(stack: LabStack): string {
 
 async function bringUp(cleanup: Cleanup, check: boolean): Promise<string> {
   const started = Date.now();
+  let upSeconds = 0;
   const stack = await startStack(cleanup, say);
   say("creating the demo Services (namespace demo)");
   const { outcomes, push } = await applyDemo(stack.admin)
@@ -40,9 +41,12 @@ async function bringUp(cleanup: Cleanup, check: boolean): Promise<string> {
       return verifyDemo(stack);
     })
     .then(async (outcomes) => {
+      upSeconds = Math.round((Date.now() - started) / 1000);
       if (!check) return { outcomes };
       say("check: pushing an address range for pool lan to the lab's Git host");
-      return { outcomes, push: await verifyPush(stack) };
+      const push = await verifyPush(stack);
+      say("check: pushing controller.logLevel: debug, which rolls the controller Deployment");
+      return { outcomes, push: { ...push, rollout: await verifyRollout(stack) } };
     })
     .catch((err: Error) => {
       // Teardown removes the logs: what the runtime said goes with the failure.
@@ -51,7 +55,7 @@ async function bringUp(cleanup: Cleanup, check: boolean): Promise<string> {
   const hosts = [...NODES.map((n) => n.name), ROUTER.host, CLIENT.host];
   const controller = [...stack.controllers.running.values()][0]?.pod.spec?.nodeName;
   return formatSummary({
-    seconds: Math.round((Date.now() - started) / 1000),
+    seconds: upSeconds,
     kubeconfig: stack.env.kubeconfigs.admin,
     outcomes,
     namespaces: Object.fromEntries(hosts.map((h) => [h, stack.lab.ns(h)])),

@@ -141,6 +141,47 @@ export async function verifyDemo(stack: LabStack): Promise<ServiceOutcome[]> {
   return outcomes;
 }
 
+/** Edits the lab cluster's override in the working copy, commits and pushes it. */
+async function pushOverride(stack: LabStack, message: string, edit: (text: string) => string) {
+  const file = overridePath(LAB_CLUSTER);
+  const before = stack.gitops.repo.read(file);
+  const after = edit(before);
+  if (after === before)
+    throw new Error(`${file} is not as the lab's check expects; update verify.ts`);
+  stack.gitops.repo.write(file, after);
+  const pushed = Date.now();
+  await stack.gitops.repo.push(message);
+  return pushed;
+}
+
+const since = (t: number) => Math.round((Date.now() - t) / 100) / 10;
+
+/**
+ * A values change that alters the controller's rendered args: Flux upgrades the release, the
+ * Deployment rolls, and the lab's pod runner replaces each controller process with one started
+ * from the new Pod. Returns the seconds from the push until every controller runs the new args.
+ */
+export async function verifyRollout(stack: LabStack): Promise<number> {
+  const replicas = stack.controllers.running.size;
+  const pushed = await pushOverride(stack, "controller: debug logs", (t) =>
+    t.replace("\nconfig:\n", "\ncontroller:\n  logLevel: debug\nconfig:\n"),
+  );
+  await waitFor(
+    `${replicas} controller processes started with --log-level=debug`,
+    () => {
+      const now = [...stack.controllers.running.values()];
+      return Promise.resolve(
+        (now.length === replicas &&
+          now.every((r) => r.argv.includes("--log-level=debug") && !r.exited)) ||
+          undefined,
+      );
+    },
+    180_000,
+    250,
+  );
+  return since(pushed);
+}
+
 /**
  * The GitOps loop as a user drives it: an address range added to the L2 pool in the working
  * copy's override, committed and pushed; returns the seconds until the API server holds it.
@@ -173,5 +214,5 @@ export async function verifyPush(stack: LabStack): Promise<{ seconds: number; ad
     120_000,
     250,
   );
-  return { seconds: Math.round((Date.now() - pushed) / 100) / 10, added };
+  return { seconds: since(pushed), added };
 }
