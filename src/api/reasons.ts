@@ -22,6 +22,9 @@ export const REASON = {
   invalidHeartbeatAddress: "InvalidHeartbeatAddress",
   /** A speaker ConfigurationState's AddressesAnnounceable condition when nothing is held back. */
   addressesInPools: "AddressesInPools",
+  /** A speaker ConfigurationState's BGPSessions condition. */
+  sessionsEstablished: "SessionsEstablished",
+  sessionsNotEstablished: "SessionsNotEstablished",
   // ServiceL2Status `Announced` condition.
   announced: "Announced",
   ipConflict: "IPConflict",

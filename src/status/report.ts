@@ -1,6 +1,6 @@
 // What `metallb-ts status` prints, from a snapshot of the cluster: pools with their usage,
 // LoadBalancer Services with their addresses and who announces them (L2 owner and interfaces,
-// BGP nodes and peers), the problems (addresses held back, invalid configuration, Services
+// BGP nodes and peers), each node's BGP sessions, the problems (addresses held back, invalid configuration, Services
 // waiting for an address, Flux objects not Ready) and the Flux objects' readiness. Pure.
 import type {
   ConfigurationStateStatus,
@@ -126,6 +126,28 @@ export function statusReport(s: StatusSnapshot): StatusReport {
         problems.push(
           `Service ${key(x.serviceNamespace, x.serviceName)} held back on ${x.node ?? "?"}: ${c.reason}${c.message ? ` — ${firstLine(c.message)}` : ""}`,
         );
+  const sessions = s.configuration
+    .flatMap((c) => {
+      const cond = c.status?.conditions?.find((x) => x.type === "BGPSessions");
+      return cond ? [{ node: c.name.replace(/^speaker-/, ""), cond }] : [];
+    })
+    .sort((a, b) => a.node.localeCompare(b.node));
+  if (sessions.length) {
+    out.push("", "BGP sessions (as each speaker reports them)");
+    out.push(
+      ...table(
+        ["NODE", "ALL ESTABLISHED", "SESSIONS"],
+        sessions.map(({ node, cond }) => [
+          node,
+          cond.status === "True" ? "yes" : "no",
+          cond.message,
+        ]),
+      ),
+    );
+    for (const { node, cond } of sessions)
+      if (cond.status !== "True")
+        problems.push(`BGP sessions on ${node}: ${firstLine(cond.message)}`);
+  }
   for (const c of s.configuration)
     if (c.status?.result === "Invalid")
       problems.push(`ConfigurationState ${c.name}: Invalid: ${firstLine(c.status.errorSummary)}`);

@@ -44,6 +44,9 @@ describe("npm start -- --check (the embedded lab)", () => {
       /a push adding 192\.0\.2\.220-192\.0\.2\.229 to pool lan was applied in [\d.]+ s/,
     );
     expect(out).toMatch(/a push of controller\.logLevel: debug rolled the controllers in [\d.]+ s/);
+    expect(out).toMatch(
+      /`metallb-ts status` exits 0 with BGP sessions Established on node1, node2, node3/,
+    );
     expect(out).toContain("check passed");
     expect(out).toContain("removed everything");
     // Nothing of that run is left: no namespaces, no API server state.

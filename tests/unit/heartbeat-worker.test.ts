@@ -22,6 +22,8 @@ function stall(ms: number): void {
 }
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Each test takes about 3 s, plus starting two worker threads, which a loaded machine (the
+// suites run side by side) can stretch past vitest's default 5 s: the timeout is generous.
 
 /** An observer in a worker, peered with "a" on `port`; what it says of "a". */
 async function observer(port: number, aPort: number) {
@@ -50,7 +52,7 @@ describe("heartbeats and a busy main loop", () => {
     a.close();
     await o.leave();
     expect(seen.map((e) => e.state)).toContain("dead");
-  });
+  }, 30_000);
 
   it("in a worker thread, they go on through the stall: the peer sees this node alive throughout", async () => {
     const { o, seen } = await observer(47_970, 47_971);
@@ -72,5 +74,5 @@ describe("heartbeats and a busy main loop", () => {
     await wait(200);
     expect(o.state("a")).toBe("left");
     await o.leave();
-  });
+  }, 30_000);
 });

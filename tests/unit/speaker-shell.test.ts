@@ -75,6 +75,7 @@ class RecordingL2 implements L2Driver {
 
 class RecordingBgp implements BgpDriver {
   peers: readonly Peer[] = [];
+  sessions = () => [];
   routes = new Map<string, DesiredRoute[]>();
   problems: Problem[] = [];
   apply(

@@ -52,7 +52,10 @@ const snapshot: fc.Arbitrary<StatusSnapshot> = fc.record({
   configuration: fc.array(
     fc.record({
       name,
-      status: fc.record({ result: fc.constantFrom("Valid" as const, "Invalid" as const) }),
+      status: fc.record({
+        result: fc.constantFrom("Valid" as const, "Invalid" as const),
+        conditions: fc.array(cond("BGPSessions"), { maxLength: 1 }),
+      }),
     }),
     { maxLength: 3 },
   ),
@@ -79,6 +82,9 @@ describe("statusReport", () => {
           s.services.filter((x) => !x.addresses.length).length +
           s.l2.flatMap((x) => x.conditions ?? []).filter((c) => c.status === "False").length +
           s.configuration.filter((c) => c.status?.result === "Invalid").length +
+          s.configuration
+            .flatMap((c) => c.status?.conditions ?? [])
+            .filter((c) => c.type === "BGPSessions" && c.status === "False").length +
           s.pools.flatMap((p) => p.status?.conditions ?? []).filter((c) => c.status === "False")
             .length +
           (s.flux ?? []).filter((f) => f.ready?.status !== "True").length;
@@ -113,5 +119,40 @@ describe("statusReport", () => {
       /apps\/web\s+203\.0\.113\.5\s+L2 node-b \(eth0,eth1\); BGP node-a → tor-1/,
     );
     expect(r.problems).toBe(0);
+  });
+
+  it("lists each node's BGP sessions and counts a node whose sessions are not all up", () => {
+    const sessions = (status: "True" | "False", message: string) => ({
+      result: "Valid" as const,
+      conditions: [
+        {
+          type: "BGPSessions",
+          status,
+          reason: status === "True" ? "SessionsEstablished" : "SessionsNotEstablished",
+          message,
+          lastTransitionTime: "2026-12-05T00:00:00Z",
+        },
+      ],
+    });
+    const r = statusReport({
+      namespace: "metallb-system",
+      pools: [],
+      services: [],
+      l2: [],
+      bgp: [],
+      configuration: [
+        { name: "speaker-node-b", status: sessions("True", "tor-1 (192.0.2.1) Established") },
+        {
+          name: "speaker-node-a",
+          status: sessions("False", "tor-1 (192.0.2.1) not Established: connect ECONNREFUSED"),
+        },
+        { name: "controller", status: { result: "Valid" } },
+      ],
+    });
+    expect(r.text).toMatch(
+      /BGP sessions.*\n.*NODE.*\n\s+node-a\s+no\s+tor-1 \(192\.0\.2\.1\) not Established: connect ECONNREFUSED\n\s+node-b\s+yes\s+tor-1/,
+    );
+    expect(r.problems).toBe(1);
+    expect(r.text).toContain("BGP sessions on node-a: tor-1 (192.0.2.1) not Established");
   });
 });

@@ -12,7 +12,7 @@ import { overridePath } from "../../gitops/synth/tree.js";
 import { CLIENT, LAB_CLUSTER, NODES, ROUTER } from "./layout.js";
 import { BIN, startStack, type LabStack } from "./stack.js";
 import { formatSummary } from "./summary.js";
-import { applyDemo, verifyDemo, verifyPush, verifyRollout } from "./verify.js";
+import { applyDemo, verifyDemo, verifyPush, verifyRollout, verifyStatus } from "./verify.js";
 
 const USAGE = "usage: npm start [-- --check]\n";
 
@@ -43,10 +43,12 @@ async function bringUp(cleanup: Cleanup, check: boolean): Promise<string> {
     .then(async (outcomes) => {
       upSeconds = Math.round((Date.now() - started) / 1000);
       if (!check) return { outcomes };
+      say("check: `metallb-ts status` against the lab");
+      const statusNodes = await verifyStatus(stack, BIN);
       say("check: pushing an address range for pool lan to the lab's Git host");
       const push = await verifyPush(stack);
       say("check: pushing controller.logLevel: debug, which rolls the controller Deployment");
-      return { outcomes, push: { ...push, rollout: await verifyRollout(stack) } };
+      return { outcomes, push: { ...push, rollout: await verifyRollout(stack), statusNodes } };
     })
     .catch((err: Error) => {
       // Teardown removes the logs: what the runtime said goes with the failure.

@@ -21,7 +21,7 @@ export interface SummaryInput {
   /** Seconds from Flux's bootstrap until the release and policies were Ready. */
   fluxSeconds: number;
   /** Check mode: the range a push added to pool lan, and seconds until the cluster held it. */
-  pushed?: { added: string; seconds: number; rollout: number };
+  pushed?: { added: string; seconds: number; rollout: number; statusNodes: string[] };
   /** The lab's Git working copy (pushes to the lab's Git host) and the file Flux applies. */
   workingCopy: string;
   overrideFile: string;
@@ -116,7 +116,7 @@ export function formatSummary(s: SummaryInput): string {
     `  ${s.labDir}  <controller Pod>.log, <speaker Pod>.log, api-bridge-<node>.log, frr-${s.routerHost}/bgpd.log`,
     "",
     s.check
-      ? `check passed: every Service has its addresses, L2 owners answer the client, the router holds the BGP routes${s.pushed ? `; a push adding ${s.pushed.added} to pool lan was applied in ${s.pushed.seconds} s; a push of controller.logLevel: debug rolled the controllers in ${s.pushed.rollout} s` : ""}`
+      ? `check passed: every Service has its addresses, L2 owners answer the client, the router holds the BGP routes${s.pushed ? `; a push adding ${s.pushed.added} to pool lan was applied in ${s.pushed.seconds} s; a push of controller.logLevel: debug rolled the controllers in ${s.pushed.rollout} s; \`metallb-ts status\` exits 0 with BGP sessions Established on ${s.pushed.statusNodes.join(", ")}` : ""}`
       : "Ctrl-C stops and removes everything.",
     "",
   ].join("\n");

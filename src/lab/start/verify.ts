@@ -9,7 +9,7 @@ import {
 } from "@kubernetes/client-node";
 import { describeApiError } from "../kube/crds.js";
 import { client } from "../net/index.js";
-import { waitFor } from "../../sys/proc.js";
+import { run, waitFor } from "../../sys/proc.js";
 import { overridePath } from "../../gitops/synth/tree.js";
 import { L2_POOL, serviceObjects, type DemoService, DEMO_SERVICES } from "./demo-config.js";
 import { CLIENT, DEMO_NS, LAB_CLUSTER, NODES, RUNTIME_NS } from "./layout.js";
@@ -215,4 +215,32 @@ export async function verifyPush(stack: LabStack): Promise<{ seconds: number; ad
     250,
   );
   return { seconds: since(pushed), added };
+}
+
+/**
+ * `metallb-ts status` as a user runs it against the lab: waits until it exits 0 (no problem
+ * listed) and every node reports its BGP sessions Established; returns those nodes.
+ */
+export async function verifyStatus(stack: LabStack, bin: string): Promise<string[]> {
+  let last = "";
+  return waitFor(
+    "`metallb-ts status` to exit 0 with every node's BGP sessions Established",
+    async () => {
+      last = await run([
+        process.execPath,
+        bin,
+        "status",
+        "--kubeconfig",
+        stack.env.kubeconfigs.admin,
+      ]).catch((err: Error) => err.message);
+      const up = NODES.filter((n) => new RegExp(`^\\s+${n.name}\\s+yes\\s`, "m").test(last));
+      return up.length === NODES.length && /Problems: none/.test(last)
+        ? up.map((n) => n.name)
+        : undefined;
+    },
+    60_000,
+    1000,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; last output:\n${last}`);
+  });
 }

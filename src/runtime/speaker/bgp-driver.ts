@@ -6,12 +6,14 @@ import type { Logger } from "../log.js";
 import type { DesiredRoute } from "./desired-routes.js";
 import { BgpSpeaker, type PeerConfig, type SessionEvent } from "../bgp/index.js";
 import { peerConfig, type PeerContext } from "./bgp-peer-config.js";
-import type { BgpDriver } from "./drivers.js";
+import type { BgpDriver, BgpSessionFact } from "./drivers.js";
 
 export class NativeBgpDriver implements BgpDriver {
   private readonly speaker: BgpSpeaker;
   /** BGPPeer name → its running configuration. */
   private readonly running = new Map<string, PeerConfig>();
+  /** BGPPeer name → why its session last ended or failed to start. */
+  private readonly lastError = new Map<string, string>();
 
   constructor(
     private readonly opts: {
@@ -22,6 +24,8 @@ export class NativeBgpDriver implements BgpDriver {
     this.speaker = new BgpSpeaker({ log: opts.log });
     this.speaker.onEvent((e) => {
       const name = [...this.running].find(([, c]) => c.address === e.peer)?.[0] ?? e.peer;
+      if (e.type === "down" || e.type === "attemptFailed") this.lastError.set(name, e.reason);
+      if (e.type === "up") this.lastError.delete(name);
       opts.onEvent?.(name, e);
     });
   }
@@ -77,6 +81,19 @@ export class NativeBgpDriver implements BgpDriver {
         })),
       );
     }
+  }
+
+  sessions(): BgpSessionFact[] {
+    return [...this.running].map(([name, cfg]) => {
+      const established = this.speaker.peer(cfg.address)?.stats().state === "Established";
+      const lastError = this.lastError.get(name);
+      return {
+        peer: name,
+        address: cfg.address,
+        established,
+        ...(!established && lastError ? { lastError } : {}),
+      };
+    });
   }
 
   /** Session facts by peer address (the `peer` label of upstream's metrics), for metrics. */

@@ -90,7 +90,18 @@ export async function speakerCommand(
     probe: v["no-probe"] !== true,
     onChange: () => shell.speaker?.resync(),
   });
-  const bgp = new NativeBgpDriver({ log });
+  // A session coming up or going down is reported in the ConfigurationState (BGPSessions) by
+  // the next pass; a new reason for failing to connect is too, but not every retry.
+  const failures = new Map<string, string>();
+  const bgp = new NativeBgpDriver({
+    log,
+    onEvent: (peer, e) => {
+      if (e.type === "up" || e.type === "down") failures.delete(peer);
+      else if (e.type !== "attemptFailed" || failures.get(peer) === e.reason) return;
+      else failures.set(peer, e.reason);
+      shell.speaker?.resync();
+    },
+  });
   const stores = new StoreFactory(kc, log);
   const speaker = new Speaker({
     stores: {

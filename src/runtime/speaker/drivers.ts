@@ -20,8 +20,20 @@ export interface L2Driver {
   ): Promise<L2AddressOutcome[]>;
 }
 
+/** A BGP session of this node, as its ConfigurationState reports it. */
+export interface BgpSessionFact {
+  /** The BGPPeer's name. */
+  peer: string;
+  address: string;
+  established: boolean;
+  /** Why it last went down or failed to come up (absent once it is Established). */
+  lastError?: string;
+}
+
 /** Keeps one session per peer and announces exactly the given routes to each. */
 export interface BgpDriver {
+  /** The sessions this node runs now, one per BGPPeer of this node that could start. */
+  sessions(): BgpSessionFact[];
   /**
    * `node.ipv4` (its InternalIP) is the default router ID, as upstream. Returns the problems of
    * the peers' configurations this implementation finds (a peer that cannot run gets none of its

@@ -9,6 +9,7 @@ import { describeProblem, serviceKey, type Problem } from "../../model/index.js"
 import type { ConditionDraft } from "../kube/conditions.js";
 import type { EventType, ObjectRef } from "../kube/writer.js";
 import type { AddressProblem } from "./cluster-view.js";
+import type { BgpSessionFact } from "./drivers.js";
 import type { L2AddressOutcome } from "./status-plan.js";
 
 export interface PlannedEvent {
@@ -94,14 +95,39 @@ export function reportEvents(i: ReportInput): PlannedEvent[] {
 const LISTED = 5;
 
 /**
+ * BGPSessions: True when every session of this node is Established; the message names each peer
+ * (and, for one that is not, why it last failed). None on a node without BGP peers. The state
+ * between attempts (Connect, Active, Idle) is left out, so a peer that stays down does not
+ * rewrite the object on every retry.
+ */
+export function bgpSessionsCondition(
+  sessions: readonly BgpSessionFact[],
+): ConditionDraft | undefined {
+  if (!sessions.length) return undefined;
+  const sorted = [...sessions].sort((a, b) => a.peer.localeCompare(b.peer));
+  const down = sorted.filter((s) => !s.established);
+  const describe = (s: BgpSessionFact) =>
+    s.established
+      ? `${s.peer} (${s.address}) Established`
+      : `${s.peer} (${s.address}) not Established${s.lastError ? `: ${s.lastError}` : ""}`;
+  return {
+    type: "BGPSessions",
+    status: down.length ? "False" : "True",
+    reason: down.length ? REASON.sessionsNotEstablished : REASON.sessionsEstablished,
+    message: [...down, ...sorted.filter((s) => s.established)].map(describe).join("; "),
+  };
+}
+
+/**
  * The conditions a speaker's ConfigurationState carries besides Valid: HeartbeatPeers (when
- * heartbeats run) and AddressesAnnounceable. Every speaker writes the same verdicts; one of them
+ * heartbeats run), BGPSessions (when the node has BGP peers) and AddressesAnnounceable. Every speaker writes the same verdicts; one of them
  * records the events.
  */
 export function speakerConditions(i: {
   heartbeats: boolean;
   heartbeatProblems: readonly string[];
   addressProblems: readonly AddressProblem[];
+  bgpSessions?: readonly BgpSessionFact[];
 }): ConditionDraft[] {
   const out: ConditionDraft[] = [];
   if (i.heartbeats)
@@ -139,5 +165,7 @@ export function speakerConditions(i: {
       message: listed.join("; "),
     });
   }
+  const sessions = bgpSessionsCondition(i.bgpSessions ?? []);
+  if (sessions) out.push(sessions);
   return out;
 }

@@ -392,6 +392,7 @@ export class Speaker {
       heartbeats: !!this.opts.heartbeatState,
       heartbeatProblems,
       addressProblems,
+      bgpSessions: this.opts.bgp.sessions(),
     });
     const status = configurationState(
       problems,
