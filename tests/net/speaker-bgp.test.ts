@@ -220,6 +220,22 @@ describe("BGP speakers end to end (API server, controller, three speaker process
       90_000,
       300,
     );
+    // Each speaker reports its sessions in its ConfigurationState (what `metallb-ts status` shows).
+    for (const node of ["n1", "n2", "n3"]) {
+      const sessions = await waitFor(
+        `speaker-${node}'s BGPSessions condition to be True`,
+        async () => {
+          const c = (
+            (await configurationState(node))?.status?.conditions as
+              { type: string; status: string; message: string }[] | undefined
+          )?.find((x) => x.type === "BGPSessions");
+          return c?.status === "True" ? c : undefined;
+        },
+        30_000,
+        300,
+      );
+      expect(sessions.message).toBe("frr (192.0.2.1) Established");
+    }
     expect(await bgpStatuses("cluster4")).toEqual([
       expect.objectContaining({ node: "n1", peers: ["frr"], serviceName: "cluster4" }),
       expect.objectContaining({ node: "n2", peers: ["frr"], serviceName: "cluster4" }),
