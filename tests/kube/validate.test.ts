@@ -32,7 +32,7 @@ const L2 = "overlays/lab-l2/services/metallb";
 describe("metallb-ts validate", () => {
   it("passes the repository's example clusters", async () => {
     const r = await validateTree(ROOT);
-    expect(r.clusters).toEqual(["lab-bgp", "lab-l2"]);
+    expect(r.clusters).toEqual(["lab", "lab-bgp", "lab-l2"]);
     expect(r.lines).toEqual([]);
   });
 
@@ -134,7 +134,7 @@ describe("metallb-ts validate", () => {
       `${L2}/override-values.yaml:6:controller.logLevel: "loud" is not one of "debug", "info", "warn", "error" — use one of the allowed values`,
     );
     expect(bad.stdout).toMatch(
-      /metallb-ts validate: 2 cluster\(s\) \(lab-bgp, lab-l2\), 1 error\(s\), 0 warning\(s\)/,
+      /metallb-ts validate: 3 cluster\(s\) \(lab, lab-bgp, lab-l2\), 1 error\(s\), 0 warning\(s\)/,
     );
     const missing = spawnSync(process.execPath, [BIN, "validate", join(root, "nowhere")], {
       encoding: "utf8",
