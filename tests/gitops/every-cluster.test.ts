@@ -17,10 +17,15 @@ import {
 import { bootstrap, startGitopsEnv } from "../../src/lab/gitops/env.js";
 import { FLUX_NAMESPACE } from "../../src/lab/gitops/flux.js";
 import { FluxStatus, ready } from "../../src/lab/gitops/status.js";
+import { LAB_CLUSTER } from "../../src/lab/start/layout.js";
 import { waitFor } from "../../src/sys/proc.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
-const clusters = parseClusters(readFileSync(join(ROOT, "clusters.yaml"), "utf8")).clusters;
+// The lab's own cluster is installed from empty under the same real Flux by the lab check
+// (tests/net/lab-start.test.ts), which also runs its workloads; it is not installed twice.
+const clusters = parseClusters(readFileSync(join(ROOT, "clusters.yaml"), "utf8")).clusters.filter(
+  (c) => c.name !== LAB_CLUSTER,
+);
 
 describe.each(clusters.map((c) => c.name))("cluster %s under real Flux", (cluster) => {
   it("reaches Ready from an empty cluster, with its override's pools", async () => {
