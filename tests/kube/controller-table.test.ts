@@ -27,6 +27,7 @@ const CLASS = "metallb-ts.test/table";
 const { core, custom } = h;
 const logDir = mkdtempSync(join(tmpdir(), "metallb-ts-table-"));
 let controller: Managed;
+let controllerExit: number | string | undefined;
 let metricsPort = 0;
 let healthPort = 0;
 
@@ -682,8 +683,20 @@ describe("controller conformance table (real API server, controller RBAC identit
       metricsPort,
       healthPort,
       logDir,
+      // The production default: a loaded CI machine can stall the event loop past a 3 s Lease, and
+      // a controller that loses its Lease exits for its kubelet to restart (there is none here).
+      leaseDuration: 15,
     });
+    void controller.exited.then((code) => (controllerExit = code));
   });
+
+  /** A scenario's failure, with the controller's log when the cause is that it is gone. */
+  const explain = (err: unknown): unknown => {
+    if (controllerExit === undefined) return err;
+    const tail = controller.log().split("\n").slice(-30).join("\n");
+    const what = err instanceof Error ? err.message : String(err);
+    return new Error(`${what}\nthe controller exited (${controllerExit}); its log ends:\n${tail}`);
+  };
 
   afterAll(async () => {
     await controller?.stop();
@@ -698,6 +711,8 @@ describe("controller conformance table (real API server, controller RBAC identit
         await core.createNamespace({ body: { metadata: { name, labels } } });
       try {
         await s.run(t);
+      } catch (err) {
+        throw explain(err);
       } finally {
         await t.cleanup([t.ns, ...Object.keys(extra)]);
       }
