@@ -76,12 +76,21 @@ export function parsePool(
   };
 }
 
-/** A pool serves a Service when every restriction of its serviceAllocation admits it. */
+/**
+ * Whether a pool serves a Service. As upstream: the namespace restrictions are one — a namespace
+ * listed in `namespaces` or matching one of `namespaceSelectors` — and the Service must also match
+ * one of `serviceSelectors`; an empty list restricts nothing.
+ */
 export function poolServes(pool: Pool, svc: ServiceIdentity): boolean {
   const a = pool.allocation;
   if (!a) return true;
-  if (a.namespaces.length && !a.namespaces.includes(svc.namespace)) return false;
-  if (!matchesAny(a.namespaceSelectors, svc.namespaceLabels)) return false;
+  const restrictsNamespace = a.namespaces.length > 0 || a.namespaceSelectors.length > 0;
+  if (
+    restrictsNamespace &&
+    !a.namespaces.includes(svc.namespace) &&
+    !(a.namespaceSelectors.length && matchesAny(a.namespaceSelectors, svc.namespaceLabels))
+  )
+    return false;
   return matchesAny(a.serviceSelectors, svc.labels);
 }
 

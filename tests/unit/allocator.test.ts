@@ -63,7 +63,8 @@ describe("allocator", () => {
     const a = allocator(
       pool("p", { addresses: ["192.0.2.255-198.51.100.0", "192.0.2.0/24"], avoidBuggyIPs: true }),
     );
-    expect(ips(a, svc("a"))).toEqual(["192.0.2.1"]);
+    // Entries in the order written: the first entry's first usable address, not the lowest.
+    expect(ips(a, svc("a"))).toEqual(["192.0.3.1"]);
     const small = allocator(
       pool("q", { addresses: ["192.0.2.254-192.0.3.1"], avoidBuggyIPs: true }),
     );
@@ -114,6 +115,82 @@ describe("allocator", () => {
     expect(ips(a, svc("d", { pool: "team-low" }))).toBe("PoolDoesNotServe");
   });
 
+  it("serviceAllocation: a listed namespace or a matching namespace selector admits (upstream's union)", () => {
+    const a = allocator(
+      pool("p", {
+        addresses: ["192.0.2.0/29"],
+        serviceAllocation: {
+          namespaces: ["listed"],
+          namespaceSelectors: [{ matchLabels: { tier: "gold" } }],
+        },
+      }),
+    );
+    const in_ = (ns: string, labels = {}) =>
+      svc(ns, { key: `${ns}/s`, namespace: ns, namespaceLabels: labels });
+    expect(ips(a, in_("listed"))).toEqual(["192.0.2.0"]);
+    expect(ips(a, in_("gold", { tier: "gold" }))).toEqual(["192.0.2.1"]);
+    expect(ips(a, in_("other", { tier: "silver" }))).toBe("NoPool");
+    const withServices = allocator(
+      pool("p", {
+        addresses: ["192.0.2.0/29"],
+        serviceAllocation: {
+          namespaces: ["listed"],
+          serviceSelectors: [{ matchLabels: { expose: "yes" } }],
+        },
+      }),
+    );
+    // serviceSelectors still narrow what the namespaces admit.
+    expect(ips(withServices, in_("listed"))).toBe("NoPool");
+    expect(ips(withServices, { ...in_("listed"), labels: { expose: "yes" } })).toEqual([
+      "192.0.2.0",
+    ]);
+  });
+
+  it("walks spec.addresses as written: entry by entry, lowest free within an entry", () => {
+    const a = allocator(
+      pool("p", {
+        addresses: ["192.0.2.8/31", "192.0.2.0/31", "2001:db8::10/127", "2001:db8::/127"],
+      }),
+    );
+    expect(["a", "b", "c"].map((n) => ips(a, svc(n)))).toEqual([
+      ["192.0.2.8"],
+      ["192.0.2.9"],
+      ["192.0.2.0"],
+    ]);
+    a.release("ns/a");
+    expect(ips(a, svc("d"))).toEqual(["192.0.2.8"]);
+    expect(ips(a, svc("six", { families: [6] }))).toEqual(["2001:db8::10"]);
+  });
+
+  it("sharing compares upstream's backend key: the selector for Local, nothing for Cluster", () => {
+    const a = allocator(pool("p", { addresses: ["192.0.2.0/29"] }));
+    const web = (n: string, port: number, extra: Partial<ServiceRequest> = {}) =>
+      svc(n, { sharingKey: "web", ports: [{ protocol: "TCP", port }], ...extra });
+    expect(ips(a, web("c1", 80, { selectorKey: "app=a" }))).toEqual(["192.0.2.0"]);
+    // Two Cluster Services with different selectors share.
+    expect(ips(a, web("c2", 81, { selectorKey: "app=b" }))).toEqual(["192.0.2.0"]);
+    // A Local Service that selects no pods has the Cluster key.
+    expect(ips(a, web("l0", 82, { trafficPolicy: "Local", selectorKey: "" }))).toEqual([
+      "192.0.2.0",
+    ]);
+    // A Local Service selecting pods does not join them …
+    expect(ips(a, web("l1", 83, { trafficPolicy: "Local", selectorKey: "app=a" }))).toEqual([
+      "192.0.2.1",
+    ]);
+    // … but another Local one with the same selector joins it.
+    expect(ips(a, web("l2", 84, { trafficPolicy: "Local", selectorKey: "app=a" }))).toEqual([
+      "192.0.2.1",
+    ]);
+    const r = a.assign(
+      web("l3", 85, {
+        trafficPolicy: "Local",
+        selectorKey: "app=z",
+        requestedIps: [ip("192.0.2.1")],
+      }),
+    );
+    expect(r.ok ? "assigned" : r.message).toContain("select the same pods");
+  });
+
   it("sharing: same key and disjoint ports share; a port clash gets its own address", () => {
     const a = allocator(pool("p", { addresses: ["192.0.2.0/29"] }));
     const dns = (n: string, ports: ServiceRequest["ports"], extra: Partial<ServiceRequest> = {}) =>
@@ -137,9 +214,10 @@ describe("allocator", () => {
       pool("v4", { addresses: ["192.0.2.0/30"] }),
       pool("both", { addresses: ["198.51.100.0/30", "2001:db8::/126"] }),
     );
+    // IPv4 first whatever spec.ipFamilies says, as upstream lists them.
     expect(ips(a, svc("req", { families: [6, 4], familyPolicy: "RequireDualStack" }))).toEqual([
-      "2001:db8::",
       "198.51.100.0",
+      "2001:db8::",
     ]);
     expect(ips(a, svc("pref", { families: [4, 6], familyPolicy: "PreferDualStack" }))).toEqual([
       "198.51.100.1",

@@ -73,6 +73,23 @@ describe("toRequest", () => {
     ]);
   });
 
+  it("an empty annotation is no annotation, as upstream reads it (templates emit the key empty)", () => {
+    for (const name of ["metallb.io/loadBalancerIPs", "metallb.universe.tf/loadBalancerIPs"]) {
+      const v = toRequest(svc({}, { [name]: "" }), {});
+      expect(v.kind === "request" && v.request.requestedIps).toEqual([]);
+      expect(v.kind === "request" && v.warnings).toEqual([]);
+    }
+    const withSpec = toRequest(
+      svc({ loadBalancerIP: "192.0.2.7" }, { "metallb.io/loadBalancerIPs": " " }),
+      {},
+    );
+    expect(withSpec.kind === "request" && withSpec.request.requestedIps.map(formatIp)).toEqual([
+      "192.0.2.7",
+    ]);
+    const pool = toRequest(svc({}, { "metallb.io/address-pool": "" }), {});
+    expect(pool.kind === "request" && pool.request.pool).toBeUndefined();
+  });
+
   it("spec.loadBalancerIP alone is a request", () => {
     const v = toRequest(svc({ loadBalancerIP: "192.0.2.7" }), {});
     expect(v.kind === "request" && v.request.requestedIps.map(formatIp)).toEqual(["192.0.2.7"]);

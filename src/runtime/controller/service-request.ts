@@ -17,9 +17,11 @@ function annotation(
   name: string,
   warnings: string[],
 ): string | undefined {
-  const current = annotations[name];
+  // An empty value means "not set", as upstream reads it: templates often emit the key empty.
+  const value = (n: string) => (annotations[n]?.trim() ? annotations[n] : undefined);
+  const current = value(name);
   const legacyName = DEPRECATED_ANNOTATION_PREFIX + name.split("/")[1];
-  const legacy = annotations[legacyName];
+  const legacy = value(legacyName);
   if (legacy !== undefined && current === undefined) {
     warnings.push(`annotation ${legacyName} is deprecated; use ${name}`);
     return legacy;

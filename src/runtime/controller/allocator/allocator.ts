@@ -5,8 +5,12 @@
 //   1. an address the Service already holds, while it stays valid (stability);
 //   2. the requested addresses (metallb.io/loadBalancerIPs or spec.loadBalancerIP);
 //   3. pools in comparePools order; in each, an address already shared under the Service's
-//      sharing key, else the lowest free address. Finding it costs O(addresses in use in the
-//      range), never O(pool size), so a /8 or a /64 pool is as cheap as a /28.
+//      sharing key, else the first free address walking spec.addresses as written (entry by
+//      entry, lowest first within an entry, as upstream walks them). Finding it costs
+//      O(log addresses in use) per entry, never O(pool size), so a /8 or a /64 pool is as cheap
+//      as a /28.
+// A dual-stack Service's addresses are listed IPv4 first whatever its spec.ipFamilies order, as
+// upstream lists them (tools compare these lists).
 import { formatIp, isBuggyIp, type Family, type Ip } from "../../../api/formats/ip.js";
 import {
   comparePools,
@@ -40,6 +44,17 @@ export interface ServiceRequest extends ServiceIdentity {
   /** Canonical pod selector; Local Services may only share an IP when these are equal. */
   selectorKey: string;
 }
+
+/**
+ * Upstream's backend key: the pod selector for externalTrafficPolicy Local, nothing for Cluster.
+ * Sharers must have equal keys, so Cluster Services share with each other and with Local ones
+ * that select no pods; Local ones share only when they select the same pods.
+ */
+const backendKey = (r: ServiceRequest): string =>
+  r.trafficPolicy === "Local" ? r.selectorKey : "";
+
+/** IPv4 before IPv6 (upstream's order); one address per family, so this is a total order. */
+const byFamily = (ips: Ip[]): Ip[] => [...ips].sort((a, b) => a.family - b.family);
 
 export interface Assignment {
   ips: Ip[];
@@ -77,11 +92,8 @@ export function sharingConflict(a: ServiceRequest, b: ServiceRequest): string | 
   if (!a.sharingKey || a.sharingKey !== b.sharingKey) {
     return `it is held by ${b.key} and the two do not carry the same metallb.io/allow-shared-ip key`;
   }
-  if (a.trafficPolicy !== b.trafficPolicy) {
-    return `it is held by ${b.key}, whose externalTrafficPolicy is ${b.trafficPolicy}`;
-  }
-  if (a.trafficPolicy === "Local" && a.selectorKey !== b.selectorKey) {
-    return `it is held by ${b.key}; Services with externalTrafficPolicy Local share an IP only when they select the same pods`;
+  if (backendKey(a) !== backendKey(b)) {
+    return `it is held by ${b.key}; a Service with externalTrafficPolicy Local shares an IP only with Services that select the same pods (a Cluster one selecting none counts as the same)`;
   }
   const clash = a.ports.find((p) =>
     b.ports.some((q) => q.protocol === p.protocol && q.port === p.port),
@@ -337,7 +349,7 @@ export class Allocator {
           `cannot assign ${req.requestedIps.map(formatIp).join(",")}: ${pool.message}`,
         );
       }
-      const assignment = { ips: req.requestedIps, pool: pool.name };
+      const assignment = { ips: byFamily(req.requestedIps), pool: pool.name };
       this.commit(req, assignment);
       return { ok: true, assignment };
     }
@@ -366,12 +378,12 @@ export class Allocator {
       if (!families.length || !families.every((f) => has.has(f))) continue;
       const ips: Ip[] = [];
       for (const family of families) {
-        const ip = this.sharedAddress(req, pool, family) ?? this.lowestFree(pool, family);
+        const ip = this.sharedAddress(req, pool, family) ?? this.firstFree(pool, family);
         if (!ip) break;
         ips.push(ip);
       }
       if (ips.length === families.length) {
-        const assignment = { ips, pool: pool.name };
+        const assignment = { ips: byFamily(ips), pool: pool.name };
         this.commit(req, assignment);
         return { ok: true, assignment };
       }
@@ -398,17 +410,15 @@ export class Allocator {
   }
 
   /**
-   * The lowest free address of the pool's ranges of this family, in O(log n) per range: the
-   * number of free addresses in [range start, v] only grows with v, so a binary search over the
-   * addresses in use finds the first one with a free address below it.
+   * The first free address of the pool's ranges of this family, entry by entry as written, in
+   * O(log n) per range: the number of free addresses in [range start, v] only grows with v, so a
+   * binary search over the addresses in use finds the first one with a free address below it.
    */
-  private lowestFree(pool: Pool, family: Family): Ip | undefined {
+  private firstFree(pool: Pool, family: Family): Ip | undefined {
     const used = this.used[family];
     const avoid = pool.avoidBuggyIPs;
-    const ranges = pool.ranges
-      .filter((r) => r.family === family)
-      .sort((a, b) => (a.first < b.first ? -1 : 1));
-    for (const r of ranges) {
+    for (const r of pool.ranges) {
+      if (r.family !== family) continue;
       const usable = (a: bigint, b: bigint) => b - a + 1n - (avoid ? buggyCount(family, a, b) : 0n);
       const usedUsable = (a: bigint, b: bigint) =>
         BigInt(used.countIn(a, b) - (avoid ? this.usedBuggy.countIn(a, b) : 0));
