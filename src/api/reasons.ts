@@ -5,6 +5,8 @@ export const REASON = {
   ipAllocated: "IPAllocated",
   allocationFailed: "AllocationFailed",
   clearAssignment: "ClearAssignment",
+  /** The Service holds addresses but its request cannot be read: kept as they are. */
+  loadBalancerFailed: "LoadBalancerFailed",
   nodeAssigned: "nodeAssigned",
   deprecatedAnnotation: "deprecatedAnnotation",
   /** A Service's address lies in no pool: not announced. */

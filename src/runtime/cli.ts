@@ -21,13 +21,23 @@ export interface Command {
   run: (args: string[], io: Io) => Promise<number>;
 }
 
-/** A command that prints a text and succeeds. */
+/** A command without flags that prints a text and succeeds; `--help` says what it prints. */
 const printer =
-  (text: () => string): Command["run"] =>
-  (_args: string[], io: Io): Promise<number> => {
+  (name: string, summary: string, text: () => string): Command["run"] =>
+  (args: string[], io: Io): Promise<number> => {
+    if (args.includes("--help") || args.includes("-h")) {
+      io.out(`usage: metallb-ts ${name}\n\n${summary}\n`);
+      return Promise.resolve(0);
+    }
+    if (args.length) {
+      io.err(`metallb-ts ${name}: takes no arguments, got ${args.join(" ")}\n`);
+      return Promise.resolve(2);
+    }
     io.out(text());
     return Promise.resolve(0);
   };
+
+const CRDS_SUMMARY = "print the metallb.io CustomResourceDefinitions (… | kubectl apply -f -)";
 
 export const RUNTIME_COMMANDS: readonly Command[] = [
   {
@@ -42,13 +52,15 @@ export const RUNTIME_COMMANDS: readonly Command[] = [
   },
   {
     name: "crds",
-    summary: "print the metallb.io CustomResourceDefinitions (… | kubectl apply -f -)",
-    run: printer(() => KINDS.map((k) => stringify(crdFor(k), { lineWidth: 0 })).join("---\n")),
+    summary: CRDS_SUMMARY,
+    run: printer("crds", CRDS_SUMMARY, () =>
+      KINDS.map((k) => stringify(crdFor(k), { lineWidth: 0 })).join("---\n"),
+    ),
   },
   {
     name: "version",
     summary: "print the version",
-    run: printer(() => `metallb-ts ${pkg.version}\n`),
+    run: printer("version", "print the version", () => `metallb-ts ${pkg.version}\n`),
   },
 ];
 

@@ -191,6 +191,76 @@ describe("allocator", () => {
     expect(r.ok ? "assigned" : r.message).toContain("select the same pods");
   });
 
+  it("PreferDualStack: a pool with both families first, then the primary family, then the other", () => {
+    const prefer = (n: string, families: (4 | 6)[]) =>
+      svc(n, { families, familyPolicy: "PreferDualStack" });
+    const a = allocator(
+      pool("a-v4", { addresses: ["192.0.2.0/30"], serviceAllocation: { priority: 1 } }),
+      pool("b-both", {
+        addresses: ["198.51.100.0/30", "2001:db8::/126"],
+        serviceAllocation: { priority: 2 },
+      }),
+    );
+    // The dual pool wins over the higher-priority single-family one.
+    expect(ips(a, prefer("x", [4, 6]))).toEqual(["198.51.100.0", "2001:db8::"]);
+    const singles = allocator(
+      pool("a-v6", { addresses: ["2001:db8::/126"], serviceAllocation: { priority: 1 } }),
+      pool("b-v4", { addresses: ["192.0.2.0/30"], serviceAllocation: { priority: 2 } }),
+    );
+    // No dual pool: the primary family (spec.ipFamilies[0]) decides, not the priority.
+    expect(ips(singles, prefer("v4first", [4, 6]))).toEqual(["192.0.2.0"]);
+    expect(ips(singles, prefer("v6first", [6, 4]))).toEqual(["2001:db8::"]);
+  });
+
+  it("PreferDualStack holding one family gets the other once its pool has it", () => {
+    const a = allocator(pool("p", { addresses: ["192.0.2.0/30"] }));
+    const s = svc("x", { families: [4, 6], familyPolicy: "PreferDualStack" });
+    expect(ips(a, s)).toEqual(["192.0.2.0"]);
+    a.setPools([pool("p", { addresses: ["192.0.2.0/30", "2001:db8::/126"] })]);
+    expect(ips(a, s)).toEqual(["192.0.2.0", "2001:db8::"]);
+  });
+
+  it("a requested address must cover the Service's families; avoidBuggyIPs refuses .0 and .255", () => {
+    const a = allocator(
+      pool("p", { addresses: ["192.0.2.0/24", "2001:db8::/120"], avoidBuggyIPs: true }),
+    );
+    const dual = { families: [4, 6] as (4 | 6)[], familyPolicy: "PreferDualStack" as const };
+    expect(ips(a, svc("one", { ...dual, requestedIps: [ip("192.0.2.7")] }))).toBe("FamilyMismatch");
+    expect(
+      ips(a, svc("both", { ...dual, requestedIps: [ip("2001:db8::7"), ip("192.0.2.7")] })),
+    ).toEqual(["192.0.2.7", "2001:db8::7"]);
+    expect(ips(a, svc("zero", { requestedIps: [ip("192.0.2.0")] }))).toBe("NotInPool");
+    expect(ips(a, svc("top", { requestedIps: [ip("192.0.2.255")] }))).toBe("NotInPool");
+  });
+
+  it("autoAssign only steers new choices: a held address stays when the request is dropped", () => {
+    const a = allocator(
+      pool("auto", { addresses: ["192.0.2.0/30"] }),
+      pool("manual", { addresses: ["203.0.113.0/30"], autoAssign: false }),
+    );
+    expect(ips(a, svc("x", { pool: "manual" }))).toEqual(["203.0.113.0"]);
+    expect(ips(a, svc("x"))).toEqual(["203.0.113.0"]);
+    // Naming another pool is a changed request: moved without a ClearAssignment (upstream).
+    const s = svc("x", { pool: "auto" });
+    expect(a.refusal(s, [ip("203.0.113.0")])).toMatchObject({ changedRequest: true });
+    expect(ips(a, s)).toEqual(["192.0.2.0"]);
+    a.setPools([pool("auto", { addresses: ["192.0.2.4/30"] })]);
+    // The pool lost the address: a refusal that is not the Service's doing.
+    expect(a.refusal(svc("x"), [ip("192.0.2.0")])).toMatchObject({ reason: "NotInPool" });
+    expect(a.refusal(svc("x"), [ip("192.0.2.0")])?.changedRequest).toBeUndefined();
+  });
+
+  it("sharing: a shareable address counts as free, walking the pool lowest first", () => {
+    const a = allocator(pool("p", { addresses: ["192.0.2.0/29"] }));
+    const k = (n: string, port: number, extra: Partial<ServiceRequest> = {}) =>
+      svc(n, { sharingKey: "k", ports: [{ protocol: "TCP", port }], ...extra });
+    expect(ips(a, k("high", 80, { requestedIps: [ip("192.0.2.5")] }))).toEqual(["192.0.2.5"]);
+    // .0 is free and comes first: upstream takes it rather than jumping to the shared .5.
+    expect(ips(a, k("next", 81))).toEqual(["192.0.2.0"]);
+    // Now .0 is shareable and lowest: the third sharer joins it.
+    expect(ips(a, k("third", 82))).toEqual(["192.0.2.0"]);
+  });
+
   it("sharing: same key and disjoint ports share; a port clash gets its own address", () => {
     const a = allocator(pool("p", { addresses: ["192.0.2.0/29"] }));
     const dns = (n: string, ports: ServiceRequest["ports"], extra: Partial<ServiceRequest> = {}) =>

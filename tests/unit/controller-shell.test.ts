@@ -120,13 +120,14 @@ describe("controller shell", () => {
     await ctl.stop();
   });
 
-  it("keeps a recorded address while no pool has arrived; clears it once the pool is deleted", async () => {
+  it("keeps a recorded address while no pool has arrived; clears it silently once every pool is deleted", async () => {
     const recorded = lb("a", { status: { loadBalancer: { ingress: [{ ip: "192.0.2.2" }] } } });
     const { writer, ctl, stores } = cluster([recorded], []);
     await ctl.start();
     await settle(ctl, writer);
     expect(serviceWrites(writer, "apps/a")).toEqual([]);
-    expect(writer.reasons("Service")).toEqual(["AllocationFailed"]);
+    // No pool at all: Services wait without an event each, as upstream's do.
+    expect(writer.reasons("Service")).toEqual([]);
     stores.pools.set(pool("p", ["192.0.2.0/30"]));
     await settle(ctl, writer);
     expect(serviceWrites(writer, "apps/a")).toEqual([
@@ -146,7 +147,87 @@ describe("controller shell", () => {
         annotations: { [ANNOTATION.allocatedFromPool]: null },
       },
     ]);
-    expect(writer.reasons("Service")).toContain("ClearAssignment");
+    // Every pool deleted: cleared without an event storm (upstream: no event at all).
+    expect(writer.reasons("Service")).toEqual([]);
+    await ctl.stop();
+  });
+
+  it("an address its pool lost: a Normal ClearAssignment, then the new address (upstream's order)", async () => {
+    const { writer, ctl, stores } = cluster([lb("a")], [pool("p", ["192.0.2.0/30"])]);
+    await ctl.start();
+    await settle(ctl, writer);
+    stores.pools.set(pool("p", ["192.0.2.4/30"]));
+    await settle(ctl, writer);
+    const events = writer.events.filter((e) => e.ref.kind === "Service");
+    expect(events.map((e) => [e.type, e.reason])).toEqual([
+      ["Normal", "IPAllocated"],
+      ["Normal", "ClearAssignment"],
+      ["Normal", "IPAllocated"],
+    ]);
+    expect(events[1]?.message).toContain("192.0.2.0 is not allowed by any IPAddressPool");
+    expect(serviceWrites(writer, "apps/a").at(-1)).toEqual({
+      op: "ingress",
+      service: "apps/a",
+      ips: ["192.0.2.4"],
+    });
+    await ctl.stop();
+  });
+
+  it("a request changed by the Service itself moves it without a ClearAssignment", async () => {
+    const { writer, ctl, stores } = cluster([lb("a")], [pool("p", ["192.0.2.0/30"])]);
+    await ctl.start();
+    await settle(ctl, writer);
+    const current = stores.services.get("a", "apps") as V1Service;
+    stores.services.set({
+      ...current,
+      metadata: { ...current.metadata, annotations: { [ANNOTATION.loadBalancerIPs]: "192.0.2.3" } },
+    });
+    await settle(ctl, writer);
+    const events = writer.events.filter((e) => e.ref.kind === "Service");
+    expect(events.map((e) => e.reason)).toEqual(["IPAllocated", "IPAllocated"]);
+    await ctl.stop();
+  });
+
+  it("a holder whose request turns malformed keeps its address with a LoadBalancerFailed Warning", async () => {
+    const { writer, ctl, stores } = cluster([lb("a")], [pool("p", ["192.0.2.0/30"])]);
+    await ctl.start();
+    await settle(ctl, writer);
+    const current = stores.services.get("a", "apps") as V1Service;
+    stores.services.set({
+      ...current,
+      metadata: { ...current.metadata, annotations: { [ANNOTATION.loadBalancerIPs]: "nope" } },
+    });
+    await settle(ctl, writer);
+    const events = writer.events.filter((e) => e.ref.kind === "Service");
+    expect(events.map((e) => [e.type, e.reason])).toEqual([
+      ["Normal", "IPAllocated"],
+      ["Warning", "LoadBalancerFailed"],
+    ]);
+    expect(stores.services.get("a", "apps")?.status?.loadBalancer?.ingress).toEqual([
+      { ip: "192.0.2.0" },
+    ]);
+    await ctl.stop();
+  });
+
+  it("type LoadBalancer → ClusterIP: address and pool annotation taken off, no event", async () => {
+    const { writer, ctl, stores } = cluster([lb("a")], [pool("p", ["192.0.2.0/30"])]);
+    await ctl.start();
+    await settle(ctl, writer);
+    const current = stores.services.get("a", "apps") as V1Service;
+    stores.services.set({ ...current, spec: { ...current.spec, type: "ClusterIP" } });
+    await settle(ctl, writer);
+    expect(
+      serviceWrites(writer, "apps/a").slice(2),
+      JSON.stringify(serviceWrites(writer, "apps/a")),
+    ).toEqual([
+      { op: "ingress", service: "apps/a", ips: [] },
+      {
+        op: "annotations",
+        service: "apps/a",
+        annotations: { [ANNOTATION.allocatedFromPool]: null },
+      },
+    ]);
+    expect(writer.events.filter((e) => e.ref.kind === "Service")).toHaveLength(1);
     await ctl.stop();
   });
 

@@ -25,6 +25,7 @@ import type { ControllerMetrics } from "../metrics/controller-metrics.js";
 import {
   Allocator,
   type PoolUsage,
+  type Refusal,
   type Result,
   type ServiceRequest,
 } from "./allocator/allocator.js";
@@ -183,15 +184,20 @@ export class Controller {
    * none yet, the addresses recorded in its status when a pool allows them (so that pools
    * appearing after the controller started do not renumber Services); else the lowest free.
    */
-  private decide(key: string, svc: V1Service, req: ServiceRequest): Result {
-    if (!this.alloc.assignment(key)) {
-      const recorded = statusIps(svc).map(parseIp);
-      if (recorded.length && recorded.every((i) => i)) {
-        const claimed = this.alloc.claim(req, recorded as Ip[]);
-        if (claimed.ok) return claimed;
-      }
+  private decide(
+    key: string,
+    svc: V1Service,
+    req: ServiceRequest,
+  ): { result: Result; cleared?: Refusal } {
+    const parsed = statusIps(svc).map(parseIp);
+    const recorded = parsed.length && parsed.every((i) => i) ? (parsed as Ip[]) : [];
+    // Why what the Service shows is not valid any more, judged before anything moves.
+    const cleared = recorded.length ? this.alloc.refusal(req, recorded) : undefined;
+    if (!this.alloc.assignment(key) && recorded.length && !cleared) {
+      const claimed = this.alloc.claim(req, recorded);
+      if (claimed.ok) return { result: claimed };
     }
-    return this.alloc.assign(req);
+    return { result: this.alloc.assign(req), ...(cleared ? { cleared } : {}) };
   }
 
   /** Claims the addresses recorded in Service statuses, oldest Service first. */
@@ -256,6 +262,9 @@ export class Controller {
    */
   private drain(): Promise<void> {
     this.draining ??= (async () => {
+      // Yield first: a reconcile that enqueues synchronously must find this loop already
+      // registered, or it would start a second loop working the same keys.
+      await Promise.resolve();
       try {
         while (this.queue.size && !this.stopped) {
           const batch = [...this.queue].sort();
@@ -294,17 +303,26 @@ export class Controller {
         this.alloc.release(key);
         this.enqueuePending();
       }
+      // No longer a LoadBalancer: what we wrote goes, silently (upstream). Another class's
+      // Services are not ours to touch.
+      if (svc.spec?.type !== "LoadBalancer") await this.clearService(key, svc);
       return;
     }
     // Decide before the first await: the order of decisions is the order of the batch.
-    const result = verdict.kind === "invalid" ? undefined : this.decide(key, svc, verdict.request);
+    const decided = verdict.kind === "invalid" ? undefined : this.decide(key, svc, verdict.request);
+    const result = decided?.result;
     const ref = serviceRef(svc);
     const { writer } = this.opts;
     const shown = {
       ingress: statusIps(svc).join(","),
       pool: svc.metadata?.annotations?.[ANNOTATION.allocatedFromPool] ?? "",
     };
-    for (const w of serviceWrites(svc, key, verdict, result, this.mayClear())) {
+    const ctx = {
+      mayClear: this.mayClear(),
+      noPools: this.alloc.poolCount() === 0,
+      ...(decided?.cleared ? { cleared: decided.cleared } : {}),
+    };
+    for (const w of serviceWrites(svc, key, verdict, result, ctx)) {
       if (w.kind === "ingress") {
         const to = w.ips.join(",");
         if (this.alreadyWritten(key, "ingress", shown.ingress, to)) continue;
@@ -330,6 +348,26 @@ export class Controller {
           this.opts.metrics?.allocationFailures.inc({ reason: w.failure });
         }
       }
+    }
+  }
+
+  /** Takes our address and pool annotation off a Service that is no longer a LoadBalancer. */
+  private async clearService(key: string, svc: V1Service): Promise<void> {
+    const [namespace = "", name = ""] = key.split("/");
+    const shown = {
+      ingress: statusIps(svc).join(","),
+      pool: svc.metadata?.annotations?.[ANNOTATION.allocatedFromPool] ?? "",
+    };
+    if (!shown.pool) return;
+    if (shown.ingress && !this.alreadyWritten(key, "ingress", shown.ingress, "")) {
+      await this.opts.writer.serviceIngress(namespace, name, []);
+      this.unseen.set(`${key}\u0000ingress`, { from: shown.ingress, to: "" });
+    }
+    if (!this.alreadyWritten(key, "pool", shown.pool, "")) {
+      await this.opts.writer.serviceAnnotations(namespace, name, {
+        [ANNOTATION.allocatedFromPool]: null,
+      });
+      this.unseen.set(`${key}\u0000pool`, { from: shown.pool, to: "" });
     }
   }
 

@@ -5,7 +5,7 @@ import { formatIp } from "../../api/formats/ip.js";
 import { REASON } from "../../api/reasons.js";
 import { ANNOTATION } from "../../api/service.js";
 import type { EventType } from "../kube/writer.js";
-import type { Result } from "./allocator/allocator.js";
+import type { Refusal, Result } from "./allocator/allocator.js";
 import type { ServiceVerdict } from "./service-request.js";
 
 export type ServiceWrite =
@@ -24,16 +24,34 @@ export type ServiceWrite =
 export const statusIps = (svc: V1Service): string[] =>
   (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? "").filter(Boolean);
 
-/**
- * The writes that bring the Service in line with the allocator's result. `mayClear`: whether a
- * recorded address no pool allows may be taken away (see Controller.mayClear).
- */
+/** What the controller knows besides the Service and the allocator's result. */
+export interface WriteContext {
+  /**
+   * Why the addresses the Service shows are no longer valid (undefined: they are, or it shows
+   * none). A refusal the Service caused itself (another request, pool or family) moves it
+   * silently; any other is announced with a Normal ClearAssignment, as upstream does.
+   */
+  cleared?: Refusal;
+  /** Whether a recorded address no pool allows may be taken away (see Controller.mayClear). */
+  mayClear: boolean;
+  /** No usable IPAddressPool exists: Services wait without an event each (upstream is silent). */
+  noPools: boolean;
+}
+
+const clearAssignment = (key: string, why: Refusal): ServiceWrite => ({
+  kind: "event",
+  type: "Normal",
+  reason: REASON.clearAssignment,
+  message: `current IP for "${key}" not allowed by config, will attempt for new IP assignment: ${why.message}`,
+});
+
+/** The writes that bring the Service in line with the allocator's result, in upstream's order. */
 export function serviceWrites(
   svc: V1Service,
   key: string,
   verdict: Exclude<ServiceVerdict, { kind: "ignore" }>,
   result: Result | undefined,
-  mayClear: boolean,
+  ctx: WriteContext,
 ): ServiceWrite[] {
   const writes: ServiceWrite[] = verdict.warnings.map((message) => ({
     kind: "event",
@@ -41,9 +59,12 @@ export function serviceWrites(
     reason: REASON.deprecatedAnnotation,
     message,
   }));
+  const shown = statusIps(svc);
+  const announceClear = ctx.cleared && !ctx.cleared.changedRequest ? ctx.cleared : undefined;
   if (result?.ok) {
     const ips = result.assignment.ips.map(formatIp);
-    if (ips.join(",") !== statusIps(svc).join(",")) {
+    if (ips.join(",") !== shown.join(",")) {
+      if (announceClear && shown.length) writes.push(clearAssignment(key, announceClear));
       writes.push({ kind: "ingress", ips });
       writes.push({
         kind: "event",
@@ -56,6 +77,26 @@ export function serviceWrites(
       writes.push({ kind: "poolAnnotation", pool: result.assignment.pool });
     return writes;
   }
+  if (verdict.kind === "invalid" && shown.length) {
+    // Upstream keeps what the Service holds while its request cannot be read.
+    writes.push({
+      kind: "event",
+      type: "Warning",
+      reason: REASON.loadBalancerFailed,
+      message: `invalid requested loadbalancer IPs: ${verdict.message}`,
+    });
+    return writes;
+  }
+  const clear: ServiceWrite[] =
+    shown.length && ctx.mayClear
+      ? [
+          ...(announceClear && !ctx.noPools ? [clearAssignment(key, announceClear)] : []),
+          { kind: "ingress", ips: [] },
+          { kind: "poolAnnotation", pool: null },
+        ]
+      : [];
+  writes.push(...clear);
+  if (ctx.noPools) return writes;
   const why =
     verdict.kind === "invalid" ? verdict.message : result && !result.ok ? result.message : "";
   const failure =
@@ -67,16 +108,5 @@ export function serviceWrites(
     message: `Failed to allocate IP for "${key}": ${why}`,
     failure,
   });
-  if (statusIps(svc).length && mayClear)
-    writes.push(
-      { kind: "ingress", ips: [] },
-      { kind: "poolAnnotation", pool: null },
-      {
-        kind: "event",
-        type: "Warning",
-        reason: REASON.clearAssignment,
-        message: `Cleared the previous assignment: ${why}`,
-      },
-    );
   return writes;
 }

@@ -11,7 +11,14 @@
 //      as a /28.
 // A dual-stack Service's addresses are listed IPv4 first whatever its spec.ipFamilies order, as
 // upstream lists them (tools compare these lists).
-import { formatIp, isBuggyIp, type Family, type Ip } from "../../../api/formats/ip.js";
+import {
+  formatIp,
+  isBuggyIp,
+  rangeContains,
+  type Family,
+  type Ip,
+  type IpRange,
+} from "../../../api/formats/ip.js";
 import {
   comparePools,
   poolContains,
@@ -73,13 +80,37 @@ export type AllocationFailure =
 export type Result =
   { ok: true; assignment: Assignment } | { ok: false; reason: AllocationFailure; message: string };
 
-interface Refusal {
+/** Why addresses are not valid for a Service. */
+export interface Refusal {
   reason: AllocationFailure;
   message: string;
+  /**
+   * The Service itself asks for something else (other requested addresses, another pool, other
+   * IP families): upstream moves it without a ClearAssignment event.
+   */
+  changedRequest?: true;
 }
 
 const ipKey = (ip: Ip): string => `${ip.family}/${ip.value}`;
 const refuse = (reason: AllocationFailure, message: string): Refusal => ({ reason, message });
+const changed = (reason: AllocationFailure, message: string): Refusal => ({
+  reason,
+  message,
+  changedRequest: true,
+});
+
+/** A pool hands out ip: it contains it, and it is not an .0/.255 one the pool avoids. */
+const poolAllows = (pool: Pool, ip: Ip): boolean =>
+  poolContains(pool, ip) && !(pool.avoidBuggyIPs && isBuggyIp(ip));
+
+/**
+ * The family sets to try, in upstream's order: PreferDualStack takes a pool with both families
+ * over an earlier one with one, then the primary family (spec.ipFamilies[0]), then the other.
+ */
+function familyChoices(req: ServiceRequest, wanted: Family[]): Family[][] {
+  if (req.familyPolicy !== "PreferDualStack" || wanted.length < 2) return [wanted];
+  return [wanted, ...wanted.map((f) => [f])];
+}
 const fail = (reason: AllocationFailure, message: string): Result => ({
   ok: false,
   reason,
@@ -206,19 +237,47 @@ export class Allocator {
     return { ok: true, assignment };
   }
 
-  /** Keeps the Service's current addresses while they remain valid, else allocates anew. */
+  /**
+   * Keeps the Service's current addresses while they remain valid (a PreferDualStack Service
+   * holding one family gets the other from the same pool once it has one, as upstream), else
+   * allocates anew.
+   */
   assign(req: ServiceRequest): Result {
     const current = this.services.get(req.key);
     if (current) {
       this.release(req.key);
       const pool = this.check(req, current.assignment.ips);
       if (!isRefusal(pool)) {
-        const assignment = { ips: current.assignment.ips, pool: pool.name };
+        const ips = [
+          ...current.assignment.ips,
+          ...this.missingFamilies(req, pool, current.assignment.ips),
+        ];
+        const assignment = { ips: byFamily(ips), pool: pool.name };
         this.commit(req, assignment);
         return { ok: true, assignment };
       }
     }
     return this.allocate(req);
+  }
+
+  /**
+   * Why the Service may not hold these addresses now (the pool that contains them is gone, no
+   * longer serves it, another Service holds them, or the Service asks for others), or undefined.
+   */
+  refusal(req: ServiceRequest, ips: Ip[]): Refusal | undefined {
+    const r = this.check(req, ips);
+    return isRefusal(r) ? r : undefined;
+  }
+
+  private missingFamilies(req: ServiceRequest, pool: Pool, held: Ip[]): Ip[] {
+    if (req.familyPolicy !== "PreferDualStack" || req.requestedIps.length) return [];
+    const out: Ip[] = [];
+    for (const family of req.families) {
+      if (held.some((ip) => ip.family === family)) continue;
+      const ip = this.firstUsable(req, pool, family);
+      if (ip) out.push(ip);
+    }
+    return out;
   }
 
   release(key: string): void {
@@ -290,43 +349,41 @@ export class Allocator {
   private poolFor(req: ServiceRequest, ips: Ip[]): Pool | Refusal {
     const families = ips.map((ip) => ip.family);
     if (new Set(families).size !== ips.length || ips.length === 0) {
-      return refuse("FamilyMismatch", "a Service holds one address per IP family");
+      return changed("FamilyMismatch", "a Service holds one address per IP family");
     }
     if (families.some((f) => !req.families.includes(f))) {
-      return refuse(
+      return changed(
         "FamilyMismatch",
         `the Service's ipFamilies are ${req.families.map((f) => `IPv${f}`).join(",")}`,
       );
     }
     if (req.familyPolicy === "SingleStack" && ips.length !== 1) {
-      return refuse("FamilyMismatch", "a SingleStack Service takes one address");
+      return changed("FamilyMismatch", "a SingleStack Service takes one address");
     }
     if (req.familyPolicy === "RequireDualStack" && ips.length !== 2) {
-      return refuse("FamilyMismatch", "RequireDualStack needs an IPv4 and an IPv6 address");
+      return changed("FamilyMismatch", "RequireDualStack needs an IPv4 and an IPv6 address");
     }
     if (req.requestedIps.length) {
       const want = new Set(req.requestedIps.map(ipKey));
       if (want.size !== ips.length || ips.some((ip) => !want.has(ipKey(ip)))) {
-        return refuse("Conflict", "the Service requests other addresses");
+        return changed("Conflict", "the Service requests other addresses");
       }
     }
     const text = ips.map(formatIp).join(",");
-    const pools = this.pools.filter((p) => ips.every((ip) => poolContains(p, ip)));
-    if (!pools.length) return refuse("NotInPool", `${text} is not in any IPAddressPool`);
+    const pools = this.pools.filter((p) => ips.every((ip) => poolAllows(p, ip)));
+    if (!pools.length) return refuse("NotInPool", `${text} is not allowed by any IPAddressPool`);
     const named = req.pool ? pools.filter((p) => p.name === req.pool) : pools;
-    if (!named.length) return refuse("NotInPool", `${text} is not in pool ${req.pool}`);
+    if (!named.length) return changed("NotInPool", `${text} is not in pool ${req.pool}`);
+    // autoAssign only keeps a pool out of automatic choices: what a Service holds stays valid
+    // (an autoAssign pool still names the addresses when two pools hold them).
     const serving = named.filter((p) => poolServes(p, req));
-    if (!serving.length) {
-      return refuse(
+    return (
+      serving.find((p) => p.autoAssign || req.pool || req.requestedIps.length) ??
+      serving[0] ??
+      refuse(
         "PoolDoesNotServe",
         `pool ${named[0]?.name} does not serve this Service (serviceAllocation)`,
-      );
-    }
-    const chosen =
-      req.requestedIps.length || req.pool ? serving[0] : serving.find((p) => p.autoAssign);
-    return (
-      chosen ??
-      refuse("NoPool", `pool ${serving[0]?.name} has autoAssign off; request it or its addresses`)
+      )
     );
   }
 
@@ -341,7 +398,15 @@ export class Allocator {
   }
 
   private allocate(req: ServiceRequest): Result {
+    const wanted = req.familyPolicy === "SingleStack" ? req.families.slice(0, 1) : req.families;
     if (req.requestedIps.length) {
+      const asked = new Set(req.requestedIps.map((ip) => ip.family));
+      if (asked.size !== wanted.length || wanted.some((f) => !asked.has(f))) {
+        return fail(
+          "FamilyMismatch",
+          `cannot assign ${req.requestedIps.map(formatIp).join(",")}: the Service's IP families are ${wanted.map((f) => `IPv${f}`).join("+")}; request one address of each`,
+        );
+      }
       const pool = this.check(req, req.requestedIps);
       if (isRefusal(pool)) {
         return fail(
@@ -370,22 +435,22 @@ export class Allocator {
       if (!candidates.length)
         return fail("NoPool", "no IPAddressPool with autoAssign serves this Service");
     }
-    const wanted = req.familyPolicy === "SingleStack" ? req.families.slice(0, 1) : req.families;
-    for (const pool of candidates) {
-      const has = poolFamilies(pool);
-      const families =
-        req.familyPolicy === "PreferDualStack" ? wanted.filter((f) => has.has(f)) : wanted;
-      if (!families.length || !families.every((f) => has.has(f))) continue;
-      const ips: Ip[] = [];
-      for (const family of families) {
-        const ip = this.sharedAddress(req, pool, family) ?? this.firstFree(pool, family);
-        if (!ip) break;
-        ips.push(ip);
-      }
-      if (ips.length === families.length) {
-        const assignment = { ips: byFamily(ips), pool: pool.name };
-        this.commit(req, assignment);
-        return { ok: true, assignment };
+    // Upstream's two passes: pools whose serviceAllocation admits the Service, then the others.
+    const passes = [
+      candidates.filter((p) => p.allocation),
+      candidates.filter((p) => !p.allocation),
+    ];
+    for (const pass of passes) {
+      for (const families of familyChoices(req, wanted)) {
+        for (const pool of pass) {
+          const has = poolFamilies(pool);
+          if (!families.every((f) => has.has(f))) continue;
+          const ips = families.map((f) => this.firstUsable(req, pool, f));
+          if (ips.some((ip) => !ip)) continue;
+          const assignment = { ips: byFamily(ips as Ip[]), pool: pool.name };
+          this.commit(req, assignment);
+          return { ok: true, assignment };
+        }
       }
     }
     return fail(
@@ -394,14 +459,30 @@ export class Allocator {
     );
   }
 
-  /** The lowest address under req's sharing key in pool that req may join. */
-  private sharedAddress(req: ServiceRequest, pool: Pool, family: Family): Ip | undefined {
+  /**
+   * The first address of the pool for req, walking its entries as written: in each entry the
+   * lowest address that is free or that req may share (same sharing key, compatible backend,
+   * no port in common) — a shareable address counts as free, as upstream walks them.
+   */
+  private firstUsable(req: ServiceRequest, pool: Pool, family: Family): Ip | undefined {
+    for (const r of pool.ranges) {
+      if (r.family !== family) continue;
+      const free = this.firstFreeIn(r, pool.avoidBuggyIPs);
+      const shared = this.sharedIn(req, pool, r);
+      if (free && shared) return shared.value < free.value ? shared : free;
+      if (free ?? shared) return free ?? shared;
+    }
+    return undefined;
+  }
+
+  /** The lowest address in range r held under req's sharing key that req may join. */
+  private sharedIn(req: ServiceRequest, pool: Pool, r: IpRange): Ip | undefined {
     if (!req.sharingKey) return undefined;
     let best: Ip | undefined;
     for (const { req: other, assignment } of this.services.values()) {
-      if (other.sharingKey !== req.sharingKey) continue;
+      if (other.sharingKey !== req.sharingKey || other.key === req.key) continue;
       for (const ip of assignment.ips) {
-        if (ip.family !== family || !poolContains(pool, ip) || (best && best.value <= ip.value))
+        if (!rangeContains(r, ip) || !poolAllows(pool, ip) || (best && best.value <= ip.value))
           continue;
         if (!this.heldConflict(req, ip)) best = ip;
       }
@@ -410,37 +491,34 @@ export class Allocator {
   }
 
   /**
-   * The first free address of the pool's ranges of this family, entry by entry as written, in
-   * O(log n) per range: the number of free addresses in [range start, v] only grows with v, so a
-   * binary search over the addresses in use finds the first one with a free address below it.
+   * The lowest free address of range r, in O(log n): the number of free addresses in
+   * [range start, v] only grows with v, so a binary search over the addresses in use finds the
+   * first one with a free address below it.
    */
-  private firstFree(pool: Pool, family: Family): Ip | undefined {
+  private firstFreeIn(r: IpRange, avoid: boolean): Ip | undefined {
+    const family = r.family;
     const used = this.used[family];
-    const avoid = pool.avoidBuggyIPs;
-    for (const r of pool.ranges) {
-      if (r.family !== family) continue;
-      const usable = (a: bigint, b: bigint) => b - a + 1n - (avoid ? buggyCount(family, a, b) : 0n);
-      const usedUsable = (a: bigint, b: bigint) =>
-        BigInt(used.countIn(a, b) - (avoid ? this.usedBuggy.countIn(a, b) : 0));
-      const freeUpTo = (v: bigint) => usable(r.first, v) - usedUsable(r.first, v);
-      const start = used.lowerBound(r.first);
-      const count = used.countIn(r.first, r.last);
-      // first index j whose used value has a free address at or below it
-      let lo = 0;
-      let hi = count;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (freeUpTo(used.at(start + mid) as bigint) > 0n) hi = mid;
-        else lo = mid + 1;
-      }
-      // the gap starts right after the previous used value (or at the range start)
-      let candidate = lo === 0 ? r.first : (used.at(start + lo - 1) as bigint) + 1n;
-      const limit = lo < count ? (used.at(start + lo) as bigint) - 1n : r.last;
-      while (candidate <= limit) {
-        const ip = { family, value: candidate };
-        if (!(avoid && isBuggyIp(ip))) return ip;
-        candidate += 1n;
-      }
+    const usable = (a: bigint, b: bigint) => b - a + 1n - (avoid ? buggyCount(family, a, b) : 0n);
+    const usedUsable = (a: bigint, b: bigint) =>
+      BigInt(used.countIn(a, b) - (avoid ? this.usedBuggy.countIn(a, b) : 0));
+    const freeUpTo = (v: bigint) => usable(r.first, v) - usedUsable(r.first, v);
+    const start = used.lowerBound(r.first);
+    const count = used.countIn(r.first, r.last);
+    // first index j whose used value has a free address at or below it
+    let lo = 0;
+    let hi = count;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (freeUpTo(used.at(start + mid) as bigint) > 0n) hi = mid;
+      else lo = mid + 1;
+    }
+    // the gap starts right after the previous used value (or at the range start)
+    let candidate = lo === 0 ? r.first : (used.at(start + lo - 1) as bigint) + 1n;
+    const limit = lo < count ? (used.at(start + lo) as bigint) - 1n : r.last;
+    while (candidate <= limit) {
+      const ip = { family, value: candidate };
+      if (!(avoid && isBuggyIp(ip))) return ip;
+      candidate += 1n;
     }
     return undefined;
   }
