@@ -326,10 +326,8 @@ const SCENARIOS: Scenario[] = [
     async run(t) {
       await t.pool("p", {
         addresses: [t.v4Block],
-        serviceAllocation: {
-          namespaces: [`${t.ns}-in`, `${t.ns}-out`],
-          namespaceSelectors: [{ matchLabels: { team: "blue" } }],
-        },
+        // Selectors alone: a listed namespace would be admitted too (upstream's union).
+        serviceAllocation: { namespaceSelectors: [{ matchLabels: { team: "blue" } }] },
       });
       await t.svc("a", {}, `${t.ns}-in`);
       await t.svc("a", {}, `${t.ns}-out`);
@@ -345,10 +343,7 @@ const SCENARIOS: Scenario[] = [
       const ns = `${t.ns}-moving`;
       await t.pool("p", {
         addresses: [t.v4Block],
-        serviceAllocation: {
-          namespaces: [ns],
-          namespaceSelectors: [{ matchLabels: { team: "blue" } }],
-        },
+        serviceAllocation: { namespaceSelectors: [{ matchLabels: { team: "blue" } }] },
       });
       await t.svc("a", {}, ns);
       await t.waitIngress("a", undefined, ns);
@@ -357,7 +352,7 @@ const SCENARIOS: Scenario[] = [
         mergePatch,
       );
       await t.waitIngress("a", (ips) => ips.length === 0, ns);
-      expect((await h.waitEvent(ns, "a", "ClearAssignment")).type).toBe("Warning");
+      expect((await h.waitEvent(ns, "a", "ClearAssignment")).type).toBe("Normal");
     },
   },
   {
@@ -528,7 +523,7 @@ const SCENARIOS: Scenario[] = [
         spec: { externalTrafficPolicy: "Local", ports: [{ port: 81, protocol: "TCP" }] },
       });
       expect((await t.waitEvent("two", "AllocationFailed")).message).toContain(
-        "share an IP only when they select the same pods",
+        "select the same pods",
       );
     },
   },
@@ -543,20 +538,28 @@ const SCENARIOS: Scenario[] = [
         annotations: ann,
         spec: { externalTrafficPolicy: "Local", ports: [{ port: 81, protocol: "TCP" }] },
       });
+      // Upstream compares the backend key: "" for Cluster, the selector for Local.
       expect((await t.waitEvent("two", "AllocationFailed")).message).toContain(
-        "externalTrafficPolicy is Cluster",
+        "select the same pods",
       );
     },
   },
   {
     name: "pool deleted: ClearAssignment, then a new pool serves the Service again",
     async run(t) {
+      // Another pool stays, so this is not "every pool deleted" (which clears silently).
+      await t.pool("stays", {
+        addresses: [t.v6Block],
+        serviceAllocation: { namespaces: ["elsewhere"] },
+      });
       await t.pool("old", { addresses: [`${t.v4(0)}/30`] });
       await t.svc("a");
       await t.waitIngress("a");
       await t.deletePool("old");
       await t.waitIngress("a", (ips) => ips.length === 0);
-      expect((await t.waitEvent("a", "ClearAssignment")).message).toContain("no IPAddressPool");
+      const cleared = await t.waitEvent("a", "ClearAssignment");
+      expect(cleared.type).toBe("Normal");
+      expect(cleared.message).toContain("not allowed by any IPAddressPool");
       await t.pool("new", { addresses: [`${t.v4(4)}/30`] });
       expect(await t.waitIngress("a")).toEqual([t.v4(4)]);
     },
@@ -637,6 +640,11 @@ const SCENARIOS: Scenario[] = [
   {
     name: "no pool serves the Service: one event, however often it changes",
     async run(t) {
+      // A pool exists, for another namespace (with none at all, upstream waits silently).
+      await t.pool("elsewhere", {
+        addresses: [t.v4Block],
+        serviceAllocation: { namespaces: ["elsewhere"] },
+      });
       await t.svc("lonely");
       await t.waitEvent("lonely", "AllocationFailed");
       for (let i = 0; i < 5; i++)
