@@ -2,12 +2,13 @@
 // concurrency), the controller as a real process under its RBAC identity. Measures the time
 // until every Service has an IP, the p50/p99 from each create to its IP (client clock, seen by a
 // watch), and the controller's peak RSS. A fresh cluster and controller for each N.
-import type { CoreV1Api, V1Service } from "@kubernetes/client-node";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { CoreV1Api } from "@kubernetes/client-node";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startProcess, waitFor, type Managed } from "../src/sys/proc.js";
+import { startProcess, waitFor } from "../src/sys/proc.js";
 import { parseCidr, parseIp, rangeContains } from "../src/api/formats/ip.js";
+import { benchService, percentile, procMiB, whileAlive } from "./lib/controller-run.js";
 import type { Benchmark, BenchContext } from "./lib/benchmark.js";
 import { significant } from "./lib/figures.js";
 import { IpWatch } from "./lib/ip-watch.js";
@@ -23,42 +24,6 @@ const CONCURRENCY = 50;
 const SIZES = (process.env.BENCH_E2E_SIZES ?? "1000,5000").split(",").map(Number);
 /** Where to write controller CPU profiles (node --cpu-prof), when set. */
 const CPU_PROF_DIR = process.env.BENCH_CONTROLLER_CPU_PROF;
-
-const service = (name: string): V1Service => ({
-  metadata: { name },
-  spec: {
-    type: "LoadBalancer",
-    ipFamilies: ["IPv6"],
-    ipFamilyPolicy: "SingleStack",
-    // 5,000 Services would exhaust the 2,768 NodePorts; node ports play no part here.
-    allocateLoadBalancerNodePorts: false,
-    ports: [{ port: 80, protocol: "TCP" }],
-    selector: { app: name },
-  },
-});
-
-/** A field of /proc/<pid>/status in MiB (VmHWM: peak resident set, VmRSS: current). */
-function procMiB(pid: number, field: "VmHWM" | "VmRSS"): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(
-    readFileSync(`/proc/${pid}/status`, "utf8"),
-  );
-  if (!m?.[1]) throw new Error(`/proc/${pid}/status has no ${field} line`);
-  return Number(m[1]) / 1024;
-}
-
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-
-/** Fails fast with the log's tail if the controller dies while we wait for it. */
-async function whileAlive<T>(controller: Managed, what: Promise<T>): Promise<T> {
-  const died = controller.exited.then((code) => {
-    const tail = controller.log().split("\n").slice(-20).join("\n");
-    throw new Error(`the controller exited (${code}); last log lines:\n${tail}`);
-  });
-  died.catch(() => undefined);
-  return Promise.race([what, died]);
-}
 
 async function ipOf(core: CoreV1Api, name: string): Promise<string | undefined> {
   const svc = await core.readNamespacedService({ name, namespace: NS });
@@ -86,7 +51,7 @@ async function burst(n: number, ctx: BenchContext): Promise<void> {
       (c) => c.stop(30_000),
     );
     // A canary Service proves the controller leads and has synced before the clock starts.
-    await core.createNamespacedService({ namespace: NS, body: service("canary") });
+    await core.createNamespacedService({ namespace: NS, body: benchService("canary") });
     await whileAlive(
       controller,
       waitFor("the controller to assign the canary Service", () => ipOf(core, "canary"), 120_000),
@@ -102,7 +67,7 @@ async function burst(n: number, ctx: BenchContext): Promise<void> {
     const t0 = performance.now();
     await mapBounded(names, CONCURRENCY, async (name) => {
       const r = await withRetry(`create Service ${NS}/${name}`, () =>
-        core.createNamespacedService({ namespace: NS, body: service(name) }),
+        core.createNamespacedService({ namespace: NS, body: benchService(name) }),
       );
       createdAt.set(name, r.startedAt);
       retries += r.retries;

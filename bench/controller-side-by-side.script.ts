@@ -26,7 +26,6 @@ import {
   loadAllYaml,
   type KubeConfig,
   type KubernetesObject,
-  type V1Service,
 } from "@kubernetes/client-node";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -55,6 +54,7 @@ import { Cleanup, closeAll } from "../src/sys/cleanup.js";
 import { freePort } from "../src/sys/ports.js";
 import { waitFor, type Managed } from "../src/sys/proc.js";
 import { cacheDir } from "../src/sys/tools.js";
+import { benchService, percentile, procMiB, whileAlive } from "./lib/controller-run.js";
 import { significant, writeFigure, type Measurement, type Params } from "./lib/figures.js";
 import { IpWatch } from "./lib/ip-watch.js";
 import { createPool, startCluster, withRetry } from "./lib/kube.js";
@@ -188,15 +188,6 @@ function machineBusySeconds(): number {
   return [user, nice, system, irq, softirq, steal].reduce((a = 0, b = 0) => a + b, 0)! / CLK_TCK;
 }
 
-/** A field of /proc/<pid>/status in MiB (VmHWM: peak resident set, VmRSS: current). */
-function procMiB(pid: number, field: "VmHWM" | "VmRSS"): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(
-    readFileSync(`/proc/${pid}/status`, "utf8"),
-  );
-  if (!m?.[1]) throw new Error(`/proc/${pid}/status has no ${field} line`);
-  return Number(m[1]) / 1024;
-}
-
 /** etcd's and kube-apiserver's PIDs, from the cluster's stale-run record. */
 function controlPlanePids(env: KubeEnv): { etcd?: number; api?: number } {
   const pids = JSON.parse(readFileSync(join(env.dir, "pids.json"), "utf8")) as {
@@ -225,33 +216,6 @@ class CpuWindow {
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
-
-const service = (name: string): V1Service => ({
-  metadata: { name },
-  spec: {
-    type: "LoadBalancer",
-    ipFamilies: ["IPv6"],
-    ipFamilyPolicy: "SingleStack",
-    // 5,000 Services would exhaust the 2,768 NodePorts; node ports play no part here.
-    allocateLoadBalancerNodePorts: false,
-    ports: [{ port: 80, protocol: "TCP" }],
-    selector: { app: name },
-  },
-});
-
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-
-/** Fails fast with the log's tail if the controller dies while we wait for it. */
-async function whileAlive<T>(controller: Managed, what: Promise<T>): Promise<T> {
-  const died = controller.exited.then((code) => {
-    const tail = controller.log().split("\n").slice(-20).join("\n");
-    throw new Error(`the controller exited (${code}); last log lines:\n${tail}`);
-  });
-  died.catch(() => undefined);
-  return Promise.race([what, died]);
-}
 
 /** performance.now() when GET /readyz first answers 200. */
 function readyAt(port: number, timeoutMs: number): Promise<number> {
@@ -418,7 +382,7 @@ async function run(kind: Kind, order: Order, n: number, bundle: string): Promise
     if (order === "live") {
       await createPool(admin, "bench", [POOL]);
       // A canary Service proves the controller has synced and assigns before the clock starts.
-      await core.createNamespacedService({ namespace: NS, body: service("canary") });
+      await core.createNamespacedService({ namespace: NS, body: benchService("canary") });
     }
     const watch = stack.use("Service watch", new IpWatch(admin, NS), (w) => w.stop());
     await watch.start();
@@ -455,7 +419,7 @@ async function run(kind: Kind, order: Order, n: number, bundle: string): Promise
     const createAll = async () => {
       await mapBounded(names, CONCURRENCY, async (name) => {
         const r = await withRetry(`create Service ${NS}/${name}`, () =>
-          core.createNamespacedService({ namespace: NS, body: service(name) }),
+          core.createNamespacedService({ namespace: NS, body: benchService(name) }),
         );
         startOf.set(name, r.startedAt);
         retries += r.retries;
