@@ -1,10 +1,6 @@
 // The stores both programs read, built from the API's own definitions (KindDef for metallb.io
 // kinds), so group, version and plural are spelled in one place.
 import {
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  DiscoveryV1Api,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
@@ -15,10 +11,11 @@ import {
   type V1Secret,
   type V1Service,
 } from "@kubernetes/client-node";
-import { GROUP, apiPathOf, storageVersion, type KindDef } from "../../api/kinds/kind.js";
+import { apiPathOf, type KindDef } from "../../api/kinds/kind.js";
 import type { Logger } from "../log.js";
-import { InformerStore, type Store } from "./store.js";
-import { apiClient, LIST_TIMEOUT_MS } from "./api-client.js";
+import { InformerStore, trimObject, type Store } from "./store.js";
+import { LIST_TIMEOUT_MS } from "./api-client.js";
+import { rawList } from "./raw-list.js";
 
 /** A metallb.io configuration object as watched. */
 export interface ConfigObject<S> extends KubernetesObject {
@@ -29,20 +26,18 @@ export interface ConfigObject<S> extends KubernetesObject {
 export const BASIC_AUTH_ONLY = "type=kubernetes.io/basic-auth";
 
 export class StoreFactory {
-  private readonly core: CoreV1Api;
-
   constructor(
     private readonly kc: KubeConfig,
     private readonly log: Logger,
-  ) {
-    this.core = apiClient(kc, CoreV1Api, LIST_TIMEOUT_MS);
-  }
+  ) {}
 
-  private watch<T extends KubernetesObject>(
-    path: string,
-    list: () => Promise<KubernetesListObject<T>>,
-    fieldSelector?: string,
-  ): Store<T> {
+  private watch<T extends KubernetesObject>(path: string, fieldSelector?: string): Store<T> {
+    const list = (): Promise<KubernetesListObject<T>> =>
+      rawList<T>(this.kc, path, {
+        timeoutMs: LIST_TIMEOUT_MS,
+        trim: trimObject,
+        ...(fieldSelector ? { fieldSelector } : {}),
+      });
     return new InformerStore(
       this.kc,
       { path, list, ...(fieldSelector ? { fieldSelector } : {}) },
@@ -52,47 +47,31 @@ export class StoreFactory {
 
   /** The objects of a metallb.io kind in a namespace. */
   config<S>(def: KindDef, namespace: string): Store<ConfigObject<S>> {
-    const custom = apiClient(this.kc, CustomObjectsApi, LIST_TIMEOUT_MS);
-    const target = { group: GROUP, version: storageVersion(def), namespace, plural: def.plural };
-    return this.watch(
-      apiPathOf(def, namespace),
-      () =>
-        custom.listNamespacedCustomObject(target) as Promise<KubernetesListObject<ConfigObject<S>>>,
-    );
+    return this.watch(apiPathOf(def, namespace));
   }
 
   services(): Store<V1Service> {
-    return this.watch("/api/v1/services", () => this.core.listServiceForAllNamespaces());
+    return this.watch("/api/v1/services");
   }
 
   namespaces(): Store<V1Namespace> {
-    return this.watch("/api/v1/namespaces", () => this.core.listNamespace());
+    return this.watch("/api/v1/namespaces");
   }
 
   nodes(): Store<V1Node> {
-    return this.watch("/api/v1/nodes", () => this.core.listNode());
+    return this.watch("/api/v1/nodes");
   }
 
   endpointSlices(): Store<V1EndpointSlice> {
-    const discovery = apiClient(this.kc, DiscoveryV1Api, LIST_TIMEOUT_MS);
-    return this.watch("/apis/discovery.k8s.io/v1/endpointslices", () =>
-      discovery.listEndpointSliceForAllNamespaces(),
-    );
+    return this.watch("/apis/discovery.k8s.io/v1/endpointslices");
   }
 
   leases(namespace: string): Store<V1Lease> {
-    const coordination = apiClient(this.kc, CoordinationV1Api, LIST_TIMEOUT_MS);
-    return this.watch(`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, () =>
-      coordination.listNamespacedLease({ namespace }),
-    );
+    return this.watch(`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`);
   }
 
   /** basic-auth Secrets of the namespace (TCP MD5 keys), and nothing else. */
   md5Secrets(namespace: string): Store<V1Secret> {
-    return this.watch(
-      `/api/v1/namespaces/${namespace}/secrets`,
-      () => this.core.listNamespacedSecret({ namespace, fieldSelector: BASIC_AUTH_ONLY }),
-      BASIC_AUTH_ONLY,
-    );
+    return this.watch(`/api/v1/namespaces/${namespace}/secrets`, BASIC_AUTH_ONLY);
   }
 }
