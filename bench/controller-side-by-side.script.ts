@@ -38,6 +38,7 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -72,7 +73,20 @@ const UPSTREAM_BIN = join(cacheDir(), "bin", "metallb-upstream-controller");
 const UPSTREAM_CONFIG = join(cacheDir(), "bin", "metallb-upstream-config");
 const UPSTREAM_POD = "metallb-controller-bench";
 /** What the controller image sets (src/runtime/Containerfile.controller). */
-const OUR_NODE_OPTIONS = "--disable-warning=DEP0040 --disable-warning=DEP0169";
+const OUR_NODE_OPTIONS =
+  "--disable-warning=DEP0040 --disable-warning=DEP0169 --max-semi-space-size=2";
+/** Where ours writes a heap snapshot once every Service has its IP (to see where memory goes). */
+const HEAP_SNAPSHOT_DIR = process.env.BENCH_SIDE_BY_SIDE_HEAP_SNAPSHOT;
+/**
+ * Node flags put before ours on its command line (any flag, also those NODE_OPTIONS refuses:
+ * --cpu-prof, V8's own), to profile it or try a setting before it goes into the image.
+ */
+const EXTRA_NODE_ARGS = [
+  ...(process.env.BENCH_SIDE_BY_SIDE_NODE_ARGS ?? "").split(" ").filter(Boolean),
+  ...(HEAP_SNAPSHOT_DIR
+    ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${HEAP_SNAPSHOT_DIR}`]
+    : []),
+];
 
 const list = (name: string, fallback: string): string[] =>
   (process.env[name] ?? fallback)
@@ -99,6 +113,28 @@ if (SOURCE !== "head" && SOURCE !== "worktree")
 
 const log = (m: string) =>
   console.error(`[side-by-side ${new Date().toISOString().slice(11, 19)}] ${m}`);
+
+/** Signals ours to write a heap snapshot (--heapsnapshot-signal) and waits until it is written. */
+async function heapSnapshot(pid: number): Promise<void> {
+  const dir = HEAP_SNAPSHOT_DIR as string;
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, "SIGUSR2");
+  // The file appears at once and grows while V8 writes it: done when its size holds still.
+  let last = -1;
+  const file = await waitFor(
+    "the heap snapshot",
+    () => {
+      const f = readdirSync(dir).find((n) => n.endsWith(".heapsnapshot") && !before.has(n));
+      const size = f ? statSync(join(dir, f)).size : -1;
+      const done = f && size > 0 && size === last ? f : undefined;
+      last = size;
+      return Promise.resolve(done);
+    },
+    120_000,
+    1000,
+  );
+  log(`heap snapshot: ${join(dir, file)}`);
+}
 
 // ---- our bundle ------------------------------------------------------------------------------
 
@@ -293,6 +329,7 @@ async function prepare(kind: Kind, stack: Cleanup, bundle: string): Promise<Star
           "metallb-ts-controller",
           [
             process.execPath,
+            ...EXTRA_NODE_ARGS,
             bundle,
             "controller",
             "--kubeconfig",
@@ -461,6 +498,7 @@ async function run(kind: Kind, order: Order, n: number, bundle: string): Promise
     );
     const used = cpu.read();
     const peakRss = procMiB(proc.pid, "VmHWM");
+    if (HEAP_SNAPSHOT_DIR && kind === "ours") await heapSnapshot(proc.pid);
 
     const pool = parseCidr(POOL);
     const ips = new Set<string>();

@@ -52,18 +52,24 @@ export function parseIp(text: string): Ip | undefined {
 
 /** Canonical text: dotted quad, or RFC 5952 (lowercase, longest zero run compressed). */
 export function formatIp(ip: Ip): string {
-  if (ip.family === 4)
-    return [24n, 16n, 8n, 0n].map((s) => String((ip.value >> s) & 255n)).join(".");
-  const groups = Array.from({ length: 8 }, (_, i) => (ip.value >> BigInt(112 - 16 * i)) & 0xffffn);
+  // Through the value's hex text and small numbers: every BigInt shift or mask allocates, and
+  // the controller formats addresses on every reconcile.
+  if (ip.family === 4) {
+    const v = Number(ip.value);
+    return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  }
+  const text = ip.value.toString(16).padStart(32, "0");
+  const groups: number[] = [];
+  for (let i = 0; i < 32; i += 4) groups.push(parseInt(text.slice(i, i + 4), 16));
   let bestStart = -1;
   let bestLen = 1; // RFC 5952: a single zero group is not compressed
   for (let i = 0; i < 8;) {
     let j = i;
-    while (j < 8 && groups[j] === 0n) j++;
+    while (j < 8 && groups[j] === 0) j++;
     if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
     i = j > i ? j : i + 1;
   }
-  const hex = (gs: bigint[]) => gs.map((g) => g.toString(16)).join(":");
+  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(":");
   if (bestStart < 0) return hex(groups);
   return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
 }

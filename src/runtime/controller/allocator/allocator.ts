@@ -91,7 +91,8 @@ export interface Refusal {
   changedRequest?: true;
 }
 
-const ipKey = (ip: Ip): string => `${ip.family}/${ip.value}`;
+// Hex: a BigInt's decimal text costs far more, and this runs per address on every check.
+const ipKey = (ip: Ip): string => `${ip.family}/${ip.value.toString(16)}`;
 const refuse = (reason: AllocationFailure, message: string): Refusal => ({ reason, message });
 const changed = (reason: AllocationFailure, message: string): Refusal => ({
   reason,
@@ -245,7 +246,8 @@ export class Allocator {
   assign(req: ServiceRequest): Result {
     const current = this.services.get(req.key);
     if (current) {
-      this.release(req.key);
+      // Checked while still held (the check ignores the Service's own hold): releasing and
+      // re-committing unchanged addresses would rewrite the sorted in-use sets every reconcile.
       const pool = this.check(req, current.assignment.ips);
       if (!isRefusal(pool)) {
         const ips = [
@@ -256,6 +258,7 @@ export class Allocator {
         this.commit(req, assignment);
         return { ok: true, assignment };
       }
+      this.release(req.key);
     }
     return this.allocate(req);
   }
@@ -369,11 +372,11 @@ export class Allocator {
         return changed("Conflict", "the Service requests other addresses");
       }
     }
-    const text = ips.map(formatIp).join(",");
+    const text = () => ips.map(formatIp).join(",");
     const pools = this.pools.filter((p) => ips.every((ip) => poolAllows(p, ip)));
-    if (!pools.length) return refuse("NotInPool", `${text} is not allowed by any IPAddressPool`);
+    if (!pools.length) return refuse("NotInPool", `${text()} is not allowed by any IPAddressPool`);
     const named = req.pool ? pools.filter((p) => p.name === req.pool) : pools;
-    if (!named.length) return changed("NotInPool", `${text} is not in pool ${req.pool}`);
+    if (!named.length) return changed("NotInPool", `${text()} is not in pool ${req.pool}`);
     // autoAssign only keeps a pool out of automatic choices: what a Service holds stays valid
     // (an autoAssign pool still names the addresses when two pools hold them).
     const serving = named.filter((p) => poolServes(p, req));
