@@ -6,6 +6,7 @@ import type { CoreV1Api } from "@kubernetes/client-node";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runtimeCommand, worktreeBundle } from "../src/lab/app-bundle.js";
 import { startProcess, waitFor } from "../src/sys/proc.js";
 import { parseCidr, parseIp, rangeContains } from "../src/api/formats/ip.js";
 import { benchService, percentile, procMiB, whileAlive } from "./lib/controller-run.js";
@@ -16,7 +17,6 @@ import { createPool, startCluster, withRetry } from "./lib/kube.js";
 import { Cleanup } from "../src/sys/cleanup.js";
 import { mapBounded } from "../src/lib/bounded.js";
 
-const BIN = join(import.meta.dirname, "../bin/metallb-ts.js");
 const NS = "bench";
 /** IPv6 because the lab API server's IPv4 ClusterIP range is a /25 (SERVICE_CIDRS). */
 const POOL = "2001:db8:100::/64";
@@ -44,7 +44,12 @@ async function burst(n: number, ctx: BenchContext): Promise<void> {
       "controller",
       startProcess(
         "controller",
-        [process.execPath, ...prof, BIN, "controller", "--kubeconfig", env.kubeconfigs.controller],
+        [
+          ...runtimeCommand((await worktreeBundle()).file, "controller", prof),
+          "controller",
+          "--kubeconfig",
+          env.kubeconfigs.controller,
+        ],
         join(logDir, "controller.log"),
       ),
       // Long grace: a CPU profile is written on a clean exit only.

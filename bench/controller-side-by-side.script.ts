@@ -36,16 +36,15 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
-  renameSync,
   rmSync,
   statSync,
   symlinkSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join, relative } from "node:path";
+import { basename, join } from "node:path";
 import { parseCidr, parseIp, rangeContains } from "../src/api/formats/ip.js";
-import { bundleApp } from "../src/images/bundle.js";
-import { APP_DIR, BUNDLE_FILE } from "../src/images/config.js";
+import { imageOf } from "../src/images/config.js";
+import { cachedAppBundle, worktreeBundle } from "../src/lab/app-bundle.js";
 import { startKube, type KubeEnv } from "../src/lab/kube/cluster.js";
 import { installCrds } from "../src/lab/kube/crds.js";
 import { RUNTIME_NAMESPACE } from "../src/lab/kube/identities.js";
@@ -73,8 +72,7 @@ const UPSTREAM_BIN = join(cacheDir(), "bin", "metallb-upstream-controller");
 const UPSTREAM_CONFIG = join(cacheDir(), "bin", "metallb-upstream-config");
 const UPSTREAM_POD = "metallb-controller-bench";
 /** What the controller image sets (src/runtime/Containerfile.controller). */
-const OUR_NODE_OPTIONS =
-  "--disable-warning=DEP0040 --disable-warning=DEP0169 --max-semi-space-size=2";
+const OUR_NODE_OPTIONS = imageOf("controller").nodeOptions;
 /** Where ours writes a heap snapshot once every Service has its IP (to see where memory goes). */
 const HEAP_SNAPSHOT_DIR = process.env.BENCH_SIDE_BY_SIDE_HEAP_SNAPSHOT;
 /**
@@ -141,62 +139,42 @@ async function heapSnapshot(pid: number): Promise<void> {
 const git = (...args: string[]): string =>
   execFileSync("git", ["-C", REPO, ...args], { encoding: "utf8" }).trim();
 
-/** Every file under dir (recursively), relative to root, sorted. */
-function filesUnder(root: string, dir: string): string[] {
-  return readdirSync(join(root, dir), { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile())
-    .map((e) => relative(root, join(e.parentPath, e.name)))
-    .sort();
-}
-
 /**
- * The controller image's bundle (src/images/bundle.ts) in ~/.cache/metallb-ts/bench-bundle/<key>,
- * made once per source: the committed HEAD (default) or the working tree, and the installed
- * dependencies (package-lock.json).
+ * The controller image's bundle (src/lab/app-bundle.ts, cached per source): of the committed
+ * HEAD (default) or of the working tree, with the installed dependencies.
  */
 async function ourBundle(): Promise<{ file: string; source: string }> {
-  const hash = createHash("sha256").update(readFileSync(join(REPO, "package-lock.json")));
-  let source: string;
-  if (SOURCE === "head") {
-    const commit = git("rev-parse", "HEAD");
-    hash.update(commit);
-    source = `commit ${commit.slice(0, 12)}`;
-  } else {
-    for (const f of [...filesUnder(REPO, "src"), "package.json", "tsconfig.json"])
-      hash.update(f).update(readFileSync(join(REPO, f)));
-    source = "working tree";
+  if (SOURCE !== "head") {
+    const b = await worktreeBundle();
+    log(`our controller: bundle of the working tree ${b.made ? "made" : "cached"} (${b.file})`);
+    return { file: b.file, source: "working tree" };
   }
-  const key = hash.digest("hex").slice(0, 16);
-  const root = join(cacheDir(), "bench-bundle", key);
-  const file = join(root, APP_DIR, BUNDLE_FILE);
-  if (existsSync(file)) {
-    log(`our controller: bundle of the ${source} cached (${file})`);
-    return { file, source };
-  }
-  const t0 = performance.now();
+  const commit = git("rev-parse", "HEAD");
+  const source = `commit ${commit.slice(0, 12)}`;
+  const key = createHash("sha256")
+    .update(readFileSync(join(REPO, "package-lock.json")))
+    .update(commit)
+    .digest("hex")
+    .slice(0, 16);
+  // The committed sources only; the installed node_modules serve the imports.
   const work = mkdtempSync(join(tmpdir(), "metallb-ts-bench-bundle-"));
   try {
-    let repo = REPO;
-    if (SOURCE === "head") {
-      // The committed sources only; the installed node_modules serve the imports.
-      repo = join(work, "repo");
-      mkdirSync(repo);
-      const tar = join(work, "src.tar");
-      git("archive", "--format=tar", "-o", tar, "HEAD", "src", "package.json", "tsconfig.json");
-      execFileSync("tar", ["-xf", tar, "-C", repo]);
-      symlinkSync(join(REPO, "node_modules"), join(repo, "node_modules"));
-    }
-    await bundleApp(repo, join(work, "out"));
-    mkdirSync(join(cacheDir(), "bench-bundle"), { recursive: true });
-    rmSync(root, { recursive: true, force: true });
-    renameSync(join(work, "out"), root);
+    const repo = join(work, "repo");
+    mkdirSync(repo);
+    const tar = join(work, "src.tar");
+    git("archive", "--format=tar", "-o", tar, "HEAD", "src", "package.json", "tsconfig.json");
+    execFileSync("tar", ["-xf", tar, "-C", repo]);
+    symlinkSync(join(REPO, "node_modules"), join(repo, "node_modules"));
+    const b = await cachedAppBundle(key, repo);
+    log(
+      `our controller: bundle of the ${source} ` +
+        (b.made ? `made in ${b.seconds.toFixed(1)} s` : "cached") +
+        ` (${b.file})`,
+    );
+    return { file: b.file, source };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  log(
-    `our controller: bundled the ${source} in ${((performance.now() - t0) / 1000).toFixed(1)} s (${file})`,
-  );
-  return { file, source };
 }
 
 // ---- /proc -----------------------------------------------------------------------------------

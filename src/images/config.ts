@@ -56,7 +56,18 @@ export interface ImageSpec {
   containerfile: string;
   /** Whether the native addon (AF_PACKET, TCP_MD5SIG) ships in this image. */
   native: boolean;
+  /**
+   * The Containerfile's `ENV NODE_OPTIONS` (a unit test holds them equal), which the lab, the
+   * tests and the benchmarks give the bundle too, so that they run what the image runs.
+   */
+  nodeOptions: string;
 }
+
+/**
+ * Deprecation warnings of bundled dependencies (punycode, url.parse) are not the operator's to
+ * act on, and would interleave plain text with the JSON log lines.
+ */
+const QUIET = "--disable-warning=DEP0040 --disable-warning=DEP0169";
 
 export const IMAGES: readonly ImageSpec[] = [
   {
@@ -64,15 +75,25 @@ export const IMAGES: readonly ImageSpec[] = [
     name: "metallb-ts-controller",
     containerfile: "src/runtime/Containerfile.controller",
     native: false,
+    // A 2 MiB young generation: at 5,000 Services peak RSS 227 MiB instead of 260 at the same
+    // CPU (the live heap after GC is 38 MiB; the rest was young-generation headroom).
+    nodeOptions: `${QUIET} --max-semi-space-size=2`,
   },
   {
     component: "speaker",
     name: "metallb-ts-speaker",
     containerfile: "src/runtime/Containerfile.speaker",
     native: true,
+    nodeOptions: QUIET,
   },
 ];
 
 /** Where the application lives inside the images; the addon goes to build/Release/ beside it. */
 export const APP_DIR = "opt/metallb-ts";
 export const BUNDLE_FILE = "metallb-ts.mjs";
+
+export function imageOf(component: Component): ImageSpec {
+  const spec = IMAGES.find((i) => i.component === component);
+  if (!spec) throw new Error(`no image for the ${component}`);
+  return spec;
+}

@@ -22,6 +22,7 @@ import { DEFAULT_PORTS } from "../api/ports.js";
 import { PooledKubeConfig } from "../runtime/kube/pooled-kubeconfig.js";
 import type { Cleanup } from "../sys/cleanup.js";
 import { waitFor, type Managed } from "../sys/proc.js";
+import { runtimeCommand, worktreeBundle } from "./app-bundle.js";
 import { namespaceEndArgv, serveUnixToTcp } from "./kube/api-bridge.js";
 import { startKube, type KubeEnv } from "./kube/cluster.js";
 import { installCrds } from "./kube/crds.js";
@@ -30,7 +31,6 @@ import { RUNTIME_NAMESPACE } from "./kube/identities.js";
 import { grantRbac } from "./kube/rbac.js";
 import { client, Lab, type Topology } from "./net/index.js";
 
-const BIN = fileURLToPath(new URL("../../bin/metallb-ts.js", import.meta.url));
 const CRD_DIR = fileURLToPath(new URL("../../config/crd", import.meta.url));
 
 export interface ClusterNode {
@@ -93,6 +93,8 @@ export class LabCluster {
     readonly admin: PooledKubeConfig,
     readonly harness: Harness,
     private readonly opts: LabClusterOptions,
+    /** The runtime bundle the processes run (src/lab/app-bundle.ts). */
+    private readonly bundle: string,
     private readonly network?: Lab,
   ) {}
 
@@ -116,6 +118,8 @@ export class LabCluster {
 
   static async start(cleanup: Cleanup, opts: LabClusterOptions = {}): Promise<LabCluster> {
     const say = opts.say ?? (() => undefined);
+    const bundle = await worktreeBundle();
+    if (bundle.made) say(`bundled the runtime in ${bundle.seconds.toFixed(1)} s`);
     say("starting etcd and kube-apiserver");
     const env = cleanup.use(
       "etcd and kube-apiserver",
@@ -128,7 +132,11 @@ export class LabCluster {
     const core = admin.makeApiClient(CoreV1Api);
     for (const name of [RUNTIME_NAMESPACE, ...(opts.namespaces ?? [])])
       await core.createNamespace({ body: { metadata: { name } } });
-    const harness = makeHarness(admin, env.kubeconfigs.controller);
+    const harness = makeHarness(
+      admin,
+      env.kubeconfigs.controller,
+      runtimeCommand(bundle.file, "controller"),
+    );
     await harness.grantControllerRbac(RUNTIME_NAMESPACE);
     await grantRbac(admin, {
       serviceAccount: "speaker",
@@ -155,7 +163,7 @@ export class LabCluster {
       });
       await cleanup.add("network lab", () => lab?.destroy());
     }
-    const c = new LabCluster(env, admin, harness, opts, lab);
+    const c = new LabCluster(env, admin, harness, opts, bundle.file, lab);
     if (lab) await c.startNodes(cleanup, lab);
     if (opts.controller) {
       const controller = c.startController(opts.controller, lab?.dir ?? env.dir);
@@ -206,8 +214,7 @@ export class LabCluster {
     if (!node) throw new Error(`no lab node ${name}`);
     const proc = this.lab.spawn(name, `speaker-${name}-${Date.now()}`, [
       ...(this.opts.speakers?.wrap?.[name] ?? []),
-      process.execPath,
-      BIN,
+      ...runtimeCommand(this.bundle, "speaker"),
       "speaker",
       "--node-name",
       name,

@@ -5,7 +5,7 @@ import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startKube, type KubeEnv } from "../../src/lab/kube/cluster.js";
 import { installCrds } from "../../src/lab/kube/crds.js";
 import { waitFor, type Managed } from "../../src/sys/proc.js";
@@ -80,7 +80,7 @@ describe("controller faults (own API server)", () => {
     admin.loadFromFile(env.kubeconfigs.admin);
     const core = admin.makeApiClient(CoreV1Api);
     for (const name of [SYSTEM, NS]) await core.createNamespace({ body: { metadata: { name } } });
-    h = makeHarness(admin, env.kubeconfigs.controller);
+    h = makeHarness(admin, env.kubeconfigs.controller, inject("controllerCommand"));
     await h.grantControllerRbac(SYSTEM);
     await h.createPool(SYSTEM, "faults", { addresses: ["192.0.2.0/25"] });
   });

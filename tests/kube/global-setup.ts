@@ -4,16 +4,20 @@ import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startKube, type KubeEnv } from "../../src/lab/kube/cluster.js";
+import { labRuntime } from "../../src/lab/app-bundle.js";
 import { installCrds } from "../../src/lab/kube/crds.js";
 import { RUNTIME_NAMESPACE } from "../../src/lab/kube/identities.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     kube: { server: string; kubeconfigs: KubeEnv["kubeconfigs"]; crds: string[] };
+    /** The command line that runs the controller as its image does (the bundle, plain node). */
+    controllerCommand: string[];
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  project.provide("controllerCommand", await labRuntime("controller"));
   const env = await startKube();
   try {
     const crds = await installCrds(

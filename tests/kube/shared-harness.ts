@@ -5,4 +5,8 @@ import { kubeConfigFor } from "./client.js";
 import { makeHarness, type Harness } from "../../src/lab/kube/harness.js";
 
 export const sharedHarness = (): Harness =>
-  makeHarness(kubeConfigFor("admin"), inject("kube").kubeconfigs.controller);
+  makeHarness(
+    kubeConfigFor("admin"),
+    inject("kube").kubeconfigs.controller,
+    inject("controllerCommand"),
+  );

@@ -1,10 +1,11 @@
 // The build's bad-input paths and its pure decisions: labels from the checkout, the commit time,
 // named step failures with their fix, archives that appear only when complete.
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../src/images/build.js";
+import { IMAGES } from "../../src/images/config.js";
 import {
   isoTime,
   ociLabels,
@@ -101,4 +102,15 @@ describe("build steps", () => {
     await writeAtomically(path, (tmp) => Promise.resolve(writeFileSync(tmp, "whole")));
     expect(existsSync(path)).toBe(true);
   });
+});
+
+describe("the images' Node options", () => {
+  // The lab, tests and benchmarks run the bundle with IMAGES[].nodeOptions; the image with its
+  // Containerfile's ENV. A drift would make them measure a different process.
+  for (const image of IMAGES)
+    it(`${image.containerfile} sets NODE_OPTIONS to the ${image.component}'s nodeOptions`, () => {
+      const text = readFileSync(join(import.meta.dirname, "../..", image.containerfile), "utf8");
+      const env = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(text);
+      expect(env?.[1]).toBe(image.nodeOptions);
+    });
 });

@@ -12,8 +12,6 @@ import { grantRbac } from "./rbac.js";
 import { startProcess, waitFor, type Managed } from "../../sys/proc.js";
 import { CONTROLLER_CLUSTER_RULES, CONTROLLER_NAMESPACE_RULES } from "../../api/rbac/controller.js";
 
-const bin = join(import.meta.dirname, "../../../bin/metallb-ts.js");
-
 export interface ControllerProcess {
   identity: string;
   configNamespace: string;
@@ -47,7 +45,15 @@ export interface Harness {
 }
 
 /** Helpers bound to one API server: an admin client and the controller's kubeconfig. */
-export function makeHarness(admin: KubeConfig, controllerKubeconfig: string): Harness {
+/**
+ * `runtime` is the command line that runs metallb-ts (labRuntime() in src/lab/app-bundle.ts: the
+ * bundle the images ship); a harness without one only makes objects and cannot start controllers.
+ */
+export function makeHarness(
+  admin: KubeConfig,
+  controllerKubeconfig: string,
+  runtime: readonly string[] = [],
+): Harness {
   const core = admin.makeApiClient(CoreV1Api);
   const custom = admin.makeApiClient(CustomObjectsApi);
 
@@ -62,11 +68,12 @@ export function makeHarness(admin: KubeConfig, controllerKubeconfig: string): Ha
 
   /** A controller process with a short Lease so that failover tests stay quick. */
   function startController(p: ControllerProcess): Managed {
+    if (!runtime.length)
+      throw new Error("this harness was made without a runtime command: pass makeHarness one");
     return startProcess(
       p.identity,
       [
-        process.execPath,
-        bin,
+        ...runtime,
         "controller",
         "--kubeconfig",
         controllerKubeconfig,

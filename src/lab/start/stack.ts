@@ -13,12 +13,15 @@ import { attachGitops, bootstrap, type GitopsEnv } from "../gitops/env.js";
 import { FLUX_NAMESPACE } from "../gitops/flux.js";
 import { PodRunner } from "../gitops/pod-runner.js";
 import { FluxStatus, ready } from "../gitops/status.js";
+import type { Component } from "../../images/config.js";
+import { runtimeCommand, worktreeBundle } from "../app-bundle.js";
 import { namespaceEndArgv, serveUnixToTcp } from "../kube/api-bridge.js";
 import { startKube, type KubeEnv } from "../kube/cluster.js";
 import { Lab, startFrr, type BgpRouter } from "../net/index.js";
 import { LAB_CLUSTER, NEIGHBOURS, NODES, ROUTER_SPEC, RUNTIME_NS } from "./layout.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+/** The development CLI the lab shows its user (the Pods run the bundle instead). */
 export const BIN = join(ROOT, "bin/metallb-ts.js");
 
 export interface LabStack {
@@ -108,8 +111,11 @@ export async function startStack(cleanup: Cleanup, say: (line: string) => void):
   const fluxSeconds = Math.round((Date.now() - bootstrapped) / 100) / 10;
   say(`Flux reports the release and the policies Ready (${fluxSeconds} s)`);
 
+  // The Pods run what their images run: the bundle under plain node, with the image's options.
+  const bundle = await worktreeBundle();
+  if (bundle.made) say(`bundled the runtime in ${bundle.seconds.toFixed(1)} s`);
   const apps = admin.makeApiClient(AppsV1Api);
-  const runner = async (kind: "Deployment" | "DaemonSet", container: string) => {
+  const runner = async (kind: "Deployment" | "DaemonSet", container: Component) => {
     const list =
       kind === "Deployment"
         ? await apps.listNamespacedDeployment({ namespace: RUNTIME_NS })
@@ -132,8 +138,7 @@ export async function startStack(cleanup: Cleanup, say: (line: string) => void):
         lab.spawn(pod.spec?.nodeName ?? "", pod.metadata?.name ?? container, [
           "env",
           ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
-          process.execPath,
-          BIN,
+          ...runtimeCommand(bundle.file, container),
           ...argv,
         ]),
       say,

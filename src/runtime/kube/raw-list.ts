@@ -2,9 +2,8 @@
 // never arrives as one multi-megabyte body held three times over — text, parsed, typed) and as
 // plain JSON (the typed client copies every object into generated classes with every optional
 // field set, then the watch replaces them with plain objects anyway).
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
-import { request as httpsRequest } from "node:https";
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
+import { ApiError, apiJson } from "./raw-http.js";
 
 /** Objects per page; client-go's pager uses the same. */
 export const PAGE_SIZE = 500;
@@ -16,15 +15,6 @@ export interface RawListOptions {
   pageSize?: number;
   /** Applied to each object as its page arrives, before the next page is read. */
   trim?: <T extends KubernetesObject>(obj: T) => T;
-}
-
-class ListError extends Error {
-  constructor(
-    message: string,
-    readonly statusCode: number,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -40,7 +30,7 @@ export async function rawList<T extends KubernetesObject>(
     try {
       return await listPages<T>(kc, path, opts);
     } catch (err) {
-      if (!(err instanceof ListError) || err.statusCode !== 410 || restarts >= 3) throw err;
+      if (!(err instanceof ApiError) || err.code !== 410 || restarts >= 3) throw err;
     }
   }
 }
@@ -57,11 +47,11 @@ async function listPages<T extends KubernetesObject>(
     const query = new URLSearchParams({ limit: String(opts.pageSize ?? PAGE_SIZE) });
     if (opts.fieldSelector) query.set("fieldSelector", opts.fieldSelector);
     if (cont) query.set("continue", cont);
-    const page = await getJson<KubernetesListObject<T>>(
-      kc,
-      `${path}?${query.toString()}`,
-      opts.timeoutMs,
-    );
+    const page = await apiJson<KubernetesListObject<T>>(kc, {
+      method: "GET",
+      path: `${path}?${query.toString()}`,
+      timeoutMs: opts.timeoutMs,
+    });
     for (const obj of page.items ?? []) items.push(opts.trim ? opts.trim(obj) : obj);
     first ??= page;
     // Plain JSON spells it `continue` (the typed client renames it `_continue`).
@@ -69,40 +59,4 @@ async function listPages<T extends KubernetesObject>(
   } while (cont);
   // The resourceVersion to watch from is the snapshot's: every page carries the same one.
   return { ...first, items };
-}
-
-async function getJson<R>(kc: KubeConfig, pathAndQuery: string, timeoutMs: number): Promise<R> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster)
-    throw new Error(
-      "the kubeconfig names no current cluster: set current-context, or run in a Pod",
-    );
-  const url = new URL(cluster.server + pathAndQuery);
-  const reqOpts: RequestOptions & Record<string, unknown> = {
-    method: "GET",
-    headers: { Accept: "application/json" },
-  };
-  await kc.applyToHTTPSOptions(reqOpts);
-  const send = url.protocol === "http:" ? httpRequest : httpsRequest;
-  const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = send(url, { ...reqOpts, signal: AbortSignal.timeout(timeoutMs) }, resolve);
-    req.on("error", reject);
-    req.end();
-  });
-  const chunks: Buffer[] = [];
-  for await (const chunk of res) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks).toString("utf8");
-  if (res.statusCode !== 200) {
-    let message = body.slice(0, 500);
-    try {
-      message = (JSON.parse(body) as { message?: string }).message ?? message;
-    } catch {
-      // not a Status object: keep the text
-    }
-    throw new ListError(
-      `GET ${url.pathname}: HTTP ${res.statusCode ?? "?"}: ${message}`,
-      res.statusCode ?? 0,
-    );
-  }
-  return JSON.parse(body) as R;
 }

@@ -1,10 +1,10 @@
 // Everything the runtime writes to the API server, behind one narrow interface: the shells decide
 // what to write (pure functions) and hand it here. KubeWriter is the API server; the shells' fast
 // tests use a recording fake (tests/unit/fakes/kube.ts) and their kube tests the real thing.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { GROUP, apiVersionOf, storageVersion, type KindDef } from "../../api/kinds/kind.js";
-import { mergePatch } from "./patch.js";
-import { apiClient } from "./api-client.js";
+import { REQUEST_TIMEOUT_MS } from "./api-client.js";
+import { MERGE_PATCH, apiRequest, seg, type ApiRequest } from "./raw-http.js";
 
 export type EventType = "Normal" | "Warning";
 
@@ -56,25 +56,41 @@ export interface ClusterWriter {
 
 const code = (err: unknown): number | undefined => (err as { code?: number }).code;
 
+/**
+ * The API server over plain JSON requests (src/runtime/kube/raw-http.ts): no response is parsed
+ * unless it is read, which matters at one or two writes per Service.
+ */
 export class KubeWriter implements ClusterWriter {
-  private readonly core: CoreV1Api;
-  private readonly custom: CustomObjectsApi;
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
+  ) {}
 
-  constructor(kc: KubeConfig) {
-    this.core = apiClient(kc, CoreV1Api);
-    this.custom = apiClient(kc, CustomObjectsApi);
+  private send(
+    method: ApiRequest["method"],
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<string> {
+    return apiRequest(this.kc, {
+      method,
+      path,
+      ...(body === undefined ? {} : { body }),
+      ...(contentType ? { contentType } : {}),
+      timeoutMs: this.timeoutMs,
+    });
+  }
+
+  private static service(namespace: string, name: string): string {
+    return `/api/v1/namespaces/${seg(namespace)}/services/${seg(name)}`;
   }
 
   async serviceIngress(namespace: string, name: string, ips: readonly string[]): Promise<void> {
-    await this.core.patchNamespacedServiceStatus(
-      {
-        name,
-        namespace,
-        body: {
-          status: { loadBalancer: { ingress: ips.length ? ips.map((ip) => ({ ip })) : null } },
-        },
-      },
-      mergePatch,
+    await this.send(
+      "PATCH",
+      `${KubeWriter.service(namespace, name)}/status`,
+      { status: { loadBalancer: { ingress: ips.length ? ips.map((ip) => ({ ip })) : null } } },
+      MERGE_PATCH,
     );
   }
 
@@ -83,20 +99,24 @@ export class KubeWriter implements ClusterWriter {
     name: string,
     annotations: Record<string, string | null>,
   ): Promise<void> {
-    await this.core.patchNamespacedService(
-      { name, namespace, body: { metadata: { annotations } } },
-      mergePatch,
+    await this.send(
+      "PATCH",
+      KubeWriter.service(namespace, name),
+      { metadata: { annotations } },
+      MERGE_PATCH,
     );
   }
 
-  private target(def: KindDef, namespace: string) {
-    return { group: GROUP, version: storageVersion(def), namespace, plural: def.plural };
+  private static collection(def: KindDef, namespace: string): string {
+    return `/apis/${GROUP}/${storageVersion(def)}/namespaces/${seg(namespace)}/${def.plural}`;
   }
 
   async patchStatus(def: KindDef, namespace: string, name: string, status: object): Promise<void> {
-    await this.custom.patchNamespacedCustomObjectStatus(
-      { ...this.target(def, namespace), name, body: { status } },
-      mergePatch,
+    await this.send(
+      "PATCH",
+      `${KubeWriter.collection(def, namespace)}/${seg(name)}/status`,
+      { status },
+      MERGE_PATCH,
     );
   }
 
@@ -107,14 +127,11 @@ export class KubeWriter implements ClusterWriter {
     labels?: Record<string, string>,
   ): Promise<void> {
     try {
-      await this.custom.createNamespacedCustomObject({
-        ...this.target(def, namespace),
-        body: {
-          apiVersion: apiVersionOf(def),
-          kind: def.kind,
-          metadata: { name, ...(labels ? { labels } : {}) },
-          spec: {},
-        },
+      await this.send("POST", KubeWriter.collection(def, namespace), {
+        apiVersion: apiVersionOf(def),
+        kind: def.kind,
+        metadata: { name, ...(labels ? { labels } : {}) },
+        spec: {},
       });
     } catch (err) {
       if (code(err) !== 409) throw err;
@@ -123,7 +140,7 @@ export class KubeWriter implements ClusterWriter {
 
   async deleteObject(def: KindDef, namespace: string, name: string): Promise<void> {
     try {
-      await this.custom.deleteNamespacedCustomObject({ ...this.target(def, namespace), name });
+      await this.send("DELETE", `${KubeWriter.collection(def, namespace)}/${seg(name)}`);
     } catch (err) {
       if (code(err) !== 404) throw err;
     }
@@ -134,10 +151,12 @@ export class KubeWriter implements ClusterWriter {
     namespace: string,
     labelSelector: string,
   ): Promise<StoredStatus[]> {
-    const list = (await this.custom.listNamespacedCustomObject({
-      ...this.target(def, namespace),
-      labelSelector,
-    })) as { items: { metadata: { name: string }; status?: Record<string, unknown> }[] };
+    const list = JSON.parse(
+      await this.send(
+        "GET",
+        `${KubeWriter.collection(def, namespace)}?${new URLSearchParams({ labelSelector }).toString()}`,
+      ),
+    ) as { items: { metadata: { name: string }; status?: Record<string, unknown> }[] };
     return list.items.map((o) => ({
       name: o.metadata.name,
       ...(o.status ? { status: o.status } : {}),
@@ -145,22 +164,21 @@ export class KubeWriter implements ClusterWriter {
   }
 
   async event(e: EventRecord): Promise<void> {
-    const now = new Date();
-    await this.core.createNamespacedEvent({
-      namespace: e.ref.namespace,
-      body: {
-        metadata: { generateName: `${e.ref.name}.`, namespace: e.ref.namespace },
-        involvedObject: e.ref,
-        type: e.type,
-        reason: e.reason,
-        message: e.message,
-        source: { component: e.component },
-        reportingComponent: e.component,
-        reportingInstance: e.component,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      },
+    const now = new Date().toISOString();
+    await this.send("POST", `/api/v1/namespaces/${seg(e.ref.namespace)}/events`, {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { generateName: `${e.ref.name}.`, namespace: e.ref.namespace },
+      involvedObject: e.ref,
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+      source: { component: e.component },
+      reportingComponent: e.component,
+      reportingInstance: e.component,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
     });
   }
 }

@@ -1,0 +1,125 @@
+// The runtime the way the images run it: the esbuild bundle of src/runtime/bin.ts under plain
+// node, never tsx. The lab, the tests and the benchmarks start their controllers and speakers
+// from it, so that what they measure and exercise is what production runs (start-up time and
+// memory differ a great deal between the two). Bundles are made once per source and kept in
+// ~/.cache/metallb-ts/app-bundle/<key>; concurrent makers (parallel test files) race harmlessly.
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  type Dirent,
+} from "node:fs";
+import { join, relative } from "node:path";
+import { bundleApp } from "../images/bundle.js";
+import { APP_DIR, BUNDLE_FILE, imageOf, type Component } from "../images/config.js";
+import { addonPath } from "../runtime/native/index.js";
+import { cacheDir } from "../sys/tools.js";
+
+export const REPO = join(import.meta.dirname, "../..");
+
+/** Bundles older than the newest few are removed, so that the cache does not grow per edit. */
+const KEEP = 4;
+
+/** Every file under dir (recursively), relative to root, sorted. */
+function filesUnder(root: string, dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true, recursive: true })
+    .filter((e: Dirent) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath, e.name)))
+    .sort();
+}
+
+/** A key for the working tree's sources and the installed dependencies (package-lock.json). */
+export function worktreeKey(repo: string = REPO): string {
+  const hash = createHash("sha256");
+  for (const f of [
+    ...filesUnder(repo, "src"),
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+  ])
+    hash
+      .update(f)
+      .update("\0")
+      .update(readFileSync(join(repo, f)));
+  return hash.digest("hex").slice(0, 16);
+}
+
+export interface AppBundle {
+  file: string;
+  /** False when the bundle came from the cache. */
+  made: boolean;
+  seconds: number;
+}
+
+/**
+ * The bundle for `key`, made from the sources at `repo` (whose node_modules serve the imports)
+ * unless the cache holds it.
+ */
+export async function cachedAppBundle(key: string, repo: string): Promise<AppBundle> {
+  const base = join(cacheDir(), "app-bundle");
+  const root = join(base, key);
+  const file = join(root, APP_DIR, BUNDLE_FILE);
+  if (existsSync(file)) return { file, made: false, seconds: 0 };
+  const t0 = performance.now();
+  mkdirSync(base, { recursive: true });
+  const work = mkdtempSync(join(base, `.${key}-`));
+  try {
+    await bundleApp(repo, work);
+    try {
+      renameSync(work, root);
+    } catch (err) {
+      // Another maker got there first: its bundle is the same.
+      if (!existsSync(file)) throw err;
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  prune(base, key);
+  return { file, made: true, seconds: (performance.now() - t0) / 1000 };
+}
+
+function prune(base: string, keep: string): void {
+  const entries = readdirSync(base)
+    .filter((d) => !d.startsWith(".") && d !== keep)
+    .map((d) => ({ d, t: statSync(join(base, d)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { d } of entries.slice(KEEP - 1))
+    rmSync(join(base, d), { recursive: true, force: true });
+}
+
+/** The working tree's bundle. */
+export function worktreeBundle(repo: string = REPO): Promise<AppBundle> {
+  return cachedAppBundle(worktreeKey(repo), repo);
+}
+
+/**
+ * The command line that runs the bundle as `component`'s image does: its NODE_OPTIONS (which also
+ * keeps a tsx loader in the caller's NODE_OPTIONS out), and the native addon the repository built
+ * (the speaker loads it; the image puts it beside the bundle). `nodeArgs` go before the bundle
+ * (flags NODE_OPTIONS refuses, such as --cpu-prof).
+ */
+export function runtimeCommand(
+  bundle: string,
+  component: Component,
+  nodeArgs: readonly string[] = [],
+): string[] {
+  return [
+    "env",
+    `NODE_OPTIONS=${imageOf(component).nodeOptions}`,
+    `METALLB_TS_NATIVE=${addonPath({})}`,
+    process.execPath,
+    ...nodeArgs,
+    bundle,
+  ];
+}
+
+/** The command line for `component` from the working tree, bundling it first if needed. */
+export async function labRuntime(component: Component): Promise<string[]> {
+  return runtimeCommand((await worktreeBundle()).file, component);
+}
