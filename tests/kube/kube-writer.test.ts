@@ -2,7 +2,7 @@
 // server: what it writes lands as the typed client would have written it, and a refusal names
 // the method, the object's path, the HTTP status and the server's reason.
 import { CoreV1Api } from "@kubernetes/client-node";
-import { createServer, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServiceL2StatusKind } from "../../src/api/kinds/status-kinds.js";
 import { ApiError, apiRequest } from "../../src/runtime/kube/raw-http.js";
@@ -87,6 +87,31 @@ describe("KubeWriter", () => {
       .catch((e: unknown) => e as ApiError);
     expect((invalid as ApiError).code).toBe(422);
     expect((invalid as Error).message).toContain("status.loadBalancer.ingress[0].ip");
+  });
+
+  it("requests share one kept-alive connection", async () => {
+    // A TCP relay in front of the API server counts the connections the writer opens.
+    const target = new URL(kc.getCurrentCluster()?.server ?? "");
+    let connections = 0;
+    const relay = createServer((inbound) => {
+      connections++;
+      const outbound = connect(Number(target.port), target.hostname);
+      inbound.pipe(outbound).pipe(inbound);
+      inbound.on("error", () => outbound.destroy());
+      outbound.on("error", () => inbound.destroy());
+    }).listen(0, "127.0.0.1");
+    await new Promise((r) => relay.once("listening", r));
+    const relayed = kubeConfigFor("admin");
+    const port = (relay.address() as { port: number }).port;
+    relayed.clusters = relayed.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${port}` }));
+    try {
+      const w = new KubeWriter(relayed);
+      for (let i = 0; i < 20; i++)
+        await w.serviceAnnotations(NS, "web", { "example.org/round": String(i) });
+      expect(connections).toBe(1);
+    } finally {
+      relay.close();
+    }
   });
 
   it("a request the server never answers fails at its deadline", async () => {
