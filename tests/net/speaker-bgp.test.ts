@@ -352,6 +352,15 @@ describe("BGP speakers end to end (API server, controller, three speaker process
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
+    // The sampler must have seen the route before the edit (vtysh takes longer than a withdraw).
+    const sampled = (after: number) =>
+      waitFor(
+        "FRR's RIB sampler to show the prefix",
+        () => Promise.resolve(seen.length > after || undefined),
+        30_000,
+        50,
+      );
+    await sampled(0);
     // The controller would restore the annotation at once: stopped, the edit stays.
     const controller = cluster.controller!;
     process.kill(controller.pid, "SIGSTOP");
@@ -385,9 +394,9 @@ describe("BGP speakers end to end (API server, controller, three speaker process
     }
     // The controller restores the annotation; the route returns with its own pool's community.
     for (const p of await nextHops(ip, ALL4)) expect(p.communities).toEqual(["64512:100"]);
+    await sampled(seen.length);
     sampling = false;
     await sampler;
-    expect(seen.length).toBeGreaterThan(0);
     expect(seen.filter((p) => p.communities.includes("64512:999"))).toEqual([]);
   });
 
