@@ -2,7 +2,15 @@
 // reported as `file:line:yaml.path: problem — fix` and the exit status is non-zero. Uses the real
 // helm and kubectl (kustomize); the API server is not needed.
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -117,6 +125,52 @@ describe("metallb-ts validate", () => {
     expect(r.lines.join("\n")).toMatch(
       /base\/services\/metallb\/helm-values\/hardened-values\.yaml:\d+:controller\.securityContext\.readOnlyRootFilesystem: false is refused/,
     );
+  });
+
+  it("a cluster clusters.yaml declares whose override file was renamed is an error", async () => {
+    const root = copyTree();
+    cpSync(join(ROOT, "clusters.yaml"), join(root, "clusters.yaml"));
+    renameSync(join(root, L2, "override-values.yaml"), join(root, L2, "override-values.yml"));
+    const r = await validateTree(root);
+    expect(r.clusters).toEqual(["lab", "lab-bgp"]);
+    expect(r.errors).toBe(1);
+    expect(r.lines).toEqual([
+      `clusters.yaml:12:clusters[0].name: cluster "lab-l2" has no ${L2}/override-values.yaml: its overlay does not build, so Flux stops applying it — restore the file (\`git log --diff-filter=DR -- ${L2}/override-values.yaml\` names the commit that removed or renamed it), or remove the cluster here and run \`npm run synth\``,
+    ]);
+  });
+
+  it("--format json: one object with every problem's file, line, path, severity and fix", () => {
+    const root = copyTree();
+    edit(root, `${L2}/override-values.yaml`, (t) => t.replace("logLevel: info", "logLevel: loud"));
+    const r = spawnSync(process.execPath, [BIN, "validate", "--format", "json", root], {
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({
+      clusters: ["lab", "lab-bgp", "lab-l2"],
+      errors: 1,
+      warnings: 0,
+      problems: [
+        {
+          file: `${L2}/override-values.yaml`,
+          line: 6,
+          path: "controller.logLevel",
+          severity: "error",
+          problem: '"loud" is not one of "debug", "info", "warn", "error"',
+          fix: "use one of the allowed values",
+        },
+      ],
+    });
+    const good = spawnSync(process.execPath, [BIN, "validate", `--format=json`, ROOT], {
+      encoding: "utf8",
+    });
+    expect(good.status).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ errors: 0, problems: [] });
+    const xml = spawnSync(process.execPath, [BIN, "validate", "--format", "xml", ROOT], {
+      encoding: "utf8",
+    });
+    expect(xml.status).toBe(2);
+    expect(xml.stderr).toContain("--format xml is not text or json");
   });
 
   it("checks only the overlay it is pointed at", async () => {

@@ -8,7 +8,14 @@ import type { Values } from "../../api/values/schema.js";
 import { makeAjv } from "./ajv.js";
 import { configProblems } from "./config-check.js";
 import { mergeValues } from "./merge.js";
-import { error, formatProblem, type PathSegment, type Problem } from "./problem.js";
+import {
+  error,
+  finding,
+  formatFinding,
+  type Finding,
+  type PathSegment,
+  type Problem,
+} from "./problem.js";
 import { schemaProblems, valueAt } from "./schema-check.js";
 import { parseYamlSource } from "./yaml-source.js";
 
@@ -124,9 +131,14 @@ export function checkOverride(text: string, base: Values, namespace: string): Ov
 }
 
 /** The report as output lines, errors first. */
-export function reportLines(file: string, report: OverrideReport): string[] {
+/** The report's problems in `file`, errors first, each with its line. */
+export function reportFindings(file: string, report: OverrideReport): Finding[] {
   const ordered = [...report.problems].sort(
     (a, b) => Number(a.severity === "warning") - Number(b.severity === "warning"),
   );
-  return ordered.map((p) => formatProblem(file, p.line ?? report.lineOf(p.path), p));
+  return ordered.map((p) => finding(file, p.line ?? report.lineOf(p.path), p));
+}
+
+export function reportLines(file: string, report: OverrideReport): string[] {
+  return reportFindings(file, report).map(formatFinding);
 }

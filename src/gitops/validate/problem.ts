@@ -46,3 +46,31 @@ export function formatProblem(file: string, line: number | undefined, p: Problem
   const tag = p.severity === "warning" ? "warning: " : "";
   return `${where}:${formatPath(p.path)}: ${tag}${p.problem} — ${p.fix}`;
 }
+
+/** A problem in a file: what `validate` reports, as text or as JSON. */
+export interface Finding {
+  /** Relative to the repository root. */
+  file: string;
+  line?: number;
+  problem: Problem;
+}
+
+export const finding = (file: string, line: number | undefined, problem: Problem): Finding => ({
+  file,
+  ...(line === undefined ? {} : { line }),
+  problem,
+});
+
+export const formatFinding = (f: Finding): string => formatProblem(f.file, f.line, f.problem);
+
+/** The shape of `validate --format json`'s entries: flat, the path in its dotted form too. */
+export function findingJson(f: Finding): Record<string, unknown> {
+  return {
+    file: f.file,
+    ...(f.line === undefined ? {} : { line: f.line }),
+    path: formatPath(f.problem.path),
+    severity: f.problem.severity,
+    problem: f.problem.problem,
+    fix: f.problem.fix,
+  };
+}

@@ -18,13 +18,17 @@ import {
   fluxDir,
   overlayDir,
 } from "../synth/tree.js";
+import { parseClusters, type ClustersFile } from "../synth/clusters.js";
 import { mergeValues } from "./merge.js";
 import { objectProblems } from "./objects.js";
-import { checkOverride, reportLines } from "./override-check.js";
-import { error, formatProblem, type Problem } from "./problem.js";
+import { checkOverride, reportFindings } from "./override-check.js";
+import { error, finding, formatFinding, type Finding, type Problem } from "./problem.js";
+import { parseYamlSource } from "./yaml-source.js";
 import { mapBounded } from "../../lib/bounded.js";
 
 export interface ValidateResult {
+  findings: Finding[];
+  /** The findings as `file:line:yaml.path: problem — fix`. */
   lines: string[];
   clusters: string[];
   errors: number;
@@ -35,7 +39,7 @@ const CHART = "charts/metallb-ts";
 const HARDENED = `${BASE_DIR}/helm-values/hardened-values.yaml`;
 
 /** The repository root and the clusters to check for a path given on the command line. */
-export function locate(path: string): { root: string; clusters: string[] } {
+export function locate(path: string): { root: string; clusters: string[]; whole: boolean } {
   const abs = resolve(path);
   if (!existsSync(abs))
     throw new Error(`${path} does not exist — give the repository root or an overlay directory`);
@@ -44,12 +48,12 @@ export function locate(path: string): { root: string; clusters: string[] } {
     const clusters = readdirSync(join(dir, "overlays"))
       .filter((c) => existsSync(join(dir, overlayDir(c), "override-values.yaml")))
       .sort();
-    return { root: dir, clusters };
+    return { root: dir, clusters, whole: true };
   }
   if (existsSync(join(dir, "override-values.yaml"))) {
     // overlays/<cluster>/services/metallb
     const root = resolve(dir, "../../../..");
-    return { root, clusters: [basename(resolve(dir, "../.."))] };
+    return { root, clusters: [basename(resolve(dir, "../.."))], whole: false };
   }
   throw new Error(
     `${path} holds neither overlays/ nor override-values.yaml — run validate at the repository root or on overlays/<cluster>/services/metallb`,
@@ -63,7 +67,7 @@ async function built(
   file: string,
   build: () => Promise<KubeObject[]>,
   more: (objects: KubeObject[]) => Problem[] = () => [],
-): Promise<string[]> {
+): Promise<Finding[]> {
   let objects: KubeObject[];
   try {
     objects = await build();
@@ -73,7 +77,7 @@ async function built(
     const what = err.missingFix
       ? err.message
       : `${[basename(program), ...args].join(" ")} failed: ${err.stderr.trim()}`;
-    return [formatProblem(file, undefined, error([], what, "fix the file the tool names"))];
+    return [finding(file, undefined, error([], what, "fix the file the tool names"))];
   }
   const problems = objects.flatMap((o) =>
     objectProblems(o).map((p) => ({
@@ -81,7 +85,7 @@ async function built(
       path: [`${o.kind}/${o.metadata?.name ?? "?"}`, ...p.path],
     })),
   );
-  return [...more(objects), ...problems].map((p) => formatProblem(file, undefined, p));
+  return [...more(objects), ...problems].map((p) => finding(file, undefined, p));
 }
 
 /** The generated Secret's name: the fixed name plus kustomize's content-hash suffix. */
@@ -108,11 +112,15 @@ interface FluxKustomizationSpec {
  * The cluster's Flux objects as Flux builds flux-system/<cluster>, and what each of their
  * Kustomizations will build from this repository (the overlay is checked on its own).
  */
-async function checkFluxObjects(root: string, cluster: string, overlay: string): Promise<string[]> {
+async function checkFluxObjects(
+  root: string,
+  cluster: string,
+  overlay: string,
+): Promise<Finding[]> {
   const dir = fluxDir(cluster);
   if (!existsSync(join(root, dir))) return [];
   const objects: KubeObject[] = [];
-  const lines: string[] = [];
+  const lines: Finding[] = [];
   const buildAll = async (path: string) => {
     for (const unit of fluxUnits(join(root, path)))
       lines.push(
@@ -133,7 +141,7 @@ async function checkFluxObjects(root: string, cluster: string, overlay: string):
     const path = normalize(spec.path ?? ".");
     if (path.startsWith("..") || !existsSync(join(root, path))) {
       lines.push(
-        formatProblem(
+        finding(
           dir,
           undefined,
           error(
@@ -151,7 +159,7 @@ async function checkFluxObjects(root: string, cluster: string, overlay: string):
   return lines;
 }
 
-async function checkCluster(root: string, cluster: string, base: Values): Promise<string[]> {
+async function checkCluster(root: string, cluster: string, base: Values): Promise<Finding[]> {
   const overlay = overlayDir(cluster);
   const overrideFile = `${overlay}/override-values.yaml`;
   const report = checkOverride(readFileSync(join(root, overrideFile), "utf8"), base, NAMESPACE);
@@ -175,16 +183,60 @@ async function checkCluster(root: string, cluster: string, base: Values): Promis
         )
       : [],
   ]);
-  return [...reportLines(overrideFile, report), ...outputs.flat()];
+  return [...reportFindings(overrideFile, report), ...outputs.flat()];
+}
+
+/**
+ * Clusters clusters.yaml declares whose override file is missing (renamed, deleted, never
+ * generated): their overlay does not build, so Flux stops applying it, and the overlay scan above
+ * cannot see them.
+ */
+export function declaredButMissing(root: string, found: readonly string[]): Finding[] {
+  const file = "clusters.yaml";
+  if (!existsSync(join(root, file))) return [];
+  const text = readFileSync(join(root, file), "utf8");
+  let declared: ClustersFile;
+  try {
+    declared = parseClusters(text, file);
+  } catch (err) {
+    return [
+      finding(
+        file,
+        undefined,
+        error(
+          [],
+          `cannot be read: ${(err as Error).message.split("\n")[0] ?? ""}`,
+          "fix it as the message says, then run `npm run synth`",
+        ),
+      ),
+    ];
+  }
+  const source = parseYamlSource(text);
+  return declared.clusters.flatMap((c, i) => {
+    if (found.includes(c.name)) return [];
+    const override = `${overlayDir(c.name)}/override-values.yaml`;
+    return [
+      finding(
+        file,
+        source.lineOf(["clusters", i, "name"]),
+        error(
+          ["clusters", i, "name"],
+          `cluster "${c.name}" has no ${override}: its overlay does not build, so Flux stops applying it`,
+          `restore the file (\`git log --diff-filter=DR -- ${override}\` names the commit that removed ` +
+            "or renamed it), or remove the cluster here and run `npm run synth`",
+        ),
+      ),
+    ];
+  });
 }
 
 export async function validateTree(path: string, concurrency = 2): Promise<ValidateResult> {
-  const { root, clusters } = locate(path);
-  const lines: string[] = [];
+  const { root, clusters, whole } = locate(path);
+  const lines: Finding[] = [];
   for (const need of [`${CHART}/values.yaml`, HARDENED])
     if (!existsSync(join(root, need)))
       lines.push(
-        formatProblem(
+        finding(
           need,
           undefined,
           error(
@@ -196,7 +248,7 @@ export async function validateTree(path: string, concurrency = 2): Promise<Valid
       );
   if (!clusters.length)
     lines.push(
-      formatProblem(
+      finding(
         relative(process.cwd(), root) || ".",
         undefined,
         error(
@@ -206,14 +258,16 @@ export async function validateTree(path: string, concurrency = 2): Promise<Valid
         ),
       ),
     );
-  if (!lines.length) {
+  const checkable = !lines.length;
+  if (whole) lines.push(...declaredButMissing(root, clusters));
+  if (checkable) {
     const defaults = readYaml(join(root, CHART, "values.yaml")) as Values;
     const hardenedReport = checkOverride(
       readFileSync(join(root, HARDENED), "utf8"),
       defaults,
       NAMESPACE,
     );
-    lines.push(...reportLines(HARDENED, hardenedReport));
+    lines.push(...reportFindings(HARDENED, hardenedReport));
     const base = mergeValues(defaults, readYaml(join(root, HARDENED))) as Values;
     lines.push(
       ...(await built(`${BASE_DIR}/kustomization.yaml`, () =>
@@ -225,6 +279,12 @@ export async function validateTree(path: string, concurrency = 2): Promise<Valid
     ))
       lines.push(...clusterLines);
   }
-  const warnings = lines.filter((l) => l.includes(": warning: ")).length;
-  return { lines, clusters, errors: lines.length - warnings, warnings };
+  const warnings = lines.filter((f) => f.problem.severity === "warning").length;
+  return {
+    findings: lines,
+    lines: lines.map(formatFinding),
+    clusters,
+    errors: lines.length - warnings,
+    warnings,
+  };
 }
