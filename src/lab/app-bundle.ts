@@ -16,7 +16,8 @@ import {
   statSync,
   type Dirent,
 } from "node:fs";
-import { join, relative } from "node:path";
+import { basename, join, relative } from "node:path";
+import { build } from "esbuild";
 import { imagesCacheDir } from "../images/build.js";
 import { bundleApp } from "../images/bundle.js";
 import { APP_DIR, BUNDLE_FILE, imageOf, type Component } from "../images/config.js";
@@ -96,9 +97,56 @@ function prune(base: string, keep: string): void {
     rmSync(join(base, d), { recursive: true, force: true });
 }
 
+let ownKey: string | undefined;
+/** worktreeKey(REPO), once per process (a lab or a test file starts many processes). */
+const repoKey = (): string => (ownKey ??= worktreeKey(REPO));
+
 /** The working tree's bundle. */
 export function worktreeBundle(repo: string = REPO): Promise<AppBundle> {
-  return cachedAppBundle(worktreeKey(repo), repo);
+  return cachedAppBundle(repo === REPO ? repoKey() : worktreeKey(repo), repo);
+}
+
+/**
+ * A lab program (a driver that runs our L2 or BGP code in a namespace, under the lab's
+ * control) bundled the way the application is, so that what it measures is not the TypeScript
+ * loader: `<cache>/lab-bundle/<key>/<name>.mjs`.
+ */
+export async function labProgram(entry: string): Promise<string> {
+  const dir = join(cacheDir(), "lab-bundle", repoKey());
+  const file = join(dir, `${basename(entry).replace(/\.ts$/, "")}.mjs`);
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await build({
+    absWorkingDir: REPO,
+    entryPoints: [entry],
+    outfile: tmp,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "silent",
+    banner: {
+      js: [
+        'import { createRequire as __labCreateRequire } from "node:module";',
+        "const require = __labCreateRequire(import.meta.url);",
+      ].join("\n"),
+    },
+  });
+  renameSync(tmp, file);
+  prune(join(cacheDir(), "lab-bundle"), repoKey());
+  return file;
+}
+
+/** The command line that runs a lab program: plain node, the repository's native addon. */
+export async function labProgramCommand(entry: string): Promise<string[]> {
+  return [
+    "env",
+    "NODE_OPTIONS=",
+    `METALLB_TS_NATIVE=${addonPath({})}`,
+    process.execPath,
+    await labProgram(entry),
+  ];
 }
 
 /**

@@ -1,10 +1,10 @@
 // Runs our BGP speaker inside a lab host's namespace (bgp-speaker-child.ts) and drives it:
 // peers, routes, stats, and every session event with the time it happened.
 import { createInterface } from "node:readline";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { PeerConfig, Route, SessionEvent, SessionStats } from "../../runtime/bgp/index.js";
 import { waitFor, type PipedProcess } from "../../sys/proc.js";
+import { labProgramCommand } from "../app-bundle.js";
 import type { SpeakerCommand, SpeakerInit } from "./bgp-speaker-child.js";
 import type { Lab } from "./lab.js";
 
@@ -44,8 +44,6 @@ type CommandBody = SpeakerCommand extends infer C
   : never;
 
 const CHILD = fileURLToPath(new URL("./bgp-speaker-child.ts", import.meta.url));
-// Resolved here because the child starts in a namespace with no notion of our node_modules.
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
 
 export async function startSpeaker(
   lab: Lab,
@@ -53,10 +51,7 @@ export async function startSpeaker(
   init: SpeakerInit = {},
 ): Promise<LabSpeaker> {
   const proc: PipedProcess = lab.spawnPiped(host, `bgp-speaker-${host}-${Date.now()}`, [
-    process.execPath,
-    "--import",
-    TSX,
-    CHILD,
+    ...(await labProgramCommand(CHILD)),
     JSON.stringify(init),
   ]);
   const events: TimedEvent[] = [];

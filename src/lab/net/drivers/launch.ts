@@ -1,9 +1,9 @@
-// Starts a TypeScript driver process inside a lab namespace (`ip netns exec <ns> node --import
-// tsx <script> --rpc <socket>`) and connects to its RPC socket. Any script that serves RPC on
+// Starts a driver process inside a lab namespace (`ip netns exec <ns> node <script bundled>
+// --rpc <socket>`; src/lab/app-bundle.ts) and connects to its RPC socket. Any script that serves RPC on
 // the path given by --rpc can be driven this way (the L2 driver here, a full speaker later).
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { labProgramCommand } from "../../app-bundle.js";
 import { waitFor, type Managed } from "../../../sys/proc.js";
 import { RpcClient } from "../../rpc.js";
 import type { Lab } from "../lab.js";
@@ -19,8 +19,6 @@ export interface Driver {
 /** The L2 driver: announcers, probes, heartbeats and fault injection in one namespace. */
 export const L2_NODE_DRIVER = fileURLToPath(new URL("./l2-node.ts", import.meta.url));
 
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-
 export async function startDriver(
   lab: Lab,
   host: string,
@@ -30,10 +28,7 @@ export async function startDriver(
   const name = `driver-${host}-${Date.now()}`;
   const socket = join(lab.dir, `${name}.sock`);
   const proc = lab.spawn(host, name, [
-    process.execPath,
-    "--import",
-    tsxLoader,
-    script,
+    ...(await labProgramCommand(script)),
     "--rpc",
     socket,
     ...args,
