@@ -97,6 +97,15 @@ function describe(
           }
         : { path, problem: `${show(value)} is not an accepted value`, fix: `correct it${hint}` };
     }
+    case "x-kubernetes-list-type":
+      return {
+        path,
+        problem: e.message ?? "repeats an earlier item",
+        fix:
+          p.listType === "map"
+            ? `give each entry its own ${Object.keys(p.keys ?? {}).join(" and ")}, or merge the two: the API server refuses two entries with the same key here`
+            : "remove the repeat: the API server refuses a repeated item in this list",
+      };
     default:
       return { path, problem: e.message ?? `fails ${e.keyword}`, fix: `correct the value${hint}` };
   }
