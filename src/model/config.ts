@@ -118,7 +118,10 @@ export function parseConfig(res: ConfigResources, opts: ParseOptions): Config {
     return l2Advertisement(o.name, o.spec, pools);
   });
 
-  const communities = aliasesOf(res.communities ?? []);
+  const { aliases: communities, problems: aliasProblems } = aliasesOf(
+    byName(res.communities ?? []),
+  );
+  problems.push(...aliasProblems);
   const peerNames = new Set((res.bgpPeers ?? []).map((p) => p.name));
   const bgpAdvertisements = byName(res.bgpAdvertisements ?? []).map((o) => {
     problems.push(...unknownPools("BGPAdvertisement", o.name, o.spec, pools, allPoolNames));

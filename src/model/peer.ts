@@ -61,6 +61,18 @@ export function parsePeer(
   namespace: string,
 ): { peer: Peer; problems: Problem[] } {
   const [md5, problems] = md5Of(name, spec, namespace);
+  const ibgp =
+    spec.peerASN !== undefined ? spec.peerASN === spec.myASN : spec.dynamicASN === "internal";
+  if (ibgp && spec.ebgpMultiHop)
+    problems.push(
+      problem(
+        "BGPPeer",
+        name,
+        ["spec", "ebgpMultiHop"],
+        "ebgpMultiHop is set on an iBGP peer (the peer's AS is ours); it is ignored",
+        "remove it: iBGP sessions are sent with TTL 255 anyway (upstream MetalLB refuses this peer)",
+      ),
+    );
   const address = spec.peerAddress === undefined ? undefined : parseIp(spec.peerAddress);
   const hold = seconds(spec.holdTime);
   const keepalive = seconds(spec.keepaliveTime);

@@ -116,6 +116,50 @@ describe("parseConfig", () => {
     expect(c.problems).toEqual([]);
   });
 
+  it("an alias defined twice is refused at the repeat and not used by any advertisement", () => {
+    const c = parseConfig(
+      {
+        communities: [
+          { name: "site-b", spec: { communities: [{ name: "no-export", value: "64512:65281" }] } },
+          { name: "site-a", spec: { communities: [{ name: "no-export", value: "65535:65281" }] } },
+        ],
+        bgpAdvertisements: [{ name: "a", spec: { communities: ["no-export", "64512:7"] } }],
+      },
+      { namespace: NS },
+    );
+    expect(c.bgpAdvertisements[0]).toMatchObject({ communities: ["64512:7"] });
+    expect(c.problems.map((p) => [p.kind, p.name, p.field.join("."), p.message])).toEqual([
+      [
+        "BGPAdvertisement",
+        "a",
+        "spec.communities.0",
+        'community alias "no-export" is defined more than once, so it is left out',
+      ],
+      [
+        "Community",
+        "site-b",
+        "spec.communities.0.name",
+        'community alias "no-export" is already defined in Community site-a',
+      ],
+    ]);
+  });
+
+  it("refuses ebgpMultiHop on an iBGP peer, as upstream does", () => {
+    const spec = { myASN: 64512, peerAddress: "192.0.2.1", ebgpMultiHop: true };
+    const c = parseConfig(
+      {
+        bgpPeers: [
+          { name: "rr", spec: { ...spec, peerASN: 64512 } },
+          { name: "tor", spec: { ...spec, peerASN: 64513, peerAddress: "192.0.2.2" } },
+        ],
+      },
+      { namespace: NS },
+    );
+    expect(c.problems.map((p) => [p.name, p.field.join(".")])).toEqual([
+      ["rr", "spec.ebgpMultiHop"],
+    ]);
+  });
+
   it("reads peers: session kind, timers in seconds, where the MD5 key comes from", () => {
     const c = parseConfig(
       {
