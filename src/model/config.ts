@@ -22,7 +22,7 @@ import {
 import { parseBfdProfile, type BfdProfile } from "./bfd.js";
 import { aliasesOf, resolveCommunities, type Aliases } from "./community.js";
 import { duplicateEndpoints, parsePeer, type Peer } from "./peer.js";
-import { overlapsOf, parsePool, type Pool } from "./pool.js";
+import { hostBitWarnings, overlapsOf, parsePool, type Pool } from "./pool.js";
 import { orderProblems, problem, type ConfigKind, type Problem } from "./problem.js";
 import { ruleProblems } from "./rules.js";
 
@@ -88,7 +88,10 @@ export function parseConfig(res: ConfigResources, opts: ParseOptions): Config {
   const pools: Pool[] = [];
   for (const o of byName(res.pools ?? [])) {
     const parsed = parsePool(o.name, o.spec, o.labels);
-    if ("pool" in parsed) pools.push(parsed.pool);
+    if ("pool" in parsed) {
+      pools.push(parsed.pool);
+      problems.push(...hostBitWarnings(parsed.pool));
+    }
     // An entry its CEL rule accepts yet the parser refuses cannot happen; should it, say so.
     else if (!problems.some((p) => p.kind === "IPAddressPool" && p.name === o.name))
       problems.push(

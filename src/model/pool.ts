@@ -3,6 +3,7 @@
 import type { IPAddressPoolSpec } from "../api/kinds/ipaddresspool.js";
 import {
   formatIp,
+  parseIp,
   parsePoolEntry,
   rangeContains,
   rangesOverlap,
@@ -11,6 +12,7 @@ import {
   type IpRange,
 } from "../api/formats/ip.js";
 import { matchesAny, type LabelSelector, type Labels } from "../api/formats/label-selector.js";
+import { problem, type Problem } from "./problem.js";
 
 export interface Pool {
   name: string;
@@ -74,6 +76,31 @@ export function parsePool(
         : {}),
     },
   };
+}
+
+/**
+ * Warnings for CIDR entries written with host bits set ("203.0.113.5/26"): the pool is the whole
+ * prefix (upstream masks them too), which is rarely what the writer meant.
+ */
+export function hostBitWarnings(pool: Pool): Problem[] {
+  return (pool.entries ?? []).flatMap((entry, i) => {
+    const [addr = "", len = ""] = entry.trim().split("/");
+    const ip = entry.includes("/") ? parseIp(addr) : undefined;
+    const range = pool.ranges[i];
+    if (!ip || !range || ip.value === range.first) return [];
+    const prefix = `${formatIp({ family: ip.family, value: range.first })}/${len}`;
+    const last = formatIp({ family: ip.family, value: range.last });
+    return [
+      problem(
+        "IPAddressPool",
+        pool.name,
+        ["spec", "addresses", i],
+        `"${entry}" has host bits set: the pool holds all of ${prefix}, not from ${addr}`,
+        `write ${prefix}, or the range ${addr}-${last} to start at ${addr}`,
+        "warning",
+      ),
+    ];
+  });
 }
 
 /**

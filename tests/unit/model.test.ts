@@ -144,6 +144,22 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("warns about a CIDR written with host bits set, and serves the whole prefix as upstream", () => {
+    const c = parseConfig(
+      { pools: [{ name: "p", spec: { addresses: ["203.0.113.5/26", "198.51.100.0/28"] } }] },
+      { namespace: NS },
+    );
+    expect(c.pools[0]?.ranges[0]).toMatchObject({ first: 0xcb007100n, last: 0xcb00713fn });
+    expect(c.problems.map((p) => [p.severity, p.field.join("."), p.message, p.fix])).toEqual([
+      [
+        "warning",
+        "spec.addresses.0",
+        '"203.0.113.5/26" has host bits set: the pool holds all of 203.0.113.0/26, not from 203.0.113.5',
+        "write 203.0.113.0/26, or the range 203.0.113.5-203.0.113.63 to start at 203.0.113.5",
+      ],
+    ]);
+  });
+
   it("refuses ebgpMultiHop on an iBGP peer, as upstream does", () => {
     const spec = { myASN: 64512, peerAddress: "192.0.2.1", ebgpMultiHop: true };
     const c = parseConfig(

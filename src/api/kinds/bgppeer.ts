@@ -162,7 +162,9 @@ export const BGPPeerSpec = Type.Object(
         check: (s: PeerFields) =>
           within(ms(s.keepaliveTime), 0, ms(s.holdTime) ?? DEFAULT_HOLD_MS) ||
           Number.isNaN(ms(s.holdTime)),
-        fix: "use at most a third of the hold time, e.g. 30s for 90s",
+        fix:
+          "use at most a third of the hold time, e.g. 30s for 90s; with holdTime 0s no keepalives " +
+          "are sent, so remove keepaliveTime or set it to 0s",
       },
       {
         rule:

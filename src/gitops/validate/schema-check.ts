@@ -52,6 +52,17 @@ function describe(
         fix: `add ${String(p.missingProperty)}`,
       };
     case "type":
+      // A number in quotes is text to YAML: the usual slip, with the plain fix.
+      if (
+        typeof value === "string" &&
+        /^(integer|number)$/.test(String(p.type)) &&
+        /^-?\d+(\.\d+)?$/.test(value.trim())
+      )
+        return {
+          path,
+          problem: `${show(value)} is quoted, so YAML reads text where a number belongs`,
+          fix: `remove the quotes: ${value.trim()}`,
+        };
       return {
         path,
         problem: `${show(value)} is not of type ${String(p.type)}`,

@@ -13,7 +13,12 @@ export interface YamlSource {
 
 export function parseYamlSource(text: string): YamlSource {
   const lines = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  // Merge keys (`<<: *anchor`) as Helm reads them (go-yaml resolves them before the schema).
+  const doc: Document = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    merge: true,
+  });
   const lineAt = (offset: number) => lines.linePos(offset).line;
   return {
     value: doc.errors.length ? undefined : (doc.toJS() as unknown),
