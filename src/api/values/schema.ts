@@ -19,7 +19,9 @@ const Quantity = Type.Union(
     Type.String({ pattern: "^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$", maxLength: 32 }),
     Type.Number({ minimum: 0 }),
   ],
-  { description: "a quantity such as 100m, 128Mi or 0.5" },
+  {
+    description: "a quantity such as 100m, 128Mi or 0.5 (binary units end in i: 256Mi, not 256MB)",
+  },
 );
 
 const CpuMemory = Type.Object(

@@ -8,6 +8,7 @@ import type { Values } from "../../api/values/schema.js";
 import { makeAjv } from "./ajv.js";
 import { configProblems } from "./config-check.js";
 import { mergeValues } from "./merge.js";
+import { renderedRuleProblems } from "./rendered-rules.js";
 import {
   error,
   finding,
@@ -118,19 +119,26 @@ export function checkOverride(text: string, base: Values, namespace: string): Ov
     };
   const doc = source.value ?? {};
   const v = validators();
-  const guarded = (path: PathSegment[]) => HARDENING_RULES.some((r) => startsWith(path, r.path));
-  const schema = schemaProblems(v.override, doc, guarded);
-  const problems = [...schema, ...hardeningProblems(doc)];
+  // A refused hardening setting is reported once, by its rule (which says why); the schema's other
+  // findings under the same parent (a malformed quantity in the limits) still are.
+  const hardening = hardeningProblems(doc);
+  const covered = (path: PathSegment[]) =>
+    hardening.some((h) => startsWith(path, h.path) || startsWith(h.path, path));
+  const schema = schemaProblems(v.override, doc, covered);
+  const problems = [...schema, ...hardening];
   if (problems.length) return { problems, lineOf: (p) => source.lineOf(p) };
   const merged = mergeValues(base, doc) as Values;
   return {
-    problems: [...settingsProblems(merged), ...configProblems(merged.config, namespace)],
+    problems: [
+      ...settingsProblems(merged),
+      ...renderedRuleProblems(merged),
+      ...configProblems(merged.config, namespace),
+    ],
     lineOf: (p) => source.lineOf(p),
     merged,
   };
 }
 
-/** The report as output lines, errors first. */
 /** The report's problems in `file`, errors first, each with its line. */
 export function reportFindings(file: string, report: OverrideReport): Finding[] {
   const ordered = [...report.problems].sort(

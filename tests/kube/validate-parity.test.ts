@@ -1,7 +1,7 @@
-// `validate` and the API server agree on Kubernetes list semantics: for every bad override whose
-// mistake is a repeated item in a `set` list or a repeated key in a `map` list, the chart renders
-// (Helm does not know these rules), the API server refuses exactly the object `validate` names,
-// and the example clusters' objects are accepted.
+// `validate` and the API server agree on what Helm lets through: for each bad override whose
+// mistake Helm renders without complaint (repeated items of `set`/`map` lists, requests above
+// limits, bad tolerations, label keys and values), `validate` refuses the override and the API
+// server refuses the rendered object — the same object — and accepts every other one.
 import { KubernetesObjectApi } from "@kubernetes/client-node";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -54,4 +54,47 @@ describe("list types: validate and the API server agree", () => {
     // Server-side apply (what Flux uses) refuses them before validation, naming the key.
     for (const v of refused) expect(v).toMatch(/: duplicate entries for key \[/);
   });
+});
+
+/** Mistakes in what the chart renders into workloads and object metadata. */
+const RENDERED: [file: string, refused: string, because: RegExp][] = [
+  [
+    "request-above-limit.yaml",
+    "Deployment/metallb-system-controller",
+    /must be less than or equal to memory limit/,
+  ],
+  [
+    "toleration-exists-with-value.yaml",
+    "DaemonSet/metallb-system-speaker",
+    /value must be empty when `operator` is 'Exists'/,
+  ],
+  [
+    "toleration-seconds-noschedule.yaml",
+    "DaemonSet/metallb-system-speaker",
+    /effect must be 'NoExecute' when `tolerationSeconds` is set/,
+  ],
+  [
+    "node-selector-value-invalid.yaml",
+    "DaemonSet/metallb-system-speaker",
+    /nodeSelector: Invalid value: "rack 12"/,
+  ],
+  ["pool-label-key-with-space.yaml", "IPAddressPool/gold", /metadata.labels: Invalid value/],
+];
+
+describe("rendered objects: validate and the API server agree", () => {
+  it.each(RENDERED)(
+    "%s: validate refuses it, the API server refuses %s only",
+    async (file, kindName, because) => {
+      const text = readFileSync(join(BAD, file), "utf8");
+      const errors = checkOverride(text, base, RUNTIME_NAMESPACE).problems.filter(
+        (p) => p.severity === "error",
+      );
+      expect(errors.length).toBeGreaterThan(0);
+      const rendered = await render(RUNTIME_NAMESPACE, [join(BAD, file)]);
+      const verdicts = await Promise.all(rendered.map((o) => dryRunApply(objects, o)));
+      const refused = verdicts.filter((v): v is string => v !== undefined);
+      expect(refused.map((v) => v.split(":")[0])).toEqual([kindName]);
+      expect(refused[0]).toMatch(because);
+    },
+  );
 });
