@@ -3,7 +3,7 @@
 // limits, bad tolerations, label keys and values), `validate` refuses the override and the API
 // server refuses the rendered object — the same object — and accepts every other one.
 import { KubernetesObjectApi } from "@kubernetes/client-node";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -13,7 +13,7 @@ import type { Values } from "../../src/api/values/schema.js";
 import { RUNTIME_NAMESPACE } from "../../src/lab/kube/identities.js";
 import { mergeValues } from "../../src/gitops/validate/merge.js";
 import { checkOverride } from "../../src/gitops/validate/override-check.js";
-import { dryRunApply, render, ROOT } from "./chart-helpers.js";
+import { dryRunApply, overrideOf, render, ROOT } from "./chart-helpers.js";
 import { kubeConfigFor } from "./client.js";
 
 const objects = KubernetesObjectApi.makeApiClient(kubeConfigFor("admin"));
@@ -97,4 +97,54 @@ describe("rendered objects: validate and the API server agree", () => {
       expect(refused[0]).toMatch(because);
     },
   );
+});
+
+/**
+ * The chart's rendering of an override as the cluster judges it: Helm's own schema check, then
+ * a server-side-apply dry run of every object. Kinds this API server does not serve (the
+ * Prometheus operator's; chart.test.ts checks them against their schema) are not judged.
+ */
+async function clusterVerdict(file: string): Promise<string[]> {
+  let rendered;
+  try {
+    rendered = await render(RUNTIME_NAMESPACE, [file]);
+  } catch {
+    return ["helm refuses"];
+  }
+  const verdicts = await Promise.all(rendered.map((o) => dryRunApply(objects, o)));
+  return verdicts.filter(
+    (v): v is string => v !== undefined && !v.trimEnd().endsWith(": 404 page not found"),
+  );
+}
+
+const corpus = (kind: "bad" | "good") =>
+  readdirSync(join(ROOT, "tests/fixtures/overrides", kind))
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => [f, join(ROOT, "tests/fixtures/overrides", kind, f)] as const);
+
+// Each bad override records, under its `# expect:` line, how the cluster takes it:
+//   # cluster: helm refuses | refuses Kind/name[, Kind/name…] | accepts (why validate is stricter)
+// so that a rule the API server gains or loses later shows up here as a changed verdict.
+describe("the whole corpus: validate never passes what the cluster refuses", () => {
+  it.each(corpus("bad"))("%s: the cluster's verdict is the recorded one", async (_, path) => {
+    const text = readFileSync(path, "utf8");
+    const recorded = /^# cluster: (.*)$/m.exec(text)?.[1];
+    expect(recorded, "the fixture needs a '# cluster:' line").toBeDefined();
+    const verdict = await clusterVerdict(path);
+    if (recorded === "helm refuses") expect(verdict).toEqual(["helm refuses"]);
+    else if (recorded?.startsWith("refuses "))
+      expect([...new Set(verdict.map((v) => v.split(":")[0]))].sort()).toEqual(
+        recorded.slice("refuses ".length).split(", "),
+      );
+    else expect(verdict).toEqual([]);
+  });
+
+  it.each(corpus("good"))("%s: the cluster accepts every object", async (_, path) => {
+    expect(await clusterVerdict(path)).toEqual([]);
+  });
+
+  it.each(["lab-l2", "lab-bgp", "lab"])("the example cluster %s: accepted", async (cluster) => {
+    expect(await clusterVerdict(overrideOf(cluster))).toEqual([]);
+  });
 });
