@@ -9,6 +9,7 @@ import { makeAjv } from "./ajv.js";
 import { configProblems } from "./config-check.js";
 import { mergeValues } from "./merge.js";
 import { renderedRuleProblems } from "./rendered-rules.js";
+import { configSelectorProblems } from "./selector-rules.js";
 import {
   error,
   finding,
@@ -132,6 +133,7 @@ export function checkOverride(text: string, base: Values, namespace: string): Ov
     problems: [
       ...settingsProblems(merged),
       ...renderedRuleProblems(merged),
+      ...configSelectorProblems(merged),
       ...configProblems(merged.config, namespace),
     ],
     lineOf: (p) => source.lineOf(p),
