@@ -111,7 +111,20 @@ export function worktreeBundle(repo: string = REPO): Promise<AppBundle> {
  * control) bundled the way the application is, so that what it measures is not the TypeScript
  * loader: `<cache>/lab-bundle/<key>/<name>.mjs`.
  */
-export async function labProgram(entry: string): Promise<string> {
+const making = new Map<string, Promise<string>>();
+
+export function labProgram(entry: string): Promise<string> {
+  // Speakers start side by side: one build per program and process.
+  let p = making.get(entry);
+  if (!p) {
+    p = makeLabProgram(entry);
+    making.set(entry, p);
+    p.catch(() => making.delete(entry));
+  }
+  return p;
+}
+
+async function makeLabProgram(entry: string): Promise<string> {
   const dir = join(cacheDir(), "lab-bundle", repoKey());
   const file = join(dir, `${basename(entry).replace(/\.ts$/, "")}.mjs`);
   if (existsSync(file)) return file;

@@ -313,17 +313,24 @@ export class LabCluster {
     return nodes.length === 1 ? nodes[0] : undefined;
   }
 
-  /** Waits until `count` speakers hold their Lease. */
-  async waitForLeases(count: number): Promise<void> {
+  /**
+   * Waits until `count` speakers hold their Lease. On a time-out the error carries the speakers'
+   * last log lines (a loaded CI machine once missed the minute; the logs say why next time).
+   */
+  async waitForLeases(count: number, timeoutMs = 120_000): Promise<void> {
     const coordination = this.admin.makeApiClient(CoordinationV1Api);
-    await waitFor(
-      `${count} speaker Leases`,
-      async () =>
-        (await coordination.listNamespacedLease({ namespace: RUNTIME_NAMESPACE })).items.filter(
-          (l) => l.metadata?.name?.startsWith(SPEAKER_LEASE_PREFIX),
-        ).length === count || undefined,
-      60_000,
-    );
+    try {
+      await waitFor(
+        `${count} speaker Leases`,
+        async () =>
+          (await coordination.listNamespacedLease({ namespace: RUNTIME_NAMESPACE })).items.filter(
+            (l) => l.metadata?.name?.startsWith(SPEAKER_LEASE_PREFIX),
+          ).length === count || undefined,
+        timeoutMs,
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nspeaker logs:\n${this.logs()}`, { cause: err });
+    }
   }
 
   /** Waits until the client's neighbour entry for `vip` names another node than `from`. */
