@@ -106,15 +106,15 @@ export function worktreeBundle(repo: string = REPO): Promise<AppBundle> {
   return cachedAppBundle(repo === REPO ? repoKey() : worktreeKey(repo), repo);
 }
 
+/** Builds in progress or done, by entry: speakers start side by side, one build serves all. */
+const making = new Map<string, Promise<string>>();
+
 /**
  * A lab program (a driver that runs our L2 or BGP code in a namespace, under the lab's
  * control) bundled the way the application is, so that what it measures is not the TypeScript
  * loader: `<cache>/lab-bundle/<key>/<name>.mjs`.
  */
-const making = new Map<string, Promise<string>>();
-
 export function labProgram(entry: string): Promise<string> {
-  // Speakers start side by side: one build per program and process.
   let p = making.get(entry);
   if (!p) {
     p = makeLabProgram(entry);
