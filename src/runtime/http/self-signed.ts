@@ -73,7 +73,9 @@ export function selfSigned(names: readonly string[], now = new Date(), days = 36
   if (!names.length) throw new Error("a certificate needs at least one name");
   const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
+  // Positive and with a non-zero first byte: DER wants the shortest INTEGER, and a serial that
+  // began with 0x00 0x0…–0x7… (1 start in 256) was refused by OpenSSL, so the process exited.
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
   const altNames = names.map((n) => (isIP(n) ? tlv(0x87, ipBytes(n)) : tlv(0x82, Buffer.from(n))));
   const extensions = explicit(
     3,
