@@ -10,7 +10,14 @@ export function mergeValues(base: Json, over: Json): Json {
   const out: Record<string, Json> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     if (value === null) delete out[key];
-    else out[key] = mergeValues(base[key], value);
+    // defineProperty: a key named "__proto__" (valid YAML) is data, not the prototype.
+    else
+      Object.defineProperty(out, key, {
+        value: mergeValues(Object.hasOwn(base, key) ? base[key] : undefined, value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return out;
 }
