@@ -60,11 +60,14 @@ function tolerationProblems(values: Values, c: Component): Problem[] {
   });
 }
 
-/** Problems of a label map at `path` (keys and values). */
-function labelProblems(path: PathSegment[], labels: Readonly<Record<string, string>>): Problem[] {
+/** Problems of a label map at `path` (keys and values); selector-rules.ts uses it for matchLabels. */
+export function labelProblems(
+  path: PathSegment[],
+  labels: Readonly<Record<string, unknown>>,
+): Problem[] {
   return Object.entries(labels).flatMap(([k, v]) => {
     const key = labelKeyProblem(k);
-    const value = labelValueProblem(v);
+    const value = typeof v === "string" ? labelValueProblem(v) : undefined;
     return [
       ...(key
         ? [error([...path, k], key, "write a valid label key, e.g. tier or example.com/tier")]

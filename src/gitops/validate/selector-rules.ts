@@ -4,6 +4,7 @@
 import { labelKeyProblem, labelValueProblem } from "../../api/formats/label.js";
 import type { Values } from "../../api/values/schema.js";
 import { error, type PathSegment, type Problem } from "./problem.js";
+import { labelProblems } from "./rendered-rules.js";
 
 const FIX_KEY = "write a valid label key, e.g. tier or example.com/tier";
 const FIX_VALUE = "write a valid label value, e.g. gold";
@@ -11,12 +12,7 @@ const FIX_VALUE = "write a valid label value, e.g. gold";
 function selectorProblems(path: PathSegment[], s: Record<string, unknown>): Problem[] {
   const out: Problem[] = [];
   const labels = s.matchLabels as Record<string, unknown> | undefined;
-  for (const [k, v] of Object.entries(labels ?? {})) {
-    const key = labelKeyProblem(k);
-    const value = typeof v === "string" ? labelValueProblem(v) : undefined;
-    if (key) out.push(error([...path, "matchLabels", k], key, FIX_KEY));
-    if (value) out.push(error([...path, "matchLabels", k], value, FIX_VALUE));
-  }
+  out.push(...labelProblems([...path, "matchLabels"], labels ?? {}));
   const exprs = s.matchExpressions as { key?: unknown; values?: unknown[] }[] | undefined;
   exprs?.forEach((e, i) => {
     const at: PathSegment[] = [...path, "matchExpressions", i];
