@@ -1,8 +1,10 @@
-// The CRDs' CEL rules evaluated offline through their TypeScript twins (src/api/schema/cel.ts):
-// the schema is walked beside the object, and every rule on the way is checked where it stands.
-// A value the structural schema refuses is left to that check (the twin is not asked).
+// The CRDs' CEL rules evaluated offline by the CEL engine (cel/engine.ts): the schema is walked
+// beside the object, and every rule on the way is evaluated where it stands, with `self` bound to
+// the value there. A value the structural schema refuses is left to that check (rules are not
+// run on it, as the API server does not run them).
 import type { TSchema } from "@sinclair/typebox";
-import { isTransitionRule, twinOf, type CelRule } from "../api/schema/cel.js";
+import { fixOf, isTransitionRule, type CelRule } from "../api/schema/cel.js";
+import { celValueOf, evaluate, evaluateMessage } from "./cel/engine.js";
 import { problem, type ConfigKind, type PathSegment, type Problem } from "./problem.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -32,28 +34,39 @@ function fits(schema: TSchema, value: unknown): boolean {
 const fieldPathOf = (fieldPath: string | undefined): PathSegment[] =>
   fieldPath ? fieldPath.split(".").filter(Boolean) : [];
 
-function check(rule: CelRule, value: unknown): boolean {
-  const twin = twinOf(rule.rule);
-  // tests/unit/model-rules.test.ts keeps every non-transition rule paired with a twin.
-  if (!twin) return true;
-  try {
-    return (twin.check as (v: unknown) => boolean)(value);
-  } catch {
-    return true; // a shape the twin cannot read: the structural checks report it
-  }
+/** The message a broken rule gives, and its fix; undefined when the rule holds. */
+function broken(
+  rule: CelRule,
+  schema: TSchema,
+  value: unknown,
+): { message: string; fix: string } | undefined {
+  const self = celValueOf(schema, value);
+  const verdict = evaluate(rule.rule, self);
+  if (verdict.ok) return undefined;
+  const fix = fixOf(rule.rule) ?? "correct the field";
+  if ("error" in verdict)
+    // The API server refuses an object whose rule fails to evaluate; so does the offline check.
+    return { message: `${rule.message} (the rule could not be evaluated: ${verdict.error})`, fix };
+  const message =
+    (rule.messageExpression !== undefined
+      ? evaluateMessage(rule.messageExpression, self)
+      : undefined) ?? rule.message;
+  return { message, fix };
 }
 
 function walk(
   schema: TSchema,
   value: unknown,
   path: PathSegment[],
-  report: (field: PathSegment[], rule: CelRule) => void,
+  report: (field: PathSegment[], message: string, fix: string) => void,
 ): void {
   if (value === undefined || !fits(schema, value)) return;
   const rules = (schema["x-kubernetes-validations"] ?? []) as CelRule[];
-  for (const rule of rules)
-    if (!isTransitionRule(rule.rule) && !check(rule, value))
-      report([...path, ...fieldPathOf(rule.fieldPath)], rule);
+  for (const rule of rules) {
+    if (isTransitionRule(rule.rule)) continue;
+    const b = broken(rule, schema, value);
+    if (b) report([...path, ...fieldPathOf(rule.fieldPath)], b.message, b.fix);
+  }
   if (isObject(value) && isObject(schema.properties)) {
     for (const [key, sub] of Object.entries(schema.properties as Record<string, TSchema>))
       walk(sub, value[key], [...path, key], report);
@@ -71,8 +84,8 @@ export function ruleProblems(
   path: PathSegment[] = ["spec"],
 ): Problem[] {
   const out: Problem[] = [];
-  walk(schema, value, path, (field, rule) =>
-    out.push(problem(kind, name, field, rule.message, twinOf(rule.rule)?.fix ?? "correct it")),
+  walk(schema, value, path, (field, message, fix) =>
+    out.push(problem(kind, name, field, message, fix)),
   );
   return out;
 }

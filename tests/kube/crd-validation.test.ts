@@ -1,5 +1,6 @@
 // Every single-object rule is enforced by the real API server (no webhook), with a message that
 // names the offending field.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { KINDS } from "../../src/api/kinds/index.js";
 import { formatField, ruleProblems, rulesOf, type ConfigKind } from "../../src/model/index.js";
@@ -380,14 +381,13 @@ describe("immutable fields", () => {
   });
 });
 
-/** The CEL rules' TypeScript twins, as `metallb-ts validate` and the runtime evaluate them. */
-function offline(m: Manifest): string[] {
+/** The CEL rules' problems as `metallb-ts validate` and the runtime find them offline. */
+function offlineProblems(m: Manifest) {
   const def = KINDS.find((k) => k.kind === m.kind);
   if (!def) throw new Error(`no KindDef for ${m.kind}`);
-  return ruleProblems(m.kind as ConfigKind, m.metadata.name, def.spec, m.spec).map((p) =>
-    formatField(p.field),
-  );
+  return ruleProblems(m.kind as ConfigKind, m.metadata.name, def.spec, m.spec);
 }
+const offline = (m: Manifest): string[] => offlineProblems(m).map((p) => formatField(p.field));
 
 /** Whether the API server refuses this case through one of the kind's CEL rules. */
 function celCase(m: Manifest, words: string): boolean {
@@ -395,11 +395,21 @@ function celCase(m: Manifest, words: string): boolean {
   return !!def && rulesOf(def.spec).some((r) => r.rule.message.includes(words));
 }
 
-describe("the CEL rules' TypeScript twins give the API server's verdict", () => {
+describe("the offline CEL engine gives the API server's verdict", () => {
   it.each(invalid.filter(([, m, , words]) => celCase(m, words)))(
-    "%s: refused offline at the same field",
-    (_name, manifest, path) => {
+    "%s: refused offline at the same field, with the API server's message",
+    async (_name, manifest, path) => {
       expect(offline(manifest)).toContain(path);
+      // The API server quotes the rule's message (or its messageExpression's text) after the
+      // field: the offline message must be that text, word for word.
+      const verdict = (await createVerdict(manifest)) ?? "";
+      const messages = offlineProblems(manifest)
+        .filter((p) => formatField(p.field) === path)
+        .map((p) => p.message);
+      expect(
+        messages.some((m) => verdict.includes(m)),
+        `${verdict} vs ${messages.join(" | ")}`,
+      ).toBe(true);
     },
   );
 
@@ -426,9 +436,76 @@ describe("the CEL rules' TypeScript twins give the API server's verdict", () => 
     ["large community beyond", community([{ name: "x", value: "large:4294967296:0:0" }])],
     ["alias with a dot", bgpAdv({ communities: ["no.export"] })],
     ["alias ending in a dash", bgpAdv({ communities: ["no-export-"] })],
+    ["CIDR length with a leading zero", pool(["192.0.2.0/024"])],
+    ["CIDR length /0", pool(["::/0"])],
+    ["IPv6 range across the top bit", pool(["7fff::-8000::"])],
+    ["IPv6 range reversed across the top bit", pool(["8000::-7fff::"])],
+    ["IPv6 range reversed in the last bit", pool(["2001:db8::1-2001:db8::"])],
+    ["IPv6 range, embedded IPv4 ends", pool(["2001:db8::192.0.2.1-2001:db8::192.0.2.0"])],
+    ["IPv4 range reversed in the first octet", pool(["198.51.100.1-192.0.2.1"])],
   ];
   it.each(edges)("%s: same verdict offline and in the API server", async (_name, manifest) => {
     const server = (await createVerdict(manifest)) === undefined;
     expect(offline(manifest).length === 0).toBe(server);
+  });
+});
+
+// Generated values against the API server: a property the CEL text and the offline engine must
+// share for any address or community a user could write, not only the listed edges.
+const octet = fc.oneof(
+  fc.integer({ min: 0, max: 255 }).map(String),
+  fc.integer({ min: 0, max: 99 }).map((n) => `0${n}`),
+);
+const v4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join("."));
+const group = fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16));
+const v6 = fc.oneof(
+  fc.array(group, { minLength: 8, maxLength: 8 }).map((g) => g.join(":")),
+  fc
+    .tuple(fc.array(group, { maxLength: 3 }), fc.array(group, { maxLength: 3 }))
+    .map(([a, b]) => `${a.join(":")}::${b.join(":")}`),
+  v4.map((a) => `::ffff:${a}`),
+  fc.constantFrom("2001:db8::", "2001:db8::1", "fe80::1%eth0", "::", "8000::", "7fff::"),
+);
+const address = fc.oneof(v4, v6);
+// Ranges whose ends share a long prefix, so that the ordering rule's last bits are exercised.
+const closeRange = fc
+  .tuple(fc.array(group, { minLength: 7, maxLength: 7 }), group, group)
+  .map(([head, a, b]) => `${head.join(":")}:${a}-${head.join(":")}:${b}`);
+const poolEntry = fc.oneof(
+  fc
+    .tuple(address, fc.oneof(fc.integer({ min: 0, max: 130 }).map(String), fc.constant("024")))
+    .map(([a, len]) => `${a}/${len}`),
+  fc.tuple(address, address).map(([a, b]) => `${a}-${b}`),
+  fc.tuple(v4, v4).map(([a, b]) => `${a} - ${b}`),
+  closeRange,
+);
+const big = fc.oneof(
+  fc.integer({ min: 0, max: 70000 }),
+  fc.constantFrom(4294967295, 4294967296, 99999999999),
+);
+const communityValue = fc.oneof(
+  fc.tuple(big, big).map(([a, b]) => `${a}:${b}`),
+  fc.tuple(big, big, big).map(([a, b, c]) => `large:${a}:${b}:${c}`),
+  fc.constantFrom("65535:65535", "65536:1", "large:1:2", "no-export", "1:2:3"),
+);
+
+describe("generated values: the offline CEL engine and the API server agree", () => {
+  const cases: [string, Manifest][] = [
+    ...fc
+      .sample(poolEntry, { numRuns: 80, seed: 4242 })
+      .map((a): [string, Manifest] => [a, pool([a])]),
+    ...fc
+      .sample(communityValue, { numRuns: 30, seed: 4243 })
+      .map((v): [string, Manifest] => [v, community([{ name: "x", value: v }])]),
+    ...fc
+      .sample(communityValue, { numRuns: 20, seed: 4244 })
+      .map((v): [string, Manifest] => [v, bgpAdv({ communities: [v] })]),
+  ];
+  it.each(cases)("%s", async (_value, manifest) => {
+    // Every generated value fits the structural schema (lengths), so a refusal is a CEL verdict.
+    const server = await createVerdict(manifest);
+    expect(offline(manifest).length === 0, server ?? "accepted by the API server").toBe(
+      server === undefined,
+    );
   });
 });

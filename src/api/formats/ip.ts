@@ -150,18 +150,3 @@ export function parseApiIp(text: string): Ip | undefined {
   if (!ip || (ip.family === 6 && ip.value >> 32n === 0xffffn)) return undefined;
   return ip;
 }
-
-/** A CIDR as the Kubernetes CEL library's `isCIDR` accepts it (host bits allowed). */
-export function parseApiCidr(text: string): IpRange | undefined {
-  const [addr = ""] = text.split("/");
-  return parseApiIp(addr) ? parseCidr(text) : undefined;
-}
-
-/** "start-end" as the pool rules read it: both ends (spaces trimmed) addresses of one family. */
-export function parseApiRange(text: string): { start: Ip; end: Ip } | undefined {
-  const parts = text.split("-");
-  if (parts.length !== 2) return undefined;
-  const [start, end] = parts.map((p) => parseApiIp(p.trim()));
-  if (!start || !end || start.family !== end.family) return undefined;
-  return { start, end };
-}

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { ALIAS_PATTERN, COMMUNITY_HELP, parseCommunityValue } from "../formats/community.js";
+import { ALIAS_PATTERN, COMMUNITY_HELP } from "../formats/community.js";
 import { cel } from "../schema/cel.js";
 import { CEL_IS_LARGE_COMMUNITY, CEL_IS_STANDARD_COMMUNITY } from "../schema/cel-net.js";
 import { ConditionsStatus, LabelSelectors, ObjectNames } from "../schema/k8s.js";
@@ -14,8 +14,6 @@ const CommunityRef = Type.String({
       `self.contains(':') ? ((${CEL_IS_STANDARD_COMMUNITY}) || (${CEL_IS_LARGE_COMMUNITY})) : ` +
       `self.matches('${ALIAS_PATTERN}')`,
     message: `must be a community or a Community alias name; ${COMMUNITY_HELP}`,
-    check: (self: string) =>
-      self.includes(":") ? !!parseCommunityValue(self) : new RegExp(ALIAS_PATTERN).test(self),
     fix: "write AS:value (e.g. 64512:100), large:global:local1:local2, or the name of a Community alias",
   }),
 });

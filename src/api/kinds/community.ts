@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { ALIAS_PATTERN, COMMUNITY_HELP, parseCommunityValue } from "../formats/community.js";
+import { ALIAS_PATTERN, COMMUNITY_HELP } from "../formats/community.js";
 import { cel } from "../schema/cel.js";
 import { CEL_IS_LARGE_COMMUNITY, CEL_IS_STANDARD_COMMUNITY } from "../schema/cel-net.js";
 import { v1beta1Only, type KindDef } from "./kind.js";
@@ -18,7 +18,6 @@ export const CommunityAlias = Type.Object(
       ...cel({
         rule: `(${CEL_IS_STANDARD_COMMUNITY}) || (${CEL_IS_LARGE_COMMUNITY})`,
         message: `must be a community; ${COMMUNITY_HELP}`,
-        check: (self: string) => parseCommunityValue(self) !== undefined,
         fix: "write AS:value (e.g. 64512:100) or large:global:local1:local2 (e.g. large:64512:1:2)",
       }),
     }),

@@ -21,11 +21,6 @@ export const ObjectNames = (description: string): TArray<TString> =>
     "x-kubernetes-list-type": "set",
   });
 
-interface Requirement {
-  operator: string;
-  values?: unknown[];
-}
-
 const LabelSelectorRequirement = Type.Object(
   {
     key: Type.String({ minLength: 1, maxLength: 317, description: "The label key." }),
@@ -52,15 +47,12 @@ const LabelSelectorRequirement = Type.Object(
         rule: "!(self.operator in ['In', 'NotIn']) || (has(self.values) && size(self.values) > 0)",
         message: "operator In and NotIn need at least one value",
         fieldPath: ".values",
-        check: (r: Requirement) => !["In", "NotIn"].includes(r.operator) || !!r.values?.length,
         fix: "list the values the label may (In) or may not (NotIn) have, or use Exists/DoesNotExist",
       },
       {
         rule: "!(self.operator in ['Exists', 'DoesNotExist']) || !has(self.values) || size(self.values) == 0",
         message: "operator Exists and DoesNotExist take no values",
         fieldPath: ".values",
-        check: (r: Requirement) =>
-          !["Exists", "DoesNotExist"].includes(r.operator) || !r.values?.length,
         fix: "remove values, or use In/NotIn to compare the label's value",
       },
     ),
