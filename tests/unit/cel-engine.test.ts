@@ -10,6 +10,7 @@ import { CEL_RANGE_ORDERED } from "../../src/api/schema/cel-net.js";
 import { BFDProfileSpec } from "../../src/api/kinds/bfdprofile.js";
 import { IPAddressPoolSpec } from "../../src/api/kinds/ipaddresspool.js";
 import { celValueOf, evaluate } from "../../src/model/cel/engine.js";
+import { skeletonOf } from "../../src/model/cel/lazy-logic.js";
 import { ruleProblems } from "../../src/model/index.js";
 
 const holds = (expression: string, self: unknown) =>
@@ -174,5 +175,56 @@ describe("rules that fail to evaluate, and messageExpressions that fail", () => 
   it("a failing messageExpression falls back to the message", () => {
     const found = ruleProblems("IPAddressPool", "p", schema, { a: "long" });
     expect(found.map((p) => p.message)).toEqual(["a must be x", "a is too long"]);
+  });
+});
+
+describe("operands of || and && are compiled only when reached", () => {
+  const atom = fc.constantFrom("true", "false", "(1 / 0 == 1)", "self.n > 2", "'a||b' == 'a&&b'");
+  const expr: fc.Memo<string> = fc.memo((n) => {
+    if (n <= 1) return atom;
+    const e = expr(n - 1);
+    return fc.oneof(
+      atom,
+      fc.tuple(e, fc.constantFrom(" || ", " && "), e).map(([a, op, b]) => `${a}${op}${b}`),
+      e.map((a) => `(${a})`),
+      e.map((a) => `!(${a})`),
+      fc.tuple(e, e, e).map(([c, a, b]) => `(${c}) ? (${a}) : ${b}`),
+    );
+  });
+
+  // Syntax errors are not generated: every rule compiles whole (tests/unit/model.test.ts).
+  it("gives the whole program's verdict for any mix of operators, groups and errors", () => {
+    fc.assert(
+      fc.property(expr(5), fc.integer({ min: 0, max: 5 }), (text, n) => {
+        const lazy = evaluate(text, { n: BigInt(n) });
+        const whole = evaluate(`(${text}) == true || (${text}) == true`, { n: BigInt(n) });
+        const kind = (v: typeof lazy) => (v.ok ? "true" : "error" in v ? "error" : "false");
+        // The reference compares the text with true, so each of its operands is the whole text
+        // compiled as one program.
+        expect(kind(lazy), text).toBe(kind(whole));
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe("skeletonOf", () => {
+  it.each([
+    [
+      "a || (b && c)",
+      { op: "||", parts: [{ leaf: "a" }, { op: "&&", parts: [{ leaf: "b" }, { leaf: "c" }] }] },
+    ],
+    ["x == 'p||q'", { leaf: "x == 'p||q'" }],
+    ["a ? b || c : d", { leaf: "a ? b || c : d" }],
+    ["(a) || (b)", { op: "||", parts: [{ leaf: "a" }, { leaf: "b" }] }],
+    ["((a || b))", { op: "||", parts: [{ leaf: "a" }, { leaf: "b" }] }],
+    ["f(a || b)", { leaf: "f(a || b)" }],
+  ])("%s", (text, expected) => {
+    expect(skeletonOf(text)).toEqual(expected);
+  });
+
+  it("never compiles the IPv6 half of the range rule for an IPv4 range", () => {
+    const s = skeletonOf(CEL_RANGE_ORDERED);
+    expect("op" in s && s.op === "||" && s.parts.length).toBe(3);
   });
 });

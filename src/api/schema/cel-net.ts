@@ -10,25 +10,32 @@ function celIpv4Value(x: string): string {
 
 /**
  * CEL: IPv6 a <= b. CEL has no IP ordering and this API server offers neither cel.bind nor a
- * cost bound for computed strings, so prefix lengths come from a literal list of "/p" and
- * "/(p+1)" suffix pairs: at the first bit p where a and b differ, a's /p network contains b, a's
- * /(p+1) does not, and a <= b exactly when a's bit p is 0 (its /p and /(p+1) networks start at
- * the same address). A list and `exists` rather than 128 unrolled terms keeps the rule 2 kB
- * instead of 17 kB, which is what an offline CEL parser pays for on every start.
+ * cost bound for join(), computed strings or a comprehension over a list of suffixes (it refuses
+ * that form as over budget), so the loop over prefix lengths is unrolled with literal suffixes: at
+ * the first bit p where a and b differ, a's /p network contains b, a's /(p+1) does not, and
+ * a <= b exactly when a's bit p is 0 (its /p and /(p+1) networks start at the same address).
  */
 function celIpv6LessOrEqual(a: string, b: string): string {
-  const pairs = Array.from({ length: 128 }, (_, p) => `['/${p}','/${p + 1}']`).join(",");
-  const net = (suffix: string) => `cidr(${a} + ${suffix})`;
-  return (
-    `ip(${a}) == ip(${b}) || [${pairs}].exists(s, ` +
-    `${net("s[0]")}.containsIP(${b}) && !${net("s[1]")}.containsIP(${b}) && ` +
-    `${net("s[0]")}.masked().ip() == ${net("s[1]")}.masked().ip())`
+  const net = (len: number) => `cidr(${a} + '/${len}')`;
+  const terms = Array.from(
+    { length: 128 },
+    (_, p) =>
+      `(${net(p)}.containsIP(${b}) && !${net(p + 1)}.containsIP(${b}) && ` +
+      `${net(p)}.masked().ip() == ${net(p + 1)}.masked().ip())`,
   );
+  return `ip(${a}) == ip(${b}) || ${terms.join(" || ")}`;
 }
 
-/** CEL: a <= b for two expressions yielding IP strings of one family. */
+/**
+ * CEL: a <= b for two expressions yielding IP strings of one family. A disjunction per family
+ * (not a ternary), so that the offline engine, which compiles the operands of a top-level
+ * `||`/`&&` only when it reaches them, never parses the 17 kB IPv6 half for an IPv4 range.
+ */
 export function celIpLessOrEqual(a: string, b: string): string {
-  return `(ip(${a}).family() == 4 ? ${celIpv4Value(a)} <= ${celIpv4Value(b)} : (${celIpv6LessOrEqual(a, b)}))`;
+  return (
+    `(ip(${a}).family() == 4 && ${celIpv4Value(a)} <= ${celIpv4Value(b)}) || ` +
+    `(ip(${a}).family() == 6 && (${celIpv6LessOrEqual(a, b)}))`
+  );
 }
 
 const rangeParts = "self.split('-')";

@@ -7,13 +7,14 @@ import type { TSchema } from "@sinclair/typebox";
 import { celEnv, isCelError, parse, plan, type CelEnv, type CelInput } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 import { IP_LIBRARY, NET_TYPES } from "./ip-library.js";
+import { evaluateSkeleton, skeletonOf, type Outcome, type Skeleton } from "./lazy-logic.js";
 
 type Program = (bindings: { self: CelInput }) => unknown;
 
 let env: CelEnv | undefined;
 const programs = new Map<string, Program>();
 
-/** One compiled program per expression text: the pool range rule alone is 20 kB of CEL. */
+/** One compiled program per expression text (a rule, or one operand of its `||`/`&&`). */
 function program(expression: string): Program {
   let p = programs.get(expression);
   if (!p) {
@@ -69,18 +70,31 @@ export function celValueOf(schema: TSchema, value: unknown): CelInput {
 
 export type Verdict = { ok: true } | { ok: false; message: string } | { ok: false; error: string };
 
-/** The result of a rule with `self` bound to an already typed value (see celValueOf). */
-export function evaluate(expression: string, self: CelInput): Verdict {
+const skeletons = new Map<string, Skeleton>();
+
+function leafOutcome(text: string, self: CelInput): Outcome {
   let result: unknown;
   try {
-    result = program(expression)({ self });
+    result = program(text)({ self });
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { error: err instanceof Error ? err.message : String(err) };
   }
-  if (isCelError(result)) return { ok: false, error: result.message };
-  if (result === true) return { ok: true };
-  if (result === false) return { ok: false, message: "" };
-  return { ok: false, error: `the rule yielded ${String(result)}, not a bool` };
+  if (isCelError(result)) return { error: result.message };
+  if (typeof result === "boolean") return result;
+  return { error: `${text} yielded ${String(result)}, not a bool` };
+}
+
+/** The result of a rule with `self` bound to an already typed value (see celValueOf). */
+export function evaluate(expression: string, self: CelInput): Verdict {
+  let skeleton = skeletons.get(expression);
+  if (!skeleton) {
+    skeleton = skeletonOf(expression);
+    skeletons.set(expression, skeleton);
+  }
+  const outcome = evaluateSkeleton(skeleton, (text) => leafOutcome(text, self));
+  if (outcome === true) return { ok: true };
+  if (outcome === false) return { ok: false, message: "" };
+  return { ok: false, error: outcome.error };
 }
 
 /**
