@@ -85,12 +85,12 @@ describe("metallb-ts validate", () => {
     const r = await validateTree(root);
     expect(r.lines).toContainEqual(
       expect.stringMatching(
-        /^flux-system\/lab-bgp\/metallb-ts\.yaml:Kustomization\/metallb-ts\.spec\.timeout: must be string/,
+        /^flux-system\/lab-bgp\/metallb-ts\.yaml:Kustomization\/metallb-ts\.spec\.timeout: 300 is not of type string/,
       ),
     );
     expect(r.lines).toContainEqual(
       expect.stringMatching(
-        /^flux-system\/lab-bgp\/flux-system\/kustomization\.yaml:GitRepository\/flux-system\.spec\.interval: must be string/,
+        /^flux-system\/lab-bgp\/flux-system\/kustomization\.yaml:GitRepository\/flux-system\.spec\.interval: 1 is not of type string/,
       ),
     );
   });
