@@ -23,5 +23,10 @@ export default tseslint.config(
       ...tseslint.configs.disableTypeChecked.languageOptions,
       globals: { process: "readonly", console: "readonly" },
     },
+    // Plain JavaScript cannot declare return types.
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      "@typescript-eslint/explicit-module-boundary-types": "off",
+    },
   },
 );
