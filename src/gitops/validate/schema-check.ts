@@ -1,5 +1,6 @@
 // ajv findings in words a platform engineer can act on: the field, what is wrong, the fix.
 import type { ErrorObject, ValidateFunction } from "ajv";
+import { DURATION_PATTERN } from "../../api/schema/k8s.js";
 import { error, type PathSegment, type Problem } from "./problem.js";
 
 type Schema = {
@@ -75,6 +76,12 @@ function describe(
         fix: "use one of the allowed values",
       };
     case "pattern":
+      if (p.pattern === DURATION_PATTERN)
+        return {
+          path,
+          problem: `${show(value)} is not a duration`,
+          fix: `write a number with its unit, e.g. 90s, 1m30s or 300ms${hint}`,
+        };
       return {
         path,
         problem: `${show(value)} does not have the expected form`,
