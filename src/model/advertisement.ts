@@ -177,3 +177,33 @@ export function localPrefConflicts(advs: readonly BgpAdvertisement[]): Problem[]
   });
   return out;
 }
+
+/**
+ * An advertisement with a localPref that reaches only eBGP peers: LOCAL_PREF is sent to internal
+ * peers only (RFC 4271 §5.1.5), so the setting has no effect. Only with the peers known (a
+ * program that reads BGPPeers) and at least one peer reached.
+ */
+export function ebgpOnlyLocalPref(
+  advs: readonly BgpAdvertisement[],
+  peers: readonly { name: string; ebgp: boolean }[],
+): Problem[] {
+  const out: Problem[] = [];
+  for (const a of advs) {
+    if (a.localPref === undefined) continue;
+    const reached = peers.filter((p) => !a.peers || a.peers.includes(p.name));
+    if (reached.length === 0 || reached.some((p) => !p.ebgp)) continue;
+    out.push(
+      problem(
+        "BGPAdvertisement",
+        a.name,
+        ["spec", "localPref"],
+        `localPref ${a.localPref} has no effect: every peer this advertisement reaches ` +
+          `(${reached.map((p) => p.name).join(", ")}) is eBGP, and LOCAL_PREF is sent to iBGP peers only`,
+        "remove localPref, or steer eBGP peers with communities (or their own import policy)",
+        "warning",
+      ),
+    );
+  }
+  return out;
+}
+

@@ -12,6 +12,7 @@ import { L2AdvertisementSpec } from "../api/kinds/l2advertisement.js";
 import type { Labels } from "../api/formats/label-selector.js";
 import {
   bgpAdvertisement,
+  ebgpOnlyLocalPref,
   l2Advertisement,
   localPrefConflicts,
   selectedPools,
@@ -169,6 +170,7 @@ export function parseConfig(res: ConfigResources, opts: ParseOptions): Config {
     return parsed.peer;
   });
   problems.push(...duplicateEndpoints(peers));
+  if (res.bgpPeers) problems.push(...ebgpOnlyLocalPref(bgpAdvertisements, peers));
 
   return {
     pools,

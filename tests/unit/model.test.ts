@@ -297,3 +297,30 @@ describe("validate and the speaker agree (one model)", () => {
     );
   });
 });
+
+describe("localPref towards eBGP peers only", () => {
+  const res = (peerASN: number, peers?: string[]): ConfigResources => ({
+    pools: [{ name: "p", spec: { addresses: ["192.0.2.0/28"] } }],
+    bgpPeers: [
+      { name: "tor", spec: { myASN: 64512, peerASN, peerAddress: "198.51.100.1" } },
+      { name: "rr", spec: { myASN: 64512, peerASN: 64512, peerAddress: "198.51.100.2" } },
+    ],
+    bgpAdvertisements: [{ name: "a", spec: { ipAddressPools: ["p"], localPref: 200, peers } }],
+  });
+  const warnings = (r: ConfigResources) =>
+    parseConfig(r, { namespace: NS })
+      .problems.filter((p) => p.field.join(".") === "spec.localPref")
+      .map((p) => `${p.severity}: ${p.message}`);
+
+  it("warns when every peer the advertisement reaches is eBGP", () => {
+    expect(warnings(res(64513, ["tor"]))).toEqual([
+      "warning: localPref 200 has no effect: every peer this advertisement reaches (tor) is eBGP, and LOCAL_PREF is sent to iBGP peers only",
+    ]);
+  });
+
+  it("is quiet when an iBGP peer is reached, or when the peers are unknown", () => {
+    expect(warnings(res(64513))).toEqual([]);
+    expect(warnings(res(64513, ["rr"]))).toEqual([]);
+    expect(warnings({ ...res(64513, ["tor"]), bgpPeers: undefined })).toEqual([]);
+  });
+});
