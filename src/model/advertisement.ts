@@ -206,4 +206,3 @@ export function ebgpOnlyLocalPref(
   }
   return out;
 }
-

@@ -4,13 +4,16 @@
 import { Type, type TArray, type TString } from "@sinclair/typebox";
 import { cel } from "./cel.js";
 
+export const OBJECT_NAME_PATTERN =
+  "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
 /** RFC 1123 subdomain, the shape of a Kubernetes object name (what references point at). */
 export const ObjectName = (description: string): TString =>
   Type.String({
     description,
     minLength: 1,
     maxLength: 253,
-    pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+    pattern: OBJECT_NAME_PATTERN,
   });
 
 /** A list of object names: unique, bounded so that CEL rules over it have a bounded cost. */

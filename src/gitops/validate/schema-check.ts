@@ -1,6 +1,6 @@
 // ajv findings in words a platform engineer can act on: the field, what is wrong, the fix.
 import type { ErrorObject, ValidateFunction } from "ajv";
-import { DURATION_PATTERN } from "../../api/schema/k8s.js";
+import { DURATION_PATTERN, OBJECT_NAME_PATTERN } from "../../api/schema/k8s.js";
 import { error, type PathSegment, type Problem } from "./problem.js";
 
 type Schema = {
@@ -20,6 +20,13 @@ export function pointerToPath(pointer: string): PathSegment[] {
 }
 
 const show = (v: unknown) => JSON.stringify(v);
+
+/** "Gold_Pool" → "gold-pool": the nearest valid object name, for the fix text. */
+const suggestedName = (v: unknown): string =>
+  String(v)
+    .toLowerCase()
+    .replace(/[^-a-z0-9.]+/g, "-")
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "") || "main";
 
 function describe(
   e: ErrorObject,
@@ -76,6 +83,12 @@ function describe(
         fix: "use one of the allowed values",
       };
     case "pattern":
+      if (p.pattern === OBJECT_NAME_PATTERN)
+        return {
+          path,
+          problem: `${show(value)} is not a valid Kubernetes object name`,
+          fix: `use lowercase letters, digits, "-" and ".", beginning and ending with a letter or digit, e.g. ${show(suggestedName(value))}${hint}`,
+        };
       if (p.pattern === DURATION_PATTERN)
         return {
           path,
