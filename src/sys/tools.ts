@@ -30,7 +30,8 @@ export type CachedTool =
   | "source-controller"
   | "kustomize-controller"
   | "helm-controller"
-  | "notification-controller";
+  | "notification-controller"
+  | "flux";
 
 export function cachedTool(name: CachedTool): string {
   const path = join(cacheDir(), "bin", name);

@@ -9,6 +9,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +17,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { validateTree } from "../../src/gitops/validate/tree-check.js";
 import { ROOT } from "./chart-helpers.js";
+import { cachedTool } from "../../src/sys/tools.js";
 
 const BIN = join(ROOT, "bin/metallb-ts.js");
 const temps: string[] = [];
@@ -92,6 +94,55 @@ describe("metallb-ts validate", () => {
       expect.stringMatching(
         /^flux-system\/lab-bgp\/flux-system\/kustomization\.yaml:GitRepository\/flux-system\.spec\.interval: 1 is not of type string/,
       ),
+    );
+  });
+
+  it("checks what Flux builds: a Kustomization's postBuild substitution that breaks an object", async () => {
+    const root = copyTree();
+    // Valid as written (the placeholder is a string); invalid once Flux substitutes it.
+    writeFileSync(
+      join(root, "policies/settings.yaml"),
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: metallb-system}\ndata:\n  replicas: ${REPLICAS}\n",
+    );
+    edit(root, "policies/kustomization.yaml", (t) =>
+      t.replace("resources: []", "resources: [settings.yaml]"),
+    );
+    edit(root, "flux-system/lab-l2/metallb-ts.yaml", (t) =>
+      t.replace(
+        "  path: ./policies\n",
+        '  path: ./policies\n  postBuild:\n    substitute:\n      REPLICAS: "3"\n',
+      ),
+    );
+    const before = readFileSync(join(root, "policies/kustomization.yaml"), "utf8");
+    const r = await validateTree(root);
+    // flux build rewrites the kustomization file it builds: validate gives it a scratch copy.
+    expect(readFileSync(join(root, "policies/kustomization.yaml"), "utf8")).toBe(before);
+    expect(r.lines).toContainEqual(
+      expect.stringMatching(
+        /^policies\/kustomization\.yaml:ConfigMap\/settings\.data\.replicas: 3 is not of type string/,
+      ),
+    );
+    // Without the substitution the same tree is clean: the finding comes from Flux's build.
+    edit(root, "flux-system/lab-l2/metallb-ts.yaml", (t) =>
+      t.replace(/ {2}postBuild:\n.*\n.*\n/, ""),
+    );
+    const clean = await validateTree(root);
+    expect(clean.lines.filter((l) => l.includes("ConfigMap/settings"))).toEqual([]);
+  });
+
+  it("without the flux CLI, builds with kustomize and warns that it did", () => {
+    // A cache holding helm but no flux, and a PATH without flux.
+    const cache = mkdtempSync(join(tmpdir(), "metallb-ts-noflux-"));
+    temps.push(cache);
+    mkdirSync(join(cache, "bin"));
+    symlinkSync(cachedTool("helm"), join(cache, "bin/helm"));
+    const r = spawnSync(process.execPath, [BIN, "validate", ROOT], {
+      encoding: "utf8",
+      env: { ...process.env, METALLB_TS_CACHE: cache, PATH: "/usr/local/bin:/usr/bin:/bin" },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^flux-system\/lab-l2:\(document\): warning: the flux CLI is not installed: .* — install the flux CLI/m,
     );
   });
 

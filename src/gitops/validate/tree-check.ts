@@ -1,5 +1,5 @@
 // `metallb-ts validate [path]`: for every overlay under the path, the override file's schema and
-// semantic checks, `kubectl kustomize` of the overlay and of the cluster's Flux objects, and
+// semantic checks, the cluster's Flux objects and `flux build kustomization` of each of them, and
 // `helm template` of the chart with the base and override values, every object checked against
 // its kind's schema. Returns output lines; nothing is written.
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
@@ -7,6 +7,7 @@ import { basename, dirname, join, normalize, relative, resolve } from "node:path
 import { parse } from "yaml";
 import type { Values } from "../../api/values/schema.js";
 import { helmTemplate, type KubeObject } from "../tools/helm.js";
+import { FluxMissingError, fluxBuild, fluxScratch } from "../tools/flux.js";
 import { fluxUnits, kustomizeBuild } from "../tools/kustomize.js";
 import { CommandError } from "../../sys/proc.js";
 import {
@@ -22,7 +23,7 @@ import { parseClusters, type ClustersFile } from "../synth/clusters.js";
 import { mergeValues } from "./merge.js";
 import { objectProblems } from "./objects.js";
 import { checkOverride, reportFindings } from "./override-check.js";
-import { error, finding, formatFinding, type Finding, type Problem } from "./problem.js";
+import { error, finding, formatFinding, warning, type Finding, type Problem } from "./problem.js";
 import { parseYamlSource } from "./yaml-source.js";
 import { mapBounded } from "../../lib/bounded.js";
 
@@ -108,17 +109,37 @@ interface FluxKustomizationSpec {
   sourceRef?: { kind?: string; name?: string };
 }
 
+const FLUX_MISSING_FIX =
+  "install the flux CLI (`npm run provision` builds one), so that validate builds each " +
+  "Kustomization as kustomize-controller does";
+
+/** The file to name for what Flux builds from a path: its kustomization file, or the path. */
+function pathFile(root: string, path: string): string {
+  const own = ["kustomization.yaml", "kustomization.yml", "Kustomization"].find((f) =>
+    existsSync(join(root, path, f)),
+  );
+  return own ? join(path, own) : path;
+}
+
+interface FluxCheck {
+  findings: Finding[];
+  /** Whether the overlay was built as its Flux Kustomization builds it. */
+  overlayBuilt: boolean;
+}
+
 /**
  * The cluster's Flux objects as Flux builds flux-system/<cluster>, and what each of their
- * Kustomizations will build from this repository (the overlay is checked on its own).
+ * Kustomizations on this repository will apply: `flux build kustomization` (the object's patches,
+ * substitutions, targetNamespace and so on applied), or, without the flux CLI, kustomize's build
+ * of the path and a warning that says so.
  */
 async function checkFluxObjects(
   root: string,
   cluster: string,
   overlay: string,
-): Promise<Finding[]> {
+): Promise<FluxCheck> {
   const dir = fluxDir(cluster);
-  if (!existsSync(join(root, dir))) return [];
+  if (!existsSync(join(root, dir))) return { findings: [], overlayBuilt: false };
   const objects: KubeObject[] = [];
   const lines: Finding[] = [];
   const buildAll = async (path: string) => {
@@ -132,31 +153,72 @@ async function checkFluxObjects(
       );
   };
   await buildAll(dir);
-  for (const o of objects) {
-    if (o.kind !== "Kustomization" || !o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/"))
-      continue;
-    const spec = (o as { spec?: FluxKustomizationSpec }).spec;
-    if (spec?.sourceRef?.kind !== "GitRepository" || spec.sourceRef.name !== GITOPS_SOURCE)
-      continue;
-    const path = normalize(spec.path ?? ".");
-    if (path.startsWith("..") || !existsSync(join(root, path))) {
-      lines.push(
-        finding(
-          dir,
-          undefined,
-          error(
-            [`Kustomization/${o.metadata.name}`, "spec", "path"],
-            `${spec.path} does not exist in the repository, so Flux cannot build it`,
-            "run `npm run synth` to restore the generated Flux objects",
+  let fluxMissing = false;
+  let overlayBuilt = false;
+  let scratch: ReturnType<typeof fluxScratch> | undefined;
+  try {
+    for (const o of objects) {
+      if (o.kind !== "Kustomization" || !o.apiVersion.startsWith("kustomize.toolkit.fluxcd.io/"))
+        continue;
+      const spec = (o as { spec?: FluxKustomizationSpec }).spec;
+      if (spec?.sourceRef?.kind !== "GitRepository" || spec.sourceRef.name !== GITOPS_SOURCE)
+        continue;
+      const path = normalize(spec.path ?? ".");
+      if (path.startsWith("..") || !existsSync(join(root, path))) {
+        lines.push(
+          finding(
+            dir,
+            undefined,
+            error(
+              [`Kustomization/${o.metadata.name}`, "spec", "path"],
+              `${spec.path} does not exist in the repository, so Flux cannot build it`,
+              "run `npm run synth` to restore the generated Flux objects",
+            ),
           ),
-        ),
-      );
-      continue;
+        );
+        continue;
+      }
+      // The path as written (kustomize) names what is wrong with the files themselves; Flux's build
+      // adds what its Kustomization changes (and an object Flux would drop silently, such as one
+      // whose name is not a string, is still reported from the files).
+      if (path !== overlay) await buildAll(path);
+      if (fluxMissing) continue;
+      try {
+        lines.push(
+          ...(await built(
+            pathFile(root, path),
+            () => fluxBuild(o, join((scratch ??= fluxScratch(root)).dir, path)),
+            path === overlay ? overrideSecretMissing : undefined,
+          )),
+        );
+        if (path === overlay) overlayBuilt = true;
+      } catch (err) {
+        if (!(err instanceof FluxMissingError)) throw err;
+        fluxMissing = true;
+        lines.push(
+          finding(
+            dir,
+            undefined,
+            warning(
+              [],
+              "the flux CLI is not installed: each Kustomization's path is built with kustomize " +
+                "alone, without the Kustomization's patches, substitutions or targetNamespace",
+              FLUX_MISSING_FIX,
+            ),
+          ),
+        );
+      }
     }
-    if (path === overlay) continue;
-    await buildAll(path);
+  } finally {
+    scratch?.dispose();
   }
-  return lines;
+  // Flux's build and the plain one mostly agree: each finding once.
+  const seen = new Set<string>();
+  const unique = lines.filter((f) => {
+    const key = formatFinding(f);
+    return !seen.has(key) && !!seen.add(key);
+  });
+  return { findings: unique, overlayBuilt };
 }
 
 async function checkCluster(root: string, cluster: string, base: Values): Promise<Finding[]> {
@@ -164,14 +226,20 @@ async function checkCluster(root: string, cluster: string, base: Values): Promis
   const overrideFile = `${overlay}/override-values.yaml`;
   const report = checkOverride(readFileSync(join(root, overrideFile), "utf8"), base, NAMESPACE);
   const renders = report.merged && !report.problems.some((p) => p.severity === "error");
-  // The tools are independent: run them side by side.
+  // The tools are independent: run them side by side. The overlay is built on its own only when
+  // no Flux Kustomization built it.
+  const flux = checkFluxObjects(root, cluster, overlay);
   const outputs = await Promise.all([
-    built(
-      `${overlay}/kustomization.yaml`,
-      () => kustomizeBuild(join(root, overlay)),
-      overrideSecretMissing,
+    flux.then((f) =>
+      f.overlayBuilt
+        ? []
+        : built(
+            `${overlay}/kustomization.yaml`,
+            () => kustomizeBuild(join(root, overlay)),
+            overrideSecretMissing,
+          ),
     ),
-    checkFluxObjects(root, cluster, overlay),
+    flux.then((f) => f.findings),
     renders
       ? built(`${CHART} (${cluster})`, () =>
           helmTemplate({
