@@ -121,6 +121,18 @@ function pathFile(root: string, path: string): string {
   return own ? join(path, own) : path;
 }
 
+/**
+ * Builds shared by the clusters of one run: every cluster's policies Kustomization builds the
+ * same path alike, and a build depends only on the path and the Kustomization object.
+ */
+type BuildMemo = Map<string, Promise<KubeObject[]>>;
+
+function memo(m: BuildMemo, key: string, build: () => Promise<KubeObject[]>) {
+  let p = m.get(key);
+  if (!p) m.set(key, (p = build()));
+  return p;
+}
+
 interface FluxCheck {
   findings: Finding[];
   /** Whether the overlay was built as its Flux Kustomization builds it. */
@@ -137,6 +149,7 @@ async function checkFluxObjects(
   root: string,
   cluster: string,
   overlay: string,
+  builds: BuildMemo,
 ): Promise<FluxCheck> {
   const dir = fluxDir(cluster);
   if (!existsSync(join(root, dir))) return { findings: [], overlayBuilt: false };
@@ -146,7 +159,7 @@ async function checkFluxObjects(
     for (const unit of fluxUnits(join(root, path)))
       lines.push(
         ...(await built(relative(root, unit.file), async () => {
-          const built = await unit.build();
+          const built = await memo(builds, `kustomize\0${unit.file}`, () => unit.build());
           if (path === dir) objects.push(...built);
           return built;
         })),
@@ -187,7 +200,10 @@ async function checkFluxObjects(
         lines.push(
           ...(await built(
             pathFile(root, path),
-            () => fluxBuild(o, join((scratch ??= fluxScratch(root)).dir, path)),
+            () =>
+              memo(builds, `flux\0${path}\0${JSON.stringify(o)}`, () =>
+                fluxBuild(o, join((scratch ??= fluxScratch(root)).dir, path)),
+              ),
             path === overlay ? overrideSecretMissing : undefined,
           )),
         );
@@ -221,14 +237,19 @@ async function checkFluxObjects(
   return { findings: unique, overlayBuilt };
 }
 
-async function checkCluster(root: string, cluster: string, base: Values): Promise<Finding[]> {
+async function checkCluster(
+  root: string,
+  cluster: string,
+  base: Values,
+  builds: BuildMemo,
+): Promise<Finding[]> {
   const overlay = overlayDir(cluster);
   const overrideFile = `${overlay}/override-values.yaml`;
   const report = checkOverride(readFileSync(join(root, overrideFile), "utf8"), base, NAMESPACE);
   const renders = report.merged && !report.problems.some((p) => p.severity === "error");
   // The tools are independent: run them side by side. The overlay is built on its own only when
   // no Flux Kustomization built it.
-  const flux = checkFluxObjects(root, cluster, overlay);
+  const flux = checkFluxObjects(root, cluster, overlay, builds);
   const outputs = await Promise.all([
     flux.then((f) =>
       f.overlayBuilt
@@ -337,13 +358,14 @@ export async function validateTree(path: string, concurrency = 2): Promise<Valid
     );
     lines.push(...reportFindings(HARDENED, hardenedReport));
     const base = mergeValues(defaults, readYaml(join(root, HARDENED))) as Values;
+    const builds: BuildMemo = new Map();
     lines.push(
       ...(await built(`${BASE_DIR}/kustomization.yaml`, () =>
         kustomizeBuild(join(root, BASE_DIR)),
       )),
     );
     for (const clusterLines of await mapBounded(clusters, concurrency, (c) =>
-      checkCluster(root, c, base),
+      checkCluster(root, c, base, builds),
     ))
       lines.push(...clusterLines);
   }
