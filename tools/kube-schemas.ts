@@ -79,6 +79,8 @@ const KEEP = new Set([
   "maxItems",
   "x-kubernetes-list-type",
   "x-kubernetes-list-map-keys",
+  // CRD rules: validate evaluates them with the same CEL engine as our own CRDs' rules.
+  "x-kubernetes-validations",
 ]);
 
 function jsPattern(p: string): boolean {
@@ -106,7 +108,13 @@ function clean(schema: unknown, refs: Set<string>): unknown {
       out[k] = `#/$defs/${name}`;
     } else if (k === "properties" && isObject(v))
       out[k] = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, clean(s, refs)]));
-    else if (k === "enum" || k === "required" || k === "x-kubernetes-list-map-keys") out[k] = v;
+    else if (
+      k === "enum" ||
+      k === "required" ||
+      k === "x-kubernetes-list-map-keys" ||
+      k === "x-kubernetes-validations"
+    )
+      out[k] = v;
     else out[k] = clean(v, refs);
   }
   if (schema["x-kubernetes-int-or-string"] === true) {

@@ -39,5 +39,5 @@ export {
   type Problem,
   type Severity,
 } from "./problem.js";
-export { ruleProblems, rulesOf } from "./rules.js";
+export { ruleProblems, ruleViolations, rulesOf, type RuleViolation } from "./rules.js";
 export { notOurs, serviceKey } from "./service.js";

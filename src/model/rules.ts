@@ -34,6 +34,9 @@ function fits(schema: TSchema, value: unknown): boolean {
 const fieldPathOf = (fieldPath: string | undefined): PathSegment[] =>
   fieldPath ? fieldPath.split(".").filter(Boolean) : [];
 
+/** The rule's message; a rule declared without one (other CRDs' rules) reads as the API server's. */
+const messageOf = (rule: CelRule): string => rule.message || `failed rule: ${rule.rule}`;
+
 /** The message a broken rule gives, and its fix; undefined when the rule holds. */
 function broken(
   rule: CelRule,
@@ -46,11 +49,14 @@ function broken(
   const fix = fixOf(rule.rule) ?? "correct the field";
   if ("error" in verdict)
     // The API server refuses an object whose rule fails to evaluate; so does the offline check.
-    return { message: `${rule.message} (the rule could not be evaluated: ${verdict.error})`, fix };
+    return {
+      message: `${messageOf(rule)} (the rule could not be evaluated: ${verdict.error})`,
+      fix,
+    };
   const message =
     (rule.messageExpression !== undefined
       ? evaluateMessage(rule.messageExpression, self)
-      : undefined) ?? rule.message;
+      : undefined) ?? messageOf(rule);
   return { message, fix };
 }
 
@@ -58,14 +64,14 @@ function walk(
   schema: TSchema,
   value: unknown,
   path: PathSegment[],
-  report: (field: PathSegment[], message: string, fix: string) => void,
+  report: (field: PathSegment[], message: string, fix: string, rule: string) => void,
 ): void {
   if (value === undefined || !fits(schema, value)) return;
   const rules = (schema["x-kubernetes-validations"] ?? []) as CelRule[];
   for (const rule of rules) {
     if (isTransitionRule(rule.rule)) continue;
     const b = broken(rule, schema, value);
-    if (b) report([...path, ...fieldPathOf(rule.fieldPath)], b.message, b.fix);
+    if (b) report([...path, ...fieldPathOf(rule.fieldPath)], b.message, b.fix, rule.rule);
   }
   if (isObject(value) && isObject(schema.properties)) {
     for (const [key, sub] of Object.entries(schema.properties as Record<string, TSchema>))
@@ -73,6 +79,25 @@ function walk(
   } else if (Array.isArray(value) && schema.items) {
     value.forEach((item, i) => walk(schema.items as TSchema, item, [...path, i], report));
   }
+}
+
+export interface RuleViolation {
+  /** The CEL text of the rule broken. */
+  rule: string;
+  field: PathSegment[];
+  message: string;
+  fix: string;
+}
+
+/** The rules of any structural schema (a CRD's) that `value`, at `path`, breaks. */
+export function ruleViolations(
+  schema: TSchema,
+  value: unknown,
+  path: PathSegment[] = [],
+): RuleViolation[] {
+  const out: RuleViolation[] = [];
+  walk(schema, value, path, (field, message, fix, rule) => out.push({ rule, field, message, fix }));
+  return out;
 }
 
 /** The rules `value` (at `path` of the object) breaks, as problems of that object. */
@@ -83,11 +108,9 @@ export function ruleProblems(
   value: unknown,
   path: PathSegment[] = ["spec"],
 ): Problem[] {
-  const out: Problem[] = [];
-  walk(schema, value, path, (field, message, fix) =>
-    out.push(problem(kind, name, field, message, fix)),
+  return ruleViolations(schema, value, path).map((v) =>
+    problem(kind, name, v.field, v.message, v.fix),
   );
-  return out;
 }
 
 /** Every CEL rule in a schema, with where it stands (for tests and tooling). */

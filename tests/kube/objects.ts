@@ -20,13 +20,17 @@ const PLURALS: Record<string, string> = {
   ServiceL2Status: "servicel2statuses",
   ServiceBGPStatus: "servicebgpstatuses",
   ConfigurationState: "configurationstates",
+  // Flux kinds, for the tests of their CRDs' rules (tests/kube/flux-crd-rules.test.ts).
+  HelmRelease: "helmreleases",
+  Kustomization: "kustomizations",
+  Receiver: "receivers",
 };
 
 function target(m: Manifest) {
   const [group, version] = m.apiVersion.split("/");
   const plural = PLURALS[m.kind];
   if (!group || !version || !plural)
-    throw new Error(`not a metallb.io manifest: ${m.apiVersion} ${m.kind}`);
+    throw new Error(`no plural known for ${m.apiVersion} ${m.kind}: add it to PLURALS`);
   return { group, version, plural, namespace: m.metadata.namespace ?? "metallb-system" };
 }
 

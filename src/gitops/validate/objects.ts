@@ -10,6 +10,8 @@ import { jsonSchemaFor } from "../../api/generate/json-schema.js";
 import { makeAjv } from "./ajv.js";
 import type { KubeObject } from "../tools/helm.js";
 import vendored from "./kube-schemas.json" with { type: "json" };
+import type { TSchema } from "@sinclair/typebox";
+import { ruleViolations } from "../../model/index.js";
 import { error, type Problem } from "./problem.js";
 import { schemaProblems } from "./schema-check.js";
 
@@ -82,5 +84,15 @@ export function objectProblems(o: KubeObject): Problem[] {
         "render only the kinds the chart and synth produce, or add the kind to tools/kube-schemas.ts and run npm run schemas:vendor",
       ),
     ];
-  return schemaProblems(validate, withoutNulls(normalized(o)));
+  const value = withoutNulls(normalized(o));
+  const problems = schemaProblems(validate, value);
+  // A CRD's own CEL rules (Flux's: chart or chartRef, verify only for HelmRepository, …).
+  const schema = VENDORED_KINDS[`${o.apiVersion}/${o.kind}`] as TSchema & { $ref?: string };
+  if (schema.$ref) return problems;
+  return [
+    ...problems,
+    ...ruleViolations(schema, value).map((v) =>
+      error(v.field, v.message, `change the ${o.kind} so that its CRD's rule holds: ${v.rule}`),
+    ),
+  ];
 }
