@@ -79,41 +79,48 @@ describe("connection collision between two speakers (RFC 4271 §6.8)", () => {
     await lab?.destroy();
   });
 
-  it("both connections open, the collision is resolved by identifier, one session survives", async () => {
-    for (const h of [HIGH, LOW]) await iptables(h.host, "-D", HOLD_SYN);
-    for (const h of [HIGH, LOW]) {
-      await s[h.host].waitForEvent("collision", (e) => e.type === "collision", {
-        timeoutMs: 20_000,
+  it(
+    "both connections open, the collision is resolved by identifier, one session survives",
+    { timeout: 240_000 },
+    async () => {
+      for (const h of [HIGH, LOW]) await iptables(h.host, "-D", HOLD_SYN);
+      // The held SYNs pass at their next retransmission, or, if an attempt gave up meanwhile, at
+      // the next attempt (connectRetry 20 s): on a loaded machine that is well past 20 s (a CI
+      // run waited longer than that once), so the wait allows for both.
+      for (const h of [HIGH, LOW]) {
+        await s[h.host].waitForEvent("collision", (e) => e.type === "collision", {
+          timeoutMs: 60_000,
+        });
+      }
+      for (const h of [HIGH, LOW]) {
+        await iptables(h.host, "-D", HOLD_KEEPALIVE("--dport"));
+        await iptables(h.host, "-D", HOLD_KEEPALIVE("--sport"));
+      }
+      const highUp = await s.high.waitForEvent("up", (e) => e.type === "up");
+      const lowUp = await s.low.waitForEvent("up", (e) => e.type === "up");
+      // The survivor is the connection the higher identifier (192.0.2.40) opened.
+      expect(s.high.events.find((e) => e.event.type === "collision")?.event).toMatchObject({
+        kept: "outbound",
       });
-    }
-    for (const h of [HIGH, LOW]) {
-      await iptables(h.host, "-D", HOLD_KEEPALIVE("--dport"));
-      await iptables(h.host, "-D", HOLD_KEEPALIVE("--sport"));
-    }
-    const highUp = await s.high.waitForEvent("up", (e) => e.type === "up");
-    const lowUp = await s.low.waitForEvent("up", (e) => e.type === "up");
-    // The survivor is the connection the higher identifier (192.0.2.40) opened.
-    expect(s.high.events.find((e) => e.event.type === "collision")?.event).toMatchObject({
-      kept: "outbound",
-    });
-    expect(s.low.events.find((e) => e.event.type === "collision")?.event).toMatchObject({
-      kept: "inbound",
-    });
-    expect(highUp.event).toMatchObject({ inbound: false });
-    expect(lowUp.event).toMatchObject({ inbound: true });
-    await waitFor(
-      "one TCP connection per side",
-      async () =>
-        (await established(HIGH.host)) === 1 && (await established(LOW.host)) === 1
-          ? true
-          : undefined,
-      20_000,
-      200,
-    );
-    for (const sp of [s.high, s.low]) {
-      expect(sp.events.filter((e) => e.event.type === "up")).toHaveLength(1);
-      expect(sp.events.some((e) => e.event.type === "down")).toBe(false);
-      expect((await sp.stats())[0]?.state).toBe("Established");
-    }
-  });
+      expect(s.low.events.find((e) => e.event.type === "collision")?.event).toMatchObject({
+        kept: "inbound",
+      });
+      expect(highUp.event).toMatchObject({ inbound: false });
+      expect(lowUp.event).toMatchObject({ inbound: true });
+      await waitFor(
+        "one TCP connection per side",
+        async () =>
+          (await established(HIGH.host)) === 1 && (await established(LOW.host)) === 1
+            ? true
+            : undefined,
+        20_000,
+        200,
+      );
+      for (const sp of [s.high, s.low]) {
+        expect(sp.events.filter((e) => e.event.type === "up")).toHaveLength(1);
+        expect(sp.events.some((e) => e.event.type === "down")).toBe(false);
+        expect((await sp.stats())[0]?.state).toBe("Established");
+      }
+    },
+  );
 });
