@@ -324,3 +324,18 @@ describe("localPref towards eBGP peers only", () => {
     expect(warnings({ ...res(64513, ["tor"]), bgpPeers: undefined })).toEqual([]);
   });
 });
+
+describe("CEL verdicts are kept per spec object", () => {
+  it("an unchanged spec object is not evaluated again; a new one is", () => {
+    const spec = { addresses: ["2001:db8::9-2001:db8::1"] };
+    const res = (s: object): ConfigResources => ({ pools: [{ name: "p", spec: s as never }] });
+    const first = parseConfig(res(spec), { namespace: NS }).problems;
+    const again = parseConfig(res(spec), { namespace: NS }).problems;
+    expect(again).toEqual(first);
+    expect(again.find((p) => p.field.join(".") === "spec.addresses.0")).toBe(
+      first.find((p) => p.field.join(".") === "spec.addresses.0"),
+    );
+    const fixed = parseConfig(res({ addresses: ["2001:db8::1-2001:db8::9"] }), { namespace: NS });
+    expect(fixed.problems.filter((p) => p.severity === "error")).toEqual([]);
+  });
+});
