@@ -117,6 +117,9 @@ kwok_dir=$(cd "$here/go/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
 kubectl kustomize "$kwok_dir/kustomize/stage/fast" >"$bin/kwok-stages.yaml.tmp" ||
   fail "kubectl kustomize $kwok_dir/kustomize/stage/fast" "check that kubectl is installed"
 mv "$bin/kwok-stages.yaml.tmp" "$bin/kwok-stages.yaml"
+# The OCI registry of the chart's OCI mode (tests/gitops/oci-chart.test.ts): the CNCF
+# distribution registry, the reference implementation of the OCI distribution spec.
+build registry registry github.com/distribution/distribution/v3/cmd/registry
 
 # ---- Flux controllers (tests/gitops, the lab) ------------------------------------------------
 # Flux modules carry replace lines, so they are built in an extracted copy of the module rather

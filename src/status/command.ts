@@ -68,7 +68,7 @@ export async function readSnapshot(
     StatusSnapshot["pools"][number]["status"],
     { addresses?: string[]; autoAssign?: boolean }
   >;
-  const [pools, l2, bgp, config, services, kustomizations, releases] = await Promise.all([
+  const [pools, l2, bgp, config, services, kustomizations, releases, charts] = await Promise.all([
     mb<Pool>("ipaddresspools"),
     mb<Obj<StatusSnapshot["l2"][number]>>("servicel2statuses"),
     mb<Obj<StatusSnapshot["bgp"][number]>>("servicebgpstatuses"),
@@ -76,13 +76,16 @@ export async function readSnapshot(
     patiently(() => core.listServiceForAllNamespaces()),
     list<FluxObj>(custom, "kustomize.toolkit.fluxcd.io", "v1", "kustomizations", "flux-system"),
     list<FluxObj>(custom, "helm.toolkit.fluxcd.io", "v2", "helmreleases", namespace),
+    // The chart's source in OCI mode: a registry that refuses the pull shows here first.
+    list<FluxObj>(custom, "source.toolkit.fluxcd.io", "v1", "ocirepositories", namespace),
   ]);
   const flux =
-    kustomizations || releases
+    kustomizations || releases || charts
       ? [
           ...(kustomizations ?? [])
             .filter((k) => k.metadata.name.startsWith("metallb-ts"))
             .map((k) => fluxRow("Kustomization", k)),
+          ...(charts ?? []).map((c) => fluxRow("OCIRepository", c)),
           ...(releases ?? []).map((r) => fluxRow("HelmRelease", r)),
         ]
       : undefined;
@@ -116,11 +119,15 @@ type FluxObj = Obj<{
   conditions?: { type: string; status: string; reason?: string; message?: string }[];
   lastAppliedRevision?: string;
   history?: { chartVersion?: string }[];
+  artifact?: { revision?: string };
 }>;
 
 function fluxRow(kind: string, o: FluxObj): NonNullable<StatusSnapshot["flux"]>[number] {
   const ready = o.status?.conditions?.find((c) => c.type === "Ready");
-  const revision = o.status?.lastAppliedRevision ?? o.status?.history?.[0]?.chartVersion;
+  const revision =
+    o.status?.lastAppliedRevision ??
+    o.status?.history?.[0]?.chartVersion ??
+    o.status?.artifact?.revision;
   return {
     kind,
     namespace: o.metadata.namespace ?? "",

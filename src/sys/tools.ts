@@ -31,7 +31,8 @@ export type CachedTool =
   | "kustomize-controller"
   | "helm-controller"
   | "notification-controller"
-  | "flux";
+  | "flux"
+  | "registry";
 
 export function cachedTool(name: CachedTool): string {
   const path = join(cacheDir(), "bin", name);

@@ -197,6 +197,44 @@ describe("the synthesized tree", () => {
     expect(objectProblems(hr!)).toEqual([]);
   });
 
+  it("passes the registry's pull Secret and plain HTTP to the OCIRepository only when declared", () => {
+    const withAccess = renderTree(
+      {
+        ...DECL,
+        chart: {
+          source: "oci",
+          url: "oci://127.0.0.1:5000/charts/",
+          version: "0.1.x",
+          secretRef: "registry-pull",
+          insecure: true,
+        },
+      },
+      "0.1.0",
+    );
+    const [repo] = objectsOf(withAccess.owned.get("base/services/metallb/source.yaml") ?? "");
+    expect(repo?.spec).toMatchObject({
+      url: "oci://127.0.0.1:5000/charts/metallb-ts",
+      secretRef: { name: "registry-pull" },
+      insecure: true,
+    });
+    expect(objectProblems(repo!)).toEqual([]);
+    const plain = renderTree(
+      { ...DECL, chart: { source: "oci", url: "oci://r.example.com/c", version: "1.x" } },
+      "0.1.0",
+    );
+    const [bare] = objectsOf(plain.owned.get("base/services/metallb/source.yaml") ?? "");
+    expect(Object.keys(bare?.spec ?? {})).not.toContain("insecure");
+    expect(Object.keys(bare?.spec ?? {})).not.toContain("secretRef");
+  });
+
+  it("refuses a pull Secret that is not an object name, naming the line", () => {
+    expect(() =>
+      parseClusters(
+        "repository:\n  url: u\n  branch: main\nchart:\n  source: oci\n  url: oci://r/c\n  version: 0.1.x\n  secretRef: Pull_Secret\nclusters:\n  - name: a\n",
+      ),
+    ).toThrow(/clusters\.yaml:8:chart\.secretRef/);
+  });
+
   it("labels the namespace for Pod Security (privileged enforced for the speaker, restricted audited)", () => {
     const [ns] = objectsOf(owned("base/services/metallb/namespace.yaml"));
     expect(ns?.metadata.labels).toEqual({

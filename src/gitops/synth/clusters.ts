@@ -28,6 +28,20 @@ export const ClustersFile = Type.Object(
             source: Type.Literal("oci"),
             url: Type.String({ pattern: "^oci://", description: "oci://registry/path" }),
             version: Type.String({ minLength: 1, description: "Chart version (semver range)." }),
+            secretRef: Type.Optional(
+              Type.String({
+                pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+                maxLength: 253,
+                description:
+                  "A kubernetes.io/dockerconfigjson Secret in metallb-system with the registry's pull credentials.",
+              }),
+            ),
+            insecure: Type.Optional(
+              Type.Boolean({
+                description:
+                  "Plain HTTP to the registry (a lab or air-gapped registry without TLS); never across a network you do not trust.",
+              }),
+            ),
           },
           { additionalProperties: false, description: "A published chart." },
         ),

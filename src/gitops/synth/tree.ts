@@ -107,6 +107,8 @@ function base(app: App, decl: ClustersFile, version: string, files: Map<string, 
       url: `${decl.chart.url.replace(/\/+$/, "")}/metallb-ts`,
       semver: decl.chart.version,
       interval: "10m",
+      secretRef: decl.chart.secretRef,
+      insecure: decl.chart.insecure,
     });
     files.set(`${BASE_DIR}/source.yaml`, manifests(source));
     resources.push("source.yaml");

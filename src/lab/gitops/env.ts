@@ -10,9 +10,11 @@ import { stringify, parse } from "yaml";
 import { startKube, type KubeEnv } from "../kube/cluster.js";
 import { run, waitFor } from "../../sys/proc.js";
 import { synth } from "../../gitops/synth/main.js";
+import type { ClustersFile } from "../../gitops/synth/clusters.js";
 import { RECEIVER, RECEIVER_SECRET, fluxDir } from "../../gitops/synth/tree.js";
 import { FLUX_NAMESPACE, startFlux, type Flux } from "./flux.js";
 import { startGitServer, type GitServer } from "./git-server.js";
+import { startRegistry, type Registry } from "./registry.js";
 import { createFakeNodes, startWorkloadControllers, type FakeNode } from "./workloads.js";
 
 export interface GitopsEnv {
@@ -20,6 +22,8 @@ export interface GitopsEnv {
   flux: Flux;
   git: GitServer;
   repo: WorkingCopy;
+  /** The OCI registry the chart comes from (`ociChart` only). */
+  registry?: Registry;
   stop(): Promise<void>;
 }
 
@@ -28,6 +32,12 @@ export interface GitopsOptions {
   source: string;
   /** kwok's Nodes (one speaker Pod each). */
   nodes?: FakeNode[];
+  /**
+   * Serve the chart from a local OCI registry instead of the repository: clusters.yaml gets
+   * `chart: { source: oci, url: <registry>/charts, version, insecure: true }`. The registry starts
+   * empty; the caller publishes the chart.
+   */
+  ociChart?: { version: string };
 }
 
 /** A clone the test or the lab user edits, commits and pushes. */
@@ -78,7 +88,12 @@ function workingCopy(dir: string): WorkingCopy {
  * declares the Git host's URL in clusters.yaml, synthesizes the tree and pushes it as the first
  * commit of `main`.
  */
-async function seedRepository(source: string, dir: string, url: string): Promise<WorkingCopy> {
+async function seedRepository(
+  source: string,
+  dir: string,
+  url: string,
+  chart?: ClustersFile["chart"],
+): Promise<WorkingCopy> {
   const files = (await run(["git", "-C", source, "ls-files", "-z"])).split("\0").filter(Boolean);
   mkdirSync(dir, { recursive: true });
   for (const f of files) {
@@ -88,10 +103,9 @@ async function seedRepository(source: string, dir: string, url: string): Promise
       // deleted in the working tree but not yet from the index
     }
   }
-  const clusters = parse(readFileSync(join(dir, "clusters.yaml"), "utf8")) as {
-    repository: { url: string; branch: string };
-  };
+  const clusters = parse(readFileSync(join(dir, "clusters.yaml"), "utf8")) as ClustersFile;
   clusters.repository = { url, branch: "main" };
+  if (chart) clusters.chart = chart;
   writeFileSync(join(dir, "clusters.yaml"), stringify(clusters));
   synth(dir, join(dir, "clusters.yaml"), false);
   await run(["git", "init", "-q", "-b", "main", dir]);
@@ -115,9 +129,24 @@ export async function attachGitops(kube: KubeEnv, opts: GitopsOptions): Promise<
   const flux = await startFlux(kube);
   const git = await startGitServer(join(kube.dir, "git"));
   try {
+    const registry = opts.ociChart ? await startRegistry(kube) : undefined;
+    const chart: ClustersFile["chart"] | undefined =
+      registry && opts.ociChart
+        ? {
+            source: "oci",
+            url: registry.url("charts"),
+            version: opts.ociChart.version,
+            insecure: true,
+          }
+        : undefined;
     await git.createRepository("platform");
-    const repo = await seedRepository(opts.source, join(kube.dir, "work"), git.url("platform"));
-    return { kube, flux, git, repo, stop: () => git.close() };
+    const repo = await seedRepository(
+      opts.source,
+      join(kube.dir, "work"),
+      git.url("platform"),
+      chart,
+    );
+    return { kube, flux, git, repo, registry, stop: () => git.close() };
   } catch (err) {
     await git.close();
     throw err;
@@ -154,11 +183,16 @@ export interface BootstrapOptions {
  * the Receiver's token Secret, Flux syncing flux-system/<cluster> from the repository, and
  * (optionally) the Git host's webhook pointing at the Receiver.
  */
+export interface Bootstrapped {
+  /** Turns the Git host's webhook off and on (e.g. to measure Flux's poll alone). */
+  setWebhook(on: boolean): void;
+}
+
 export async function bootstrap(
   env: GitopsEnv,
   cluster: string,
   opts: BootstrapOptions,
-): Promise<void> {
+): Promise<Bootstrapped> {
   const kc = new KubeConfig();
   kc.loadFromFile(env.kube.kubeconfigs.admin);
   await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
@@ -200,7 +234,8 @@ export async function bootstrap(
       },
     },
   });
-  if (!opts.webhook) return;
+  let webhook = opts.webhook;
+  const handle: Bootstrapped = { setWebhook: (on) => void (webhook = on) };
   const path = await waitFor(
     `Receiver ${RECEIVER} webhook path`,
     async () =>
@@ -219,6 +254,7 @@ export async function bootstrap(
   // reconciles our GitRepository; bootstrap's own source keeps its poll, as on a real cluster
   // where its webhook is the user's business.
   env.git.onPush(async () => {
-    await fetch(`${env.flux.receiverBase}${path}`, { method: "POST", body: "{}" });
+    if (webhook) await fetch(`${env.flux.receiverBase}${path}`, { method: "POST", body: "{}" });
   });
+  return handle;
 }

@@ -34,6 +34,7 @@ export interface FluxObject {
 const KINDS = {
   GitRepository: ["source.toolkit.fluxcd.io", "v1", "gitrepositories"],
   HelmChart: ["source.toolkit.fluxcd.io", "v1", "helmcharts"],
+  OCIRepository: ["source.toolkit.fluxcd.io", "v1", "ocirepositories"],
   Kustomization: ["kustomize.toolkit.fluxcd.io", "v1", "kustomizations"],
   HelmRelease: ["helm.toolkit.fluxcd.io", "v2", "helmreleases"],
   Receiver: ["notification.toolkit.fluxcd.io", "v1", "receivers"],

@@ -41,7 +41,14 @@ export class OciRepository extends ApiObject {
   constructor(
     scope: Construct,
     id: string,
-    props: { metadata: Meta; url: string; semver: string; interval: string },
+    props: {
+      metadata: Meta;
+      url: string;
+      semver: string;
+      interval: string;
+      secretRef?: string;
+      insecure?: boolean;
+    },
   ) {
     super(scope, id, {
       apiVersion: "source.toolkit.fluxcd.io/v1",
@@ -55,6 +62,8 @@ export class OciRepository extends ApiObject {
           mediaType: "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
           operation: "copy",
         },
+        ...(props.secretRef ? { secretRef: { name: props.secretRef } } : {}),
+        ...(props.insecure ? { insecure: true } : {}),
       },
     });
   }
