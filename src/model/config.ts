@@ -25,6 +25,7 @@ import { aliasesOf, resolveCommunities, type Aliases } from "./community.js";
 import { duplicateEndpoints, parsePeer, type Peer } from "./peer.js";
 import { hostBitWarnings, overlapsOf, parsePool, type Pool } from "./pool.js";
 import { orderProblems, problem, type ConfigKind, type Problem } from "./problem.js";
+import { carveReservations } from "./reservation.js";
 import { ruleProblems } from "./rules.js";
 
 /** One configuration object: its name, labels and spec (from the API server or a values file). */
@@ -172,11 +173,19 @@ export function parseConfig(res: ConfigResources, opts: ParseOptions): Config {
   problems.push(...duplicateEndpoints(peers));
   if (res.bgpPeers) problems.push(...ebgpOnlyLocalPref(bgpAdvertisements, peers));
 
+  // Reservations leave their parent pool and are announced wherever it is.
+  const carved = carveReservations(pools);
+  problems.push(...carved.problems);
+  const inherit = <A extends { pools: ReadonlySet<string> }>(adv: A): A => {
+    const extra = [...adv.pools].flatMap((p) => carved.children.get(p) ?? []);
+    return extra.length ? { ...adv, pools: new Set([...adv.pools, ...extra]) } : adv;
+  };
+
   return {
-    pools,
-    poolsByName: new Map(pools.map((p) => [p.name, p])),
-    l2Advertisements,
-    bgpAdvertisements,
+    pools: carved.pools,
+    poolsByName: new Map(carved.pools.map((p) => [p.name, p])),
+    l2Advertisements: l2Advertisements.map(inherit),
+    bgpAdvertisements: bgpAdvertisements.map(inherit),
     peers,
     communities,
     bfdProfiles,

@@ -13,6 +13,7 @@ import {
 } from "../api/formats/ip.js";
 import { matchesAny, type LabelSelector, type Labels } from "../api/formats/label-selector.js";
 import { problem, type Problem } from "./problem.js";
+import { isCarving } from "./reservation.js";
 
 export interface Pool {
   name: string;
@@ -163,6 +164,8 @@ export function overlapsOf(pools: readonly Pool[]): Overlap[] {
   all.forEach((a, i) => {
     for (const b of all.slice(i + 1)) {
       if (!rangesOverlap(a.r, b.r)) continue;
+      // A reservation lies inside its parent by design (model/reservation.ts).
+      if (a.p !== b.p && isCarving(a.p, b.p)) continue;
       if (a.p === b.p) {
         out.push({
           pool: a.p.name,

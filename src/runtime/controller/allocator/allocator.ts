@@ -27,6 +27,7 @@ import {
   type Pool,
   type ServiceIdentity,
 } from "../../../model/pool.js";
+import { describeReservation } from "../../../model/reservation.js";
 
 export interface Port {
   protocol: string;
@@ -380,12 +381,15 @@ export class Allocator {
     // autoAssign only keeps a pool out of automatic choices: what a Service holds stays valid
     // (an autoAssign pool still names the addresses when two pools hold them).
     const serving = named.filter((p) => poolServes(p, req));
+    const reserved = named[0] && describeReservation(named[0]);
     return (
       serving.find((p) => p.autoAssign || req.pool || req.requestedIps.length) ??
       serving[0] ??
       refuse(
         "PoolDoesNotServe",
-        `pool ${named[0]?.name} does not serve this Service (serviceAllocation)`,
+        reserved
+          ? `${text()} is ${reserved} (pool ${named[0]?.name}); this Service is not that Gateway's`
+          : `pool ${named[0]?.name} does not serve this Service (serviceAllocation)`,
       )
     );
   }
