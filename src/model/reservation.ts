@@ -4,6 +4,7 @@
 // reservation is announced wherever its parent is. Pure.
 import { formatIp, rangesOverlap, type IpRange } from "../api/formats/ip.js";
 import { ENVOY_GATEWAY_LABEL, RESERVED_FROM_LABEL } from "../api/gateway.js";
+import type { IPAddressPoolSpec } from "../api/kinds/ipaddresspool.js";
 import { problem, type Problem } from "./problem.js";
 import type { Pool } from "./pool.js";
 
@@ -123,4 +124,49 @@ export function describeReservation(pool: Pool): string | undefined {
   if (parent === undefined) return undefined;
   const gw = reservedGateway(pool);
   return `reserved from ${parent}${gw ? ` for Gateway ${gw.namespace}/${gw.name}` : " for the Services its serviceAllocation selects"}`;
+}
+
+/** A Gateway's reservation as values declare it (charts/metallb-ts `gateways[]`). */
+export interface GatewayReservationDecl {
+  name: string;
+  namespace: string;
+  addresses: string[];
+  pool: string;
+}
+
+/** The reservation pool's name: namespaces hold no dots, so the split is unambiguous. */
+export const gatewayPoolName = (g: { namespace: string; name: string }): string =>
+  `gateway.${g.namespace}.${g.name}`;
+
+/**
+ * The IPAddressPool a Gateway's reservation is: its addresses as /32 or /128, never
+ * auto-assigned to anyone else and served only to the Service Envoy Gateway generates for that
+ * Gateway in its namespace — which gets them without asking (serviceAllocation's preference).
+ * charts/metallb-ts/templates/gateways.yaml renders the same object; a test holds them equal.
+ */
+export function gatewayReservationPool(
+  g: GatewayReservationDecl,
+  envoyGatewayNamespace: string,
+): { name: string; labels: Record<string, string>; spec: IPAddressPoolSpec } {
+  return {
+    name: gatewayPoolName(g),
+    labels: { [RESERVED_FROM_LABEL]: g.pool },
+    spec: {
+      addresses: g.addresses.map((a) => (a.includes(":") ? `${a}/128` : `${a}/32`)),
+      autoAssign: true,
+      avoidBuggyIPs: false,
+      serviceAllocation: {
+        priority: 0,
+        namespaces: [envoyGatewayNamespace],
+        serviceSelectors: [
+          {
+            matchLabels: {
+              [ENVOY_GATEWAY_LABEL.name]: g.name,
+              [ENVOY_GATEWAY_LABEL.namespace]: g.namespace,
+            },
+          },
+        ],
+      },
+    },
+  };
 }

@@ -1,5 +1,6 @@
 // The chart's default values (charts/metallb-ts/values.yaml is rendered from this object). The
 // hardening lives here too; helm-values/hardened-values.yaml pins the same fields in GitOps.
+import { ENVOY_GATEWAY_NAMESPACE } from "../gateway.js";
 import type { ContainerSecurityContext, Values } from "./schema.js";
 import { DEFAULT_PORTS } from "../ports.js";
 
@@ -79,5 +80,7 @@ export function defaultValues(version: string): Values {
       communities: [],
       bfdProfiles: [],
     },
+    gateways: [],
+    envoyGateway: { namespace: ENVOY_GATEWAY_NAMESPACE },
   };
 }

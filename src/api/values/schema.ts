@@ -206,6 +206,35 @@ export const ConfigValues = Type.Object(
   { ...closed, description: "The cluster's metallb.io configuration, rendered as CRs." },
 );
 
+/** A Gateway's reserved addresses (rendered as an IPAddressPool carved out of `pool`). */
+export const GatewayReservation = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      maxLength: 63,
+      pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+      description:
+        "The Gateway's name (at most 63 characters: Envoy Gateway carries it in a label value).",
+    }),
+    namespace: Type.String({
+      minLength: 1,
+      maxLength: 63,
+      pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+      description: "The Gateway's namespace.",
+    }),
+    addresses: Type.Array(
+      Type.String({ minLength: 2, maxLength: 45, pattern: "^[0-9a-fA-F.:]+$" }),
+      {
+        minItems: 1,
+        maxItems: 2,
+        description: "The reserved addresses: one IPv4, one IPv6, or one of each (dual-stack).",
+      },
+    ),
+    pool: ObjectName("The IPAddressPool the addresses are reserved from."),
+  },
+  closed,
+);
+
 export const Values = Type.Object(
   {
     image: Type.Object(
@@ -270,10 +299,28 @@ export const Values = Type.Object(
       closed,
     ),
     config: ConfigValues,
+    gateways: Type.Array(GatewayReservation, {
+      maxItems: 256,
+      description:
+        "Addresses reserved for Gateways: only the Service Envoy Gateway generates for that " +
+        "Gateway may hold them, and it gets them without asking (docs/gateway.md).",
+    }),
+    envoyGateway: Type.Object(
+      {
+        namespace: Type.String({
+          minLength: 1,
+          maxLength: 63,
+          pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+          description: "Where Envoy Gateway creates the Gateways' Services.",
+        }),
+      },
+      closed,
+    ),
   },
   { ...closed, $id: "https://metallb-ts.dev/schema/values.json", title: "metallb-ts chart values" },
 );
 
 export type Values = Static<typeof Values>;
 export type ConfigValues = Static<typeof ConfigValues>;
+export type GatewayReservation = Static<typeof GatewayReservation>;
 export type ContainerSecurityContext = Static<typeof ContainerSecurityContext>;

@@ -134,7 +134,7 @@ export function checkOverride(text: string, base: Values, namespace: string): Ov
       ...settingsProblems(merged),
       ...renderedRuleProblems(merged),
       ...configSelectorProblems(merged),
-      ...configProblems(merged.config, namespace),
+      ...configProblems(merged.config, namespace, merged),
     ],
     lineOf: (p) => source.lineOf(p),
     merged,
