@@ -114,3 +114,50 @@ describe("toRequest", () => {
     ).toContain("more than one address of a family");
   });
 });
+
+describe("a Gateway's Service (Envoy Gateway's labels)", () => {
+  const gw = (spec: V1Service["spec"], annotations: Record<string, string> = {}): V1Service => ({
+    metadata: {
+      namespace: "envoy-gateway-system",
+      name: "envoy-infra-public-1a2b3c4d",
+      annotations,
+      labels: {
+        "gateway.envoyproxy.io/owning-gateway-name": "public",
+        "gateway.envoyproxy.io/owning-gateway-namespace": "infra",
+      },
+    },
+    spec: { type: "LoadBalancer", ports: [{ port: 443, protocol: "TCP" }], ...spec },
+  });
+  const ips = (v: ServiceVerdict) =>
+    v.kind === "request" ? v.request.requestedIps.map(formatIp) : v.kind;
+
+  it("requests its Gateway's spec.addresses, which Envoy Gateway writes as externalIPs", () => {
+    const v = toRequest(gw({ externalIPs: ["198.51.100.10"] }), {});
+    expect(ips(v)).toEqual(["198.51.100.10"]);
+    expect(v.kind === "request" && v.request.requestedBy).toBe(
+      "Gateway infra/public's spec.addresses (the Service's spec.externalIPs)",
+    );
+  });
+
+  it("lets an explicit request win over the externalIPs", () => {
+    const v = toRequest(
+      gw({ externalIPs: ["198.51.100.10"] }, { "metallb.io/loadBalancerIPs": "198.51.100.20" }),
+      {},
+    );
+    expect(ips(v)).toEqual(["198.51.100.20"]);
+    expect(v.kind === "request" && v.request.requestedBy).toBeUndefined();
+  });
+
+  it("names the Gateway when an address is not one", () => {
+    const v = toRequest(gw({ externalIPs: ["198.51.100.300"] }), {});
+    expect(v).toMatchObject({
+      kind: "invalid",
+      message:
+        'Gateway infra/public\'s spec.addresses (the Service\'s spec.externalIPs) address "198.51.100.300" is not an IP address',
+    });
+  });
+
+  it("leaves externalIPs of other Services alone (upstream ignores them)", () => {
+    expect(ips(toRequest(svc({ externalIPs: ["198.51.100.10"] }), {}))).toEqual([]);
+  });
+});

@@ -4,6 +4,7 @@ import type { V1Service } from "@kubernetes/client-node";
 import { parseIp, type Family, type Ip } from "../../api/formats/ip.js";
 import type { FamilyPolicy, ServiceRequest } from "./allocator/allocator.js";
 import type { Labels } from "../../api/formats/label-selector.js";
+import { ENVOY_GATEWAY_LABEL } from "../../api/gateway.js";
 import { ANNOTATION, DEPRECATED_ANNOTATION_PREFIX } from "../../api/service.js";
 import { notOurs, serviceKey } from "../../model/index.js";
 
@@ -35,6 +36,15 @@ const selectorKey = (selector: Record<string, string> | undefined): string =>
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
 
+/** The Gateway whose generated Service this is (Envoy Gateway's labels), if any. */
+export function gatewayOf(
+  labels: Record<string, string> | undefined,
+): { namespace: string; name: string } | undefined {
+  const name = labels?.[ENVOY_GATEWAY_LABEL.name];
+  const namespace = labels?.[ENVOY_GATEWAY_LABEL.namespace];
+  return name && namespace ? { namespace, name } : undefined;
+}
+
 export function toRequest(
   svc: V1Service,
   namespaceLabels: Labels,
@@ -54,21 +64,31 @@ export function toRequest(
       `both ${ANNOTATION.loadBalancerIPs} and spec.loadBalancerIP are set; keep only the annotation`,
     );
   }
+  // A Gateway's spec.addresses reach its Service as externalIPs (Envoy Gateway's mapping): for
+  // a Gateway's own Service they are its load-balancer request, unless it asks otherwise.
+  const gateway = gatewayOf(meta.labels);
+  const fromGateway =
+    ipsText === undefined && !spec.loadBalancerIP && gateway && spec.externalIPs?.length;
   const requestedText =
     ipsText !== undefined
       ? ipsText.split(",").map((s) => s.trim())
       : spec.loadBalancerIP
         ? [spec.loadBalancerIP]
-        : [];
+        : fromGateway
+          ? spec.externalIPs!
+          : [];
+  const source = fromGateway
+    ? `Gateway ${gateway.namespace}/${gateway.name}'s spec.addresses (the Service's spec.externalIPs)`
+    : "requested";
   const requestedIps: Ip[] = [];
   for (const text of requestedText) {
     const ip = parseIp(text);
-    if (!ip) return invalid(`requested address "${text}" is not an IP address`);
+    if (!ip) return invalid(`${source} address "${text}" is not an IP address`);
     requestedIps.push(ip);
   }
   if (new Set(requestedIps.map((i) => i.family)).size !== requestedIps.length) {
     return invalid(
-      `requested addresses ${requestedText.join(",")} hold more than one address of a family`,
+      `${source} addresses ${requestedText.join(",")} hold more than one address of a family`,
     );
   }
 
@@ -89,6 +109,7 @@ export function toRequest(
       families,
       familyPolicy,
       requestedIps,
+      ...(fromGateway ? { requestedBy: source } : {}),
       ...(pool ? { pool } : {}),
       ...(sharingKey ? { sharingKey } : {}),
       ports: (spec.ports ?? []).map((p) => ({ protocol: p.protocol ?? "TCP", port: p.port })),

@@ -43,6 +43,8 @@ export interface ServiceRequest extends ServiceIdentity {
   families: Family[];
   familyPolicy: FamilyPolicy;
   requestedIps: Ip[];
+  /** Where requestedIps come from when not from the usual annotation or field (for messages). */
+  requestedBy?: string;
   /** metallb.io/address-pool */
   pool?: string;
   /** metallb.io/allow-shared-ip */
@@ -416,9 +418,10 @@ export class Allocator {
       }
       const pool = this.check(req, req.requestedIps);
       if (isRefusal(pool)) {
+        const from = req.requestedBy ? ` from ${req.requestedBy}` : "";
         return fail(
           pool.reason,
-          `cannot assign ${req.requestedIps.map(formatIp).join(",")}: ${pool.message}`,
+          `cannot assign ${req.requestedIps.map(formatIp).join(",")}${from}: ${pool.message}`,
         );
       }
       const assignment = { ips: byFamily(req.requestedIps), pool: pool.name };
