@@ -212,4 +212,15 @@ if ! cached $name "$s"; then
   flux_build $name "$src/flux2/cmd/flux" "$s"
 else say "$name cached"; fi
 
+# ---- Gateway API and Envoy Gateway (tests/kube address policies, tests/gitops gateways) ---------
+# The Gateway API CRDs (standard channel) of the module Envoy Gateway is built against.
+gwapi_dir=$(cd "$here/go/envoy-gateway" && go mod download -json sigs.k8s.io/gateway-api |
+  sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[ -d "$gwapi_dir/config/crd/standard" ] ||
+  fail "go mod download sigs.k8s.io/gateway-api (tools/go/envoy-gateway)" "check that the Go module proxy is reachable"
+rm -rf "$bin/gateway-api-crds" && mkdir -p "$bin/gateway-api-crds"
+cp "$gwapi_dir"/config/crd/standard/*.yaml "$bin/gateway-api-crds/"
+# Not a CRD: upstream's own admission policy against downgrades.
+rm -f "$bin"/gateway-api-crds/*_vap_*.yaml
+
 echo "bin=$bin"

@@ -81,6 +81,6 @@ export function defaultValues(version: string): Values {
       bfdProfiles: [],
     },
     gateways: [],
-    envoyGateway: { namespace: ENVOY_GATEWAY_NAMESPACE },
+    envoyGateway: { namespace: ENVOY_GATEWAY_NAMESPACE, serviceAccount: "envoy-gateway" },
   };
 }

@@ -313,6 +313,13 @@ export const Values = Type.Object(
           pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
           description: "Where Envoy Gateway creates the Gateways' Services.",
         }),
+        serviceAccount: Type.String({
+          minLength: 1,
+          maxLength: 253,
+          pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+          description:
+            "Envoy Gateway's ServiceAccount (in that namespace): the only identity the address policies let set spec.externalIPs.",
+        }),
       },
       closed,
     ),

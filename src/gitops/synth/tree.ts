@@ -4,7 +4,9 @@
 import { App, Chart } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { stringify } from "yaml";
+import { ADDRESS_POLICIES } from "../../api/policies/address-policies.js";
 import { hardenedValues } from "../../api/values/hardened.js";
+import { AddressPolicy } from "./constructs/policies.js";
 import type { ClustersFile } from "./clusters.js";
 import {
   FluxKustomization,
@@ -236,12 +238,20 @@ export function renderTree(decl: ClustersFile, version: string): Tree {
     cluster(app, decl, c.name, owned);
     once.set(overridePath(c.name), starterOverride(c.name, c.description));
   }
+  const files: string[] = [];
+  for (const policy of ADDRESS_POLICIES) {
+    const chart = new Chart(app, `policy-${policy.name}`);
+    new AddressPolicy(chart, "policy", { policy, paramsNamespace: NAMESPACE });
+    const file = `${policy.name.replace(/^metallb-ts-/, "")}.yaml`;
+    owned.set(`${POLICIES_DIR}/${file}`, manifests(chart));
+    files.push(file);
+  }
   owned.set(
     `${POLICIES_DIR}/kustomization.yaml`,
     document({
       apiVersion: "kustomize.config.k8s.io/v1beta1",
       kind: "Kustomization",
-      resources: [],
+      resources: files,
     }),
   );
   return { owned, once };
