@@ -222,5 +222,14 @@ rm -rf "$bin/gateway-api-crds" && mkdir -p "$bin/gateway-api-crds"
 cp "$gwapi_dir"/config/crd/standard/*.yaml "$bin/gateway-api-crds/"
 # Not a CRD: upstream's own admission policy against downgrades.
 rm -f "$bin"/gateway-api-crds/*_vap_*.yaml
+# Envoy Gateway's controller (its Gateways' Services are what tests/net/gateway-envoy.test.ts
+# serves) and its own CRDs (EnvoyProxy and the policies) from the same module.
+build envoy-gateway envoy-gateway github.com/envoyproxy/gateway/cmd/envoy-gateway
+eg_dir=$(cd "$here/go/envoy-gateway" && go mod download -json github.com/envoyproxy/gateway |
+  sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[ -d "$eg_dir/charts/gateway-helm/charts/crds/crds/generated" ] ||
+  fail "go mod download github.com/envoyproxy/gateway (tools/go/envoy-gateway)" "check that the Go module proxy is reachable"
+rm -rf "$bin/envoy-gateway-crds" && mkdir -p "$bin/envoy-gateway-crds"
+cp "$eg_dir"/charts/gateway-helm/charts/crds/crds/generated/*.yaml "$bin/envoy-gateway-crds/"
 
 echo "bin=$bin"

@@ -32,7 +32,8 @@ export type CachedTool =
   | "helm-controller"
   | "notification-controller"
   | "flux"
-  | "registry";
+  | "registry"
+  | "envoy-gateway";
 
 export function cachedTool(name: CachedTool): string {
   const path = join(cacheDir(), "bin", name);

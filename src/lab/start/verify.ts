@@ -2,6 +2,10 @@
 // has its addresses, the L2 owner answers the client's ARP/NDP with its own MAC, and the router's
 // BGP table holds the routed Service's prefixes from every node.
 import {
+  ADDRESS_REQUESTS_ALLOWED,
+  ADDRESS_REQUESTS_LABEL,
+} from "../../api/policies/address-policies.js";
+import {
   CustomObjectsApi,
   CoreV1Api,
   KubernetesObjectApi,
@@ -26,7 +30,16 @@ export interface ServiceOutcome {
 
 export async function applyDemo(admin: KubeConfig): Promise<void> {
   const api = KubernetesObjectApi.makeApiClient(admin);
-  await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: DEMO_NS } } });
+  // The demo's Services name their pools: the address policies (policies/) let only namespaces
+  // labelled so ask for one.
+  await admin.makeApiClient(CoreV1Api).createNamespace({
+    body: {
+      metadata: {
+        name: DEMO_NS,
+        labels: { [ADDRESS_REQUESTS_LABEL]: ADDRESS_REQUESTS_ALLOWED },
+      },
+    },
+  });
   for (const obj of serviceObjects()) {
     await api.create(obj).catch((err: unknown) => {
       const what = `${obj.kind} ${obj.metadata?.namespace}/${obj.metadata?.name}`;

@@ -1,0 +1,253 @@
+// Gateways under the real Envoy Gateway controller (built from its Go module, in its own network
+// and mount namespace, under its own ServiceAccount), with the real API server, kwok Nodes for
+// its proxy Deployments, the metallb-ts controller process, the chart's reservation pools and
+// params from values, and the policies as policies/ holds them. Envoy Gateway generates the
+// Services; nothing here shapes them by hand.
+import { CoreV1Api, CustomObjectsApi, KubeConfig, type V1Service } from "@kubernetes/client-node";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { ENVOY_GATEWAY_LABEL } from "../../src/api/gateway.js";
+import { ADDRESS_REQUESTS_LABEL } from "../../src/api/policies/address-policies.js";
+import { labRuntime } from "../../src/lab/app-bundle.js";
+import {
+  ENVOY_GATEWAY_CONTROLLER,
+  startEnvoyGateway,
+  type EnvoyGateway,
+} from "../../src/lab/gateway/envoy-gateway.js";
+import { createFakeNodes, startWorkloadControllers } from "../../src/lab/gitops/workloads.js";
+import { startKube, type KubeEnv } from "../../src/lab/kube/cluster.js";
+import { installCrds } from "../../src/lab/kube/crds.js";
+import { makeHarness, type Harness } from "../../src/lab/kube/harness.js";
+import { helmTemplate } from "../../src/gitops/tools/helm.js";
+import { waitFor, type Managed } from "../../src/sys/proc.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+const SYSTEM = "metallb-system";
+const RESERVED = "203.0.113.10";
+const work = mkdtempSync(join(tmpdir(), "metallb-ts-envoy-"));
+let kube: KubeEnv;
+let eg: EnvoyGateway | undefined;
+let controller: Managed | undefined;
+let h: Harness;
+let core: CoreV1Api;
+let custom: CustomObjectsApi;
+
+const kubectl = (args: string[], input?: string, as?: string) => {
+  const r = spawnSync(
+    "kubectl",
+    ["--kubeconfig", kube.kubeconfigs.admin, ...(as ? ["--as", as] : []), ...args],
+    { encoding: "utf8", input },
+  );
+  return { ok: r.status === 0, out: `${r.stdout}${r.stderr}`.trim() };
+};
+
+const gatewayBody = (name: string, addresses?: string[]) => ({
+  apiVersion: "gateway.networking.k8s.io/v1",
+  kind: "Gateway",
+  metadata: { namespace: "infra", name },
+  spec: {
+    gatewayClassName: "eg",
+    listeners: [{ name: "http", port: 80, protocol: "HTTP" }],
+    ...(addresses ? { addresses: addresses.map((value) => ({ type: "IPAddress", value })) } : {}),
+  },
+});
+const gw = {
+  group: "gateway.networking.k8s.io",
+  version: "v1",
+  namespace: "infra",
+  plural: "gateways",
+};
+
+/** The Service Envoy Gateway generated for Gateway infra/<name>. */
+async function serviceOf(name: string): Promise<V1Service> {
+  return waitFor(
+    `Envoy Gateway's Service for Gateway infra/${name}`,
+    async () =>
+      (
+        await core.listNamespacedService({
+          namespace: eg!.namespace,
+          labelSelector: `${ENVOY_GATEWAY_LABEL.name}=${name},${ENVOY_GATEWAY_LABEL.namespace}=infra`,
+        })
+      ).items[0],
+    60_000,
+    100,
+  );
+}
+
+/** The Gateway's status.addresses once non-empty. */
+const statusAddresses = (name: string) =>
+  waitFor(
+    `Gateway infra/${name} status.addresses`,
+    async () => {
+      const g = (await custom.getNamespacedCustomObject({ ...gw, name })) as {
+        status?: { addresses?: { value: string }[] };
+      };
+      const a = (g.status?.addresses ?? []).map((x) => x.value);
+      return a.length ? a : undefined;
+    },
+    60_000,
+    50,
+  );
+
+const figures: string[] = [];
+
+beforeAll(async () => {
+  kube = await startKube();
+  const admin = new KubeConfig();
+  admin.loadFromFile(kube.kubeconfigs.admin);
+  core = admin.makeApiClient(CoreV1Api);
+  custom = admin.makeApiClient(CustomObjectsApi);
+  await installCrds(kube.kubeconfigs.admin, join(ROOT, "config/crd"));
+  await startWorkloadControllers(kube);
+  await createFakeNodes(kube, [{ name: "node-a" }]);
+  eg = await startEnvoyGateway(kube);
+  for (const ns of [SYSTEM, "infra", "tenant"])
+    expect(kubectl(["create", "namespace", ns]).ok).toBe(true);
+  expect(kubectl(["label", "namespace", "infra", `${ADDRESS_REQUESTS_LABEL}=allowed`]).ok).toBe(
+    true,
+  );
+  expect(
+    kubectl([
+      "create",
+      "clusterrolebinding",
+      "alice",
+      "--clusterrole=cluster-admin",
+      "--user=alice",
+    ]).ok,
+  ).toBe(true);
+  // The release as Flux installs it: the cluster's pools and reservations, the policy params.
+  const values = join(work, "values.yaml");
+  writeFileSync(
+    values,
+    stringify({
+      config: {
+        ipAddressPools: [{ name: "lan", spec: { addresses: ["203.0.113.0/26"] } }],
+        l2Advertisements: [{ name: "lan", spec: { ipAddressPools: ["lan"] } }],
+      },
+      gateways: [{ name: "public", namespace: "infra", addresses: [RESERVED], pool: "lan" }],
+    }),
+  );
+  const release = (
+    await helmTemplate({
+      chartDir: join(ROOT, "charts/metallb-ts"),
+      release: "metallb-ts",
+      namespace: SYSTEM,
+      valuesFiles: [join(ROOT, "base/services/metallb/helm-values/hardened-values.yaml"), values],
+    })
+  ).filter((o) => o.kind === "ConfigMap" || o.apiVersion.startsWith("metallb.io/"));
+  const applied = kubectl(
+    ["apply", "--server-side", "-f", "-"],
+    release.map((o) => JSON.stringify(o)).join("\n"),
+  );
+  expect(applied.ok, applied.out).toBe(true);
+  const policies = kubectl(["apply", "--server-side", "-k", join(ROOT, "policies")]);
+  expect(policies.ok, policies.out).toBe(true);
+  h = makeHarness(admin, kube.kubeconfigs.controller, await labRuntime("controller"));
+  await h.grantControllerRbac(SYSTEM);
+  controller = h.startController({
+    identity: "gateway-controller",
+    configNamespace: SYSTEM,
+    logDir: work,
+  });
+  expect(
+    kubectl(
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "GatewayClass",
+        metadata: { name: "eg" },
+        spec: { controllerName: ENVOY_GATEWAY_CONTROLLER },
+      }),
+    ).ok,
+  ).toBe(true);
+}, 240_000);
+
+afterAll(async () => {
+  if (figures.length) console.log(`Envoy Gateway figures:\n  ${figures.join("\n  ")}`);
+  await controller?.stop();
+  await eg?.stop();
+  await kube?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("Gateways under the real Envoy Gateway controller", () => {
+  it("a Gateway with a reserved address gets exactly that address in status.addresses", async () => {
+    const start = Date.now();
+    await custom.createNamespacedCustomObject({ ...gw, body: gatewayBody("public") });
+    expect(await statusAddresses("public")).toEqual([RESERVED]);
+    figures.push(`apply Gateway → reserved address in status.addresses: ${Date.now() - start} ms`);
+    const svc = await serviceOf("public");
+    expect(svc.metadata?.name).toMatch(/^envoy-infra-public-[0-9a-f]{8}$/);
+    expect(svc.spec?.externalTrafficPolicy).toBe("Local");
+    expect(svc.metadata?.annotations?.["metallb.io/ip-allocated-from-pool"]).toBe(
+      "gateway.infra.public",
+    );
+  });
+
+  it("gives the same address back after the Gateway is deleted and re-created", async () => {
+    const before = (await serviceOf("public")).metadata?.uid;
+    await custom.deleteNamespacedCustomObject({ ...gw, name: "public" });
+    await waitFor(
+      "the old Service gone",
+      async () =>
+        (await core.listNamespacedService({ namespace: eg!.namespace })).items.some(
+          (s) => s.metadata?.uid === before,
+        )
+          ? undefined
+          : true,
+      60_000,
+      100,
+    );
+    await custom.createNamespacedCustomObject({ ...gw, body: gatewayBody("public") });
+    expect(await statusAddresses("public")).toEqual([RESERVED]);
+  });
+
+  it("a tenant may not ask for the reserved address; the policy says whose it is", () => {
+    const r = kubectl(
+      ["create", "--dry-run=server", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: {
+          namespace: "infra",
+          name: "squat",
+          annotations: { "metallb.io/loadBalancerIPs": RESERVED },
+        },
+        spec: { type: "LoadBalancer", ports: [{ port: 80 }] },
+      }),
+      "alice",
+    );
+    expect(r.ok).toBe(false);
+    expect(r.out).toContain(
+      `IPAddressPool gateway.infra.public reserves ${RESERVED} for Gateway infra/public`,
+    );
+  });
+
+  it("Gateway.spec.addresses inside a pool: assigned and shown in status.addresses", async () => {
+    await custom.createNamespacedCustomObject({
+      ...gw,
+      body: gatewayBody("edge", ["203.0.113.40"]),
+    });
+    const svc = await serviceOf("edge");
+    expect(svc.spec?.externalIPs).toEqual(["203.0.113.40"]);
+    expect(await h.waitIngress(eg!.namespace, svc.metadata!.name!)).toEqual(["203.0.113.40"]);
+    expect(await statusAddresses("edge")).toContain("203.0.113.40");
+  });
+
+  it("Gateway.spec.addresses outside every pool: an event naming the Gateway, nothing assigned", async () => {
+    await custom.createNamespacedCustomObject({
+      ...gw,
+      body: gatewayBody("lost", ["192.0.2.200"]),
+    });
+    const svc = await serviceOf("lost");
+    const ev = await h.waitEvent(eg!.namespace, svc.metadata!.name!, "AllocationFailed");
+    expect(ev.message).toContain(
+      "cannot assign 192.0.2.200 from Gateway infra/lost's spec.addresses (the Service's spec.externalIPs): 192.0.2.200 is not allowed by any IPAddressPool",
+    );
+    expect(await h.ingress(eg!.namespace, svc.metadata!.name!)).toEqual([]);
+  });
+});
