@@ -1,9 +1,11 @@
 // Gateways under the real Envoy Gateway controller (built from its Go module, in its own network
-// and mount namespace, under its own ServiceAccount), with the real API server, kwok Nodes for
-// its proxy Deployments, the metallb-ts controller process, the chart's reservation pools and
-// params from values, and the policies as policies/ holds them. Envoy Gateway generates the
-// Services; nothing here shapes them by hand.
-import { CoreV1Api, CustomObjectsApi, KubeConfig, type V1Service } from "@kubernetes/client-node";
+// and mount namespace, under its own ServiceAccount) in the three-node speaker lab: the real API
+// server, the metallb-ts controller and a speaker per node namespace, a client on the LAN, and
+// kube-controller-manager, kube-scheduler and kwok so that Envoy Gateway's proxy Pods run "on"
+// the nodes (their endpoints are what an externalTrafficPolicy Local Service is announced from).
+// The chart's reservation pools and params come from values, the policies as policies/ holds
+// them. Envoy Gateway generates the Services; nothing here shapes them by hand.
+import type { CoreV1Api, CustomObjectsApi, V1Service } from "@kubernetes/client-node";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,26 +14,28 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ENVOY_GATEWAY_LABEL } from "../../src/api/gateway.js";
 import { ADDRESS_REQUESTS_LABEL } from "../../src/api/policies/address-policies.js";
-import { labRuntime } from "../../src/lab/app-bundle.js";
 import {
   ENVOY_GATEWAY_CONTROLLER,
   startEnvoyGateway,
   type EnvoyGateway,
 } from "../../src/lab/gateway/envoy-gateway.js";
-import { createFakeNodes, startWorkloadControllers } from "../../src/lab/gitops/workloads.js";
-import { startKube, type KubeEnv } from "../../src/lab/kube/cluster.js";
-import { installCrds } from "../../src/lab/kube/crds.js";
-import { makeHarness, type Harness } from "../../src/lab/kube/harness.js";
+import { startWorkloadControllers } from "../../src/lab/gitops/workloads.js";
+import type { KubeEnv } from "../../src/lab/kube/cluster.js";
+import type { Harness } from "../../src/lab/kube/harness.js";
+import { client } from "../../src/lab/net/index.js";
+import { NODES, startSpeakerLab, type SpeakerLab } from "../../src/lab/speaker-lab.js";
 import { helmTemplate } from "../../src/gitops/tools/helm.js";
-import { waitFor, type Managed } from "../../src/sys/proc.js";
+import { waitFor } from "../../src/sys/proc.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const SYSTEM = "metallb-system";
-const RESERVED = "203.0.113.10";
+const RESERVED = "192.0.2.70";
+const SPEC_ADDRESS = "192.0.2.80";
+const OUTSIDE = "198.51.100.200";
 const work = mkdtempSync(join(tmpdir(), "metallb-ts-envoy-"));
+let c: SpeakerLab;
 let kube: KubeEnv;
 let eg: EnvoyGateway | undefined;
-let controller: Managed | undefined;
 let h: Harness;
 let core: CoreV1Api;
 let custom: CustomObjectsApi;
@@ -95,18 +99,36 @@ const statusAddresses = (name: string) =>
 
 const figures: string[] = [];
 
+/**
+ * The client's own kernel resolves `ip` to the MAC of the node holding the Service's
+ * ServiceL2Status — a node where one of Envoy Gateway's proxy Pods runs (Local policy).
+ */
+async function answeredOnTheLan(ip: string, service: string): Promise<void> {
+  await waitFor(
+    `the client to resolve ${ip} to the node announcing ${service}`,
+    async () => {
+      const owner = await c.l2Owner(service);
+      return owner && (await client.arpResolve(c.lab, "client", "eth0", ip)) === c.macs[owner]
+        ? owner
+        : undefined;
+    },
+    90_000,
+    200,
+  );
+}
+
 beforeAll(async () => {
-  kube = await startKube();
-  const admin = new KubeConfig();
-  admin.loadFromFile(kube.kubeconfigs.admin);
-  core = admin.makeApiClient(CoreV1Api);
-  custom = admin.makeApiClient(CustomObjectsApi);
-  await installCrds(kube.kubeconfigs.admin, join(ROOT, "config/crd"));
+  c = await startSpeakerLab({ namespaces: ["infra", "tenant"] });
+  kube = c.env;
+  h = c.harness;
+  core = c.core;
+  custom = c.custom;
+  // kwok takes the lab's Nodes over (keeping their addresses) so that the Pods scheduled on them
+  // become Running and Ready, as a kubelet would report them.
+  for (const node of NODES)
+    expect(kubectl(["annotate", "node", node, "kwok.x-k8s.io/node=fake"]).ok).toBe(true);
   await startWorkloadControllers(kube);
-  await createFakeNodes(kube, [{ name: "node-a" }]);
   eg = await startEnvoyGateway(kube);
-  for (const ns of [SYSTEM, "infra", "tenant"])
-    expect(kubectl(["create", "namespace", ns]).ok).toBe(true);
   expect(kubectl(["label", "namespace", "infra", `${ADDRESS_REQUESTS_LABEL}=allowed`]).ok).toBe(
     true,
   );
@@ -125,7 +147,7 @@ beforeAll(async () => {
     values,
     stringify({
       config: {
-        ipAddressPools: [{ name: "lan", spec: { addresses: ["203.0.113.0/26"] } }],
+        ipAddressPools: [{ name: "lan", spec: { addresses: ["192.0.2.64/27"] } }],
         l2Advertisements: [{ name: "lan", spec: { ipAddressPools: ["lan"] } }],
       },
       gateways: [{ name: "public", namespace: "infra", addresses: [RESERVED], pool: "lan" }],
@@ -146,31 +168,23 @@ beforeAll(async () => {
   expect(applied.ok, applied.out).toBe(true);
   const policies = kubectl(["apply", "--server-side", "-k", join(ROOT, "policies")]);
   expect(policies.ok, policies.out).toBe(true);
-  h = makeHarness(admin, kube.kubeconfigs.controller, await labRuntime("controller"));
-  await h.grantControllerRbac(SYSTEM);
-  controller = h.startController({
-    identity: "gateway-controller",
-    configNamespace: SYSTEM,
-    logDir: work,
-  });
-  expect(
-    kubectl(
-      ["apply", "-f", "-"],
-      JSON.stringify({
-        apiVersion: "gateway.networking.k8s.io/v1",
-        kind: "GatewayClass",
-        metadata: { name: "eg" },
-        spec: { controllerName: ENVOY_GATEWAY_CONTROLLER },
-      }),
-    ).ok,
-  ).toBe(true);
-}, 240_000);
+  const cls = kubectl(
+    ["apply", "-f", "-"],
+    JSON.stringify({
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "GatewayClass",
+      metadata: { name: "eg" },
+      spec: { controllerName: ENVOY_GATEWAY_CONTROLLER },
+    }),
+  );
+  expect(cls.ok, cls.out).toBe(true);
+  await c.waitForLeases(3);
+}, 300_000);
 
 afterAll(async () => {
   if (figures.length) console.log(`Envoy Gateway figures:\n  ${figures.join("\n  ")}`);
-  await controller?.stop();
   await eg?.stop();
-  await kube?.stop();
+  await c?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -230,12 +244,13 @@ describe("Gateways under the real Envoy Gateway controller", () => {
   it("Gateway.spec.addresses inside a pool: assigned and shown in status.addresses", async () => {
     await custom.createNamespacedCustomObject({
       ...gw,
-      body: gatewayBody("edge", ["203.0.113.40"]),
+      body: gatewayBody("edge", [SPEC_ADDRESS]),
     });
     const svc = await serviceOf("edge");
-    expect(svc.spec?.externalIPs).toEqual(["203.0.113.40"]);
-    expect(await h.waitIngress(eg!.namespace, svc.metadata!.name!)).toEqual(["203.0.113.40"]);
-    expect(await statusAddresses("edge")).toContain("203.0.113.40");
+    expect(svc.spec?.externalIPs).toEqual([SPEC_ADDRESS]);
+    expect(await h.waitIngress(eg!.namespace, svc.metadata!.name!)).toEqual([SPEC_ADDRESS]);
+    expect(await statusAddresses("edge")).toContain(SPEC_ADDRESS);
+    await answeredOnTheLan(SPEC_ADDRESS, svc.metadata!.name!);
   });
 
   it("Gateway.spec.addresses outside every pool: an event naming the Gateway, nothing assigned", async () => {
@@ -246,8 +261,9 @@ describe("Gateways under the real Envoy Gateway controller", () => {
     const svc = await serviceOf("lost");
     const ev = await h.waitEvent(eg!.namespace, svc.metadata!.name!, "AllocationFailed");
     expect(ev.message).toContain(
-      "cannot assign 192.0.2.200 from Gateway infra/lost's spec.addresses (the Service's spec.externalIPs): 192.0.2.200 is not allowed by any IPAddressPool",
+      `cannot assign ${OUTSIDE} from Gateway infra/lost's spec.addresses (the Service's spec.externalIPs): ${OUTSIDE} is not allowed by any IPAddressPool`,
     );
     expect(await h.ingress(eg!.namespace, svc.metadata!.name!)).toEqual([]);
+    expect(await c.l2Statuses(svc.metadata!.name!)).toEqual([]);
   });
 });
