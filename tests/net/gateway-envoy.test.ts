@@ -31,7 +31,8 @@ const ROOT = join(import.meta.dirname, "../..");
 const SYSTEM = "metallb-system";
 const RESERVED = "192.0.2.70";
 const SPEC_ADDRESS = "192.0.2.80";
-const OUTSIDE = "198.51.100.200";
+/** On the LAN, in no pool: a client could resolve it if anything answered for it. */
+const OUTSIDE = "192.0.2.200";
 const work = mkdtempSync(join(tmpdir(), "metallb-ts-envoy-"));
 let c: SpeakerLab;
 let kube: KubeEnv;
@@ -256,7 +257,7 @@ describe("Gateways under the real Envoy Gateway controller", () => {
   it("Gateway.spec.addresses outside every pool: an event naming the Gateway, nothing assigned", async () => {
     await custom.createNamespacedCustomObject({
       ...gw,
-      body: gatewayBody("lost", ["192.0.2.200"]),
+      body: gatewayBody("lost", [OUTSIDE]),
     });
     const svc = await serviceOf("lost");
     const ev = await h.waitEvent(eg!.namespace, svc.metadata!.name!, "AllocationFailed");
@@ -265,5 +266,6 @@ describe("Gateways under the real Envoy Gateway controller", () => {
     );
     expect(await h.ingress(eg!.namespace, svc.metadata!.name!)).toEqual([]);
     expect(await c.l2Statuses(svc.metadata!.name!)).toEqual([]);
+    expect(await client.arpResolve(c.lab, "client", "eth0", OUTSIDE)).toBeUndefined();
   });
 });

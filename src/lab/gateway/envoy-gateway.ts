@@ -136,6 +136,12 @@ export async function startEnvoyGateway(env: KubeEnv): Promise<EnvoyGateway> {
   const sock = join(lab.dir, "api.sock");
   const bridge = await serveUnixToTcp(sock, port);
   lab.spawn("egw", "api-bridge-egw", namespaceEndArgv(port, sock));
+  const listening = (p: number) =>
+    lab
+      .exec("egw", ["bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${p} && echo ok`])
+      .then((out) => (out === "ok\n" ? true : undefined))
+      .catch(() => undefined);
+  await waitFor("the API bridge in Envoy Gateway's namespace", () => listening(port), 30_000, 100);
   const proc = lab.spawn("egw", "envoy-gateway", [
     "unshare",
     "--mount",
@@ -157,17 +163,7 @@ export async function startEnvoyGateway(env: KubeEnv): Promise<EnvoyGateway> {
   };
   try {
     // Ready once its health probe listens, inside its namespace.
-    await waitFor(
-      "Envoy Gateway ready",
-      async () =>
-        (await lab
-          .exec("egw", ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8081 && echo ok"])
-          .catch(() => "")) === "ok\n"
-          ? true
-          : undefined,
-      60_000,
-      250,
-    ).catch((err: Error) => {
+    await waitFor("Envoy Gateway ready", () => listening(8081), 60_000, 250).catch((err: Error) => {
       throw new Error(`${err.message}\n--- envoy-gateway log:\n${proc.log().slice(-3000)}`);
     });
   } catch (err) {
