@@ -5,13 +5,12 @@
 //     Receiver (--pushed samples) and without it, Flux's GitRepository poll alone (--polled).
 // Writes bench/results/gitops-*.json. Run: npx tsx bench/gitops-loop.script.ts [--pushed N]
 // [--polled N]. The polled samples wait for the tree's 5-minute interval: minutes each.
-import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { NAMESPACE, POLICIES_SYNC, RELEASE_SYNC, overridePath } from "../src/gitops/synth/tree.js";
 import { bootstrap, startGitopsEnv } from "../src/lab/gitops/env.js";
 import { FLUX_NAMESPACE } from "../src/lab/gitops/flux.js";
-import { FluxStatus, ready } from "../src/lab/gitops/status.js";
+import { FluxStatus, poolNames, ready } from "../src/lab/gitops/status.js";
 import { waitFor } from "../src/sys/proc.js";
 import { writeFigure } from "./lib/figures.js";
 
@@ -25,18 +24,7 @@ const env = await startGitopsEnv({ source: ROOT, nodes: [{ name: "node-a" }, { n
 const log = (m: string) => console.error(`[gitops-loop] ${m}`);
 try {
   const flux = new FluxStatus(env.kube.kubeconfigs.admin);
-  const kc = new KubeConfig();
-  kc.loadFromFile(env.kube.kubeconfigs.admin);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const pools = async () =>
-    (
-      (await custom.listNamespacedCustomObject({
-        group: "metallb.io",
-        version: "v1beta1",
-        namespace: NAMESPACE,
-        plural: "ipaddresspools",
-      })) as { items: { metadata: { name: string } }[] }
-    ).items.map((p) => p.metadata.name);
+  const pools = () => poolNames(env.kube.kubeconfigs.admin, NAMESPACE);
 
   const start = Date.now();
   const hooks = await bootstrap(env, CLUSTER, { webhook: true });

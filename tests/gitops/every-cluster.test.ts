@@ -1,7 +1,6 @@
 // Every cluster declared in clusters.yaml installs under real Flux from an empty cluster, as
 // synthesized: its release Kustomization, HelmRelease and policies become Ready, and the
 // IPAddressPools of its override exist. One fresh cluster each (their Flux objects share names).
-import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -16,7 +15,7 @@ import {
 } from "../../src/gitops/synth/tree.js";
 import { bootstrap, startGitopsEnv } from "../../src/lab/gitops/env.js";
 import { FLUX_NAMESPACE } from "../../src/lab/gitops/flux.js";
-import { FluxStatus, ready } from "../../src/lab/gitops/status.js";
+import { FluxStatus, poolNames, ready } from "../../src/lab/gitops/status.js";
 import { LAB_CLUSTER } from "../../src/lab/start/layout.js";
 import { waitFor } from "../../src/sys/proc.js";
 
@@ -61,16 +60,7 @@ describe.each(clusters.map((c) => c.name))("cluster %s under real Flux", (cluste
           }
         ).config?.ipAddressPools ?? []
       ).map((p) => p.name);
-      const kc = new KubeConfig();
-      kc.loadFromFile(env.kube.kubeconfigs.admin);
-      const pools = (
-        (await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({
-          group: "metallb.io",
-          version: "v1beta1",
-          namespace: NAMESPACE,
-          plural: "ipaddresspools",
-        })) as { items: { metadata: { name: string } }[] }
-      ).items.map((p) => p.metadata.name);
+      const pools = await poolNames(env.kube.kubeconfigs.admin, NAMESPACE);
       expect(wanted.length).toBeGreaterThan(0);
       expect(pools.sort()).toEqual(wanted.sort());
     } finally {

@@ -2,7 +2,7 @@
 // from source), the real API server, kube-controller-manager, kube-scheduler and kwok for Ready
 // workloads, and the repository served by a local Git host whose push webhook calls the
 // cluster's Receiver. The tree is the one `npm run synth` writes for that Git host.
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +15,12 @@ import {
 } from "../../src/gitops/synth/tree.js";
 import { bootstrap, startGitopsEnv, type GitopsEnv } from "../../src/lab/gitops/env.js";
 import { FLUX_NAMESPACE } from "../../src/lab/gitops/flux.js";
-import { FluxStatus, ready, type FluxObject } from "../../src/lab/gitops/status.js";
+import {
+  FluxStatus,
+  poolNames as listPools,
+  ready,
+  type FluxObject,
+} from "../../src/lab/gitops/status.js";
 import { waitFor } from "../../src/sys/proc.js";
 import { mergePatch } from "../../src/runtime/kube/patch.js";
 
@@ -27,7 +32,6 @@ const FLUX_WAIT = 240_000;
 
 let env: GitopsEnv;
 let flux: FluxStatus;
-let custom: CustomObjectsApi;
 let apps: AppsV1Api;
 let core: CoreV1Api;
 
@@ -36,7 +40,6 @@ beforeAll(async () => {
   flux = new FluxStatus(env.kube.kubeconfigs.admin);
   const kc = new KubeConfig();
   kc.loadFromFile(env.kube.kubeconfigs.admin);
-  custom = kc.makeApiClient(CustomObjectsApi);
   apps = kc.makeApiClient(AppsV1Api);
   core = kc.makeApiClient(CoreV1Api);
 }, 180_000);
@@ -67,17 +70,7 @@ async function readyAt(get: () => Promise<FluxObject>, revision?: string): Promi
   });
 }
 
-const poolNames = async (): Promise<string[]> =>
-  (
-    (await custom.listNamespacedCustomObject({
-      group: "metallb.io",
-      version: "v1beta1",
-      namespace: NAMESPACE,
-      plural: "ipaddresspools",
-    })) as { items: { metadata: { name: string } }[] }
-  ).items
-    .map((p) => p.metadata.name)
-    .sort();
+const poolNames = () => listPools(env.kube.kubeconfigs.admin, NAMESPACE);
 
 /** `metallb-ts status` as the operator runs it against this cluster. */
 const status = () =>

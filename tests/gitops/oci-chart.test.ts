@@ -2,7 +2,7 @@
 // code (helm package + helm push) to a real OCI registry (CNCF distribution), the tree
 // synthesized with `chart: { source: oci, … }`, source-controller pulling the chart through an
 // OCIRepository and helm-controller installing it through the HelmRelease's chartRef.
-import { AppsV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { AppsV1Api, KubeConfig } from "@kubernetes/client-node";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,7 +18,12 @@ import {
 } from "../../src/gitops/synth/tree.js";
 import { bootstrap, startGitopsEnv, type GitopsEnv } from "../../src/lab/gitops/env.js";
 import { FLUX_NAMESPACE } from "../../src/lab/gitops/flux.js";
-import { FluxStatus, ready, type FluxObject } from "../../src/lab/gitops/status.js";
+import {
+  FluxStatus,
+  poolNames as listPools,
+  ready,
+  type FluxObject,
+} from "../../src/lab/gitops/status.js";
 import { synth } from "../../src/gitops/synth/main.js";
 import { waitFor } from "../../src/sys/proc.js";
 
@@ -33,7 +38,6 @@ const NEXT = `${major}.${minor}.1`;
 
 let env: GitopsEnv;
 let flux: FluxStatus;
-let custom: CustomObjectsApi;
 let apps: AppsV1Api;
 let chartsUrl: string;
 
@@ -47,7 +51,6 @@ beforeAll(async () => {
   flux = new FluxStatus(env.kube.kubeconfigs.admin);
   const kc = new KubeConfig();
   kc.loadFromFile(env.kube.kubeconfigs.admin);
-  custom = kc.makeApiClient(CustomObjectsApi);
   apps = kc.makeApiClient(AppsV1Api);
 }, 180_000);
 
@@ -88,17 +91,7 @@ async function releasedAt(chartVersion: string): Promise<FluxObject> {
   });
 }
 
-const poolNames = async (): Promise<string[]> =>
-  (
-    (await custom.listNamespacedCustomObject({
-      group: "metallb.io",
-      version: "v1beta1",
-      namespace: NAMESPACE,
-      plural: "ipaddresspools",
-    })) as { items: { metadata: { name: string } }[] }
-  ).items
-    .map((p) => p.metadata.name)
-    .sort();
+const poolNames = () => listPools(env.kube.kubeconfigs.admin, NAMESPACE);
 
 const figures: string[] = [];
 afterAll(() => {

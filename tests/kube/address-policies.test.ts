@@ -4,18 +4,16 @@
 // from values, the Gateway API CRDs, and each request made as the identity that would make it
 // (kubectl --as, server-side dry run, so admission runs in full and nothing is kept).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { ADDRESS_REQUESTS_LABEL } from "../../src/api/policies/address-policies.js";
 import { ENVOY_GATEWAY_LABEL } from "../../src/api/gateway.js";
 import { startKube, type KubeEnv } from "../../src/lab/kube/cluster.js";
 import { installCrds } from "../../src/lab/kube/crds.js";
 import { cacheDir } from "../../src/sys/tools.js";
 import { waitFor } from "../../src/sys/proc.js";
-import { render, ROOT } from "./chart-helpers.js";
+import { ROOT } from "./chart-helpers.js";
+import { applyGatewayRelease } from "../../src/lab/gateway/release.js";
 
 const SYSTEM = "metallb-system";
 const ENVOY_NS = "envoy-gateway-system";
@@ -23,7 +21,6 @@ const ENVOY = `system:serviceaccount:${ENVOY_NS}:envoy-gateway`;
 const CONTROLLER = `system:serviceaccount:${SYSTEM}:controller`;
 const TENANT = "alice";
 const RESERVED = "203.0.113.10";
-const work = mkdtempSync(join(tmpdir(), "metallb-ts-policies-"));
 let kube: KubeEnv;
 
 function kubectl(args: string[], opts: { as?: string; input?: string } = {}) {
@@ -103,36 +100,22 @@ beforeAll(async () => {
         `--user=${user}`,
       ]).ok,
     ).toBe(true);
-  // What the release installs: the params ConfigMap and the pools, one of them a reservation.
-  const values = join(work, "values.yaml");
-  writeFileSync(
-    values,
-    stringify({
-      config: {
-        ipAddressPools: [{ name: "lan", spec: { addresses: ["203.0.113.0/26"] } }],
-        l2Advertisements: [{ name: "lan", spec: { ipAddressPools: ["lan"] } }],
-      },
-      gateways: [{ name: "public", namespace: "infra", addresses: [RESERVED], pool: "lan" }],
-    }),
-  );
-  const release = (await render(SYSTEM, [values])).filter(
-    (o) => o.kind === "ConfigMap" || o.apiVersion.startsWith("metallb.io/"),
-  );
-  const applied = kubectl(["apply", "--server-side", "-f", "-"], {
-    input: release.map((o) => JSON.stringify(o)).join("\n"),
+  // What the release installs (the params ConfigMap, the pools, one of them a reservation) and
+  // the policies exactly as Flux applies them.
+  await applyGatewayRelease(kube.kubeconfigs.admin, SYSTEM, {
+    pool: ["203.0.113.0/26"],
+    reserved: [RESERVED],
   });
-  expect(applied.ok, applied.out).toBe(true);
-  // The policies exactly as Flux applies them.
-  const policies = kubectl(["apply", "--server-side", "-k", join(ROOT, "policies")]);
-  expect(policies.ok, policies.out).toBe(true);
   // Bindings take effect once the API server's policy informers have them.
   await waitFor(
     "the policies in force",
-    async () =>
-      verdict(TENANT, service("tenant", "probe", {}, { externalIPs: ["203.0.113.50"] })) !==
-      "allowed"
-        ? true
-        : undefined,
+    () =>
+      Promise.resolve(
+        verdict(TENANT, service("tenant", "probe", {}, { externalIPs: ["203.0.113.50"] })) !==
+          "allowed"
+          ? true
+          : undefined,
+      ),
     60_000,
     250,
   );
@@ -140,7 +123,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kube?.stop();
-  rmSync(work, { recursive: true, force: true });
 });
 
 const CVE =

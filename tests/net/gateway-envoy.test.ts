@@ -7,11 +7,7 @@
 // them. Envoy Gateway generates the Services; nothing here shapes them by hand.
 import type { CoreV1Api, CustomObjectsApi, V1Service } from "@kubernetes/client-node";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { ENVOY_GATEWAY_LABEL } from "../../src/api/gateway.js";
 import { ADDRESS_REQUESTS_LABEL } from "../../src/api/policies/address-policies.js";
 import {
@@ -24,16 +20,14 @@ import type { KubeEnv } from "../../src/lab/kube/cluster.js";
 import type { Harness } from "../../src/lab/kube/harness.js";
 import { client } from "../../src/lab/net/index.js";
 import { NODES, startSpeakerLab, type SpeakerLab } from "../../src/lab/speaker-lab.js";
-import { helmTemplate } from "../../src/gitops/tools/helm.js";
+import { applyGatewayRelease } from "../../src/lab/gateway/release.js";
 import { waitFor } from "../../src/sys/proc.js";
 
-const ROOT = join(import.meta.dirname, "../..");
 const SYSTEM = "metallb-system";
 const RESERVED = "192.0.2.70";
 const SPEC_ADDRESS = "192.0.2.80";
 /** On the LAN, in no pool: a client could resolve it if anything answered for it. */
 const OUTSIDE = "192.0.2.200";
-const work = mkdtempSync(join(tmpdir(), "metallb-ts-envoy-"));
 let c: SpeakerLab;
 let kube: KubeEnv;
 let eg: EnvoyGateway | undefined;
@@ -142,33 +136,11 @@ beforeAll(async () => {
       "--user=alice",
     ]).ok,
   ).toBe(true);
-  // The release as Flux installs it: the cluster's pools and reservations, the policy params.
-  const values = join(work, "values.yaml");
-  writeFileSync(
-    values,
-    stringify({
-      config: {
-        ipAddressPools: [{ name: "lan", spec: { addresses: ["192.0.2.64/27"] } }],
-        l2Advertisements: [{ name: "lan", spec: { ipAddressPools: ["lan"] } }],
-      },
-      gateways: [{ name: "public", namespace: "infra", addresses: [RESERVED], pool: "lan" }],
-    }),
-  );
-  const release = (
-    await helmTemplate({
-      chartDir: join(ROOT, "charts/metallb-ts"),
-      release: "metallb-ts",
-      namespace: SYSTEM,
-      valuesFiles: [join(ROOT, "base/services/metallb/helm-values/hardened-values.yaml"), values],
-    })
-  ).filter((o) => o.kind === "ConfigMap" || o.apiVersion.startsWith("metallb.io/"));
-  const applied = kubectl(
-    ["apply", "--server-side", "-f", "-"],
-    release.map((o) => JSON.stringify(o)).join("\n"),
-  );
-  expect(applied.ok, applied.out).toBe(true);
-  const policies = kubectl(["apply", "--server-side", "-k", join(ROOT, "policies")]);
-  expect(policies.ok, policies.out).toBe(true);
+  // The release as Flux installs it (pools, reservation, policy params), then the policies.
+  await applyGatewayRelease(kube.kubeconfigs.admin, SYSTEM, {
+    pool: ["192.0.2.64/27"],
+    reserved: [RESERVED],
+  });
   const cls = kubectl(
     ["apply", "-f", "-"],
     JSON.stringify({
@@ -186,7 +158,6 @@ afterAll(async () => {
   if (figures.length) console.log(`Envoy Gateway figures:\n  ${figures.join("\n  ")}`);
   await eg?.stop();
   await c?.stop();
-  rmSync(work, { recursive: true, force: true });
 });
 
 describe("Gateways under the real Envoy Gateway controller", () => {

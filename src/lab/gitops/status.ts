@@ -83,3 +83,16 @@ export class FluxStatus {
 
 export const ready = (o: FluxObject): Condition | undefined =>
   o.status?.conditions?.find((c) => c.type === "Ready");
+
+/** The IPAddressPools the release created in `namespace`, by name order. */
+export async function poolNames(kubeconfig: string, namespace: string): Promise<string[]> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const list = (await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({
+    group: "metallb.io",
+    version: "v1beta1",
+    namespace,
+    plural: "ipaddresspools",
+  })) as { items: { metadata: { name: string } }[] };
+  return list.items.map((p) => p.metadata.name).sort();
+}
