@@ -134,8 +134,19 @@ function kubernetesVersion(): string {
   return m[1];
 }
 
-const goModCache = (): string =>
-  execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim();
+/**
+ * The directory of a module in the Go module cache, downloading it when it is not there yet (a
+ * fresh machine has the modules the provisioned builds needed, not this one).
+ */
+const moduleDir = (module: string, version: string): string => {
+  const out = execFileSync("go", ["mod", "download", "-json", `${module}@${version}`], {
+    encoding: "utf8",
+    env: { ...process.env, GOFLAGS: "-mod=mod", GOTOOLCHAIN: "local" },
+  });
+  const dir = (JSON.parse(out) as { Dir?: string }).Dir;
+  if (!dir) throw new Error(`go mod download ${module}@${version} gave no directory: ${out}`);
+  return dir;
+};
 
 /** The definitions of a Kubernetes OpenAPI v3 document, and its kinds by "apiVersion/kind". */
 function openApiDocument(path: string): { defs: Json; kinds: Map<string, string> } {
@@ -182,8 +193,7 @@ export interface VendoredSchemas {
 /** The vendored schemas, built from the sources on this machine. */
 export function vendorSchemas(): VendoredSchemas {
   const kver = kubernetesVersion();
-  const modCache = goModCache();
-  const specDir = join(modCache, `k8s.io/kubernetes@${kver}/api/openapi-spec/v3`);
+  const specDir = join(moduleDir("k8s.io/kubernetes", kver), "api/openapi-spec/v3");
   const raw: Json = {};
   const names = new Map<string, string>();
   for (const file of readdirSync(specDir).filter((f) => f.endsWith("_openapi.json"))) {
@@ -212,8 +222,8 @@ export function vendorSchemas(): VendoredSchemas {
   const cache = process.env.METALLB_TS_CACHE ?? join(homedir(), ".cache/metallb-ts");
   const fluxDir = join(cache, "bin/flux-crds");
   const promDir = join(
-    modCache,
-    `github.com/prometheus-operator/prometheus-operator@${PROMETHEUS_OPERATOR}/example/prometheus-operator-crd`,
+    moduleDir("github.com/prometheus-operator/prometheus-operator", PROMETHEUS_OPERATOR),
+    "example/prometheus-operator-crd",
   );
   const crds = crdSchemas([...readdirSync(fluxDir).map((d) => join(fluxDir, d)), promDir]);
   for (const k of CRD_KINDS) {

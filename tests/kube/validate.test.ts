@@ -105,7 +105,7 @@ describe("metallb-ts validate", () => {
       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: metallb-system}\ndata:\n  replicas: ${REPLICAS}\n",
     );
     edit(root, "policies/kustomization.yaml", (t) =>
-      t.replace("resources: []", "resources: [settings.yaml]"),
+      t.replace("resources:\n", "resources:\n  - settings.yaml\n"),
     );
     edit(root, "flux-system/lab-l2/metallb-ts.yaml", (t) =>
       t.replace(
@@ -153,7 +153,7 @@ describe("metallb-ts validate", () => {
       "apiVersion: v1\nkind: Namespace\nmetadata: {name: 7}\n",
     );
     edit(root, "policies/kustomization.yaml", (t) =>
-      t.replace("resources: []", "resources: [broken.yaml]"),
+      t.replace("resources:\n", "resources:\n  - broken.yaml\n"),
     );
     edit(root, "flux-system/lab-l2/metallb-ts.yaml", (t) =>
       t.replace("path: ./policies", "path: ./policy"),
