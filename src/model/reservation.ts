@@ -102,8 +102,9 @@ export function carveReservations(pools: readonly Pool[]): Carved {
     const holes = (children.get(p.name) ?? []).flatMap((c) => byName.get(c)?.ranges ?? []);
     if (!holes.length) return p;
     // `entries` lists spec.addresses as written; the carved ranges no longer match them one to one.
-    const { entries: _written, ...rest } = p;
-    return { ...rest, ranges: subtractRanges(p.ranges, holes) };
+    const carvedPool: Pool = { ...p, ranges: subtractRanges(p.ranges, holes) };
+    delete carvedPool.entries;
+    return carvedPool;
   });
   return { pools: carved, children, problems };
 }

@@ -153,7 +153,7 @@ describe("a Gateway's Service (Envoy Gateway's labels)", () => {
     expect(v).toMatchObject({
       kind: "invalid",
       message:
-        'Gateway infra/public\'s spec.addresses (the Service\'s spec.externalIPs) address "198.51.100.300" is not an IP address',
+        "Gateway infra/public's spec.addresses (the Service's spec.externalIPs) address \"198.51.100.300\" is not an IP address",
     });
   });
 
