@@ -3,7 +3,7 @@
 // RBAC identity); the command runs as a user would run it and its exit code says whether it
 // found problems.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,6 +57,7 @@ describe("metallb-ts status (real API server, real controller)", () => {
 
   afterAll(async () => {
     await controller?.stop();
+    rmSync(logDir, { recursive: true, force: true });
   });
 
   it("lists pools with usage and Services with their address; nothing wrong → exit 0", () => {
