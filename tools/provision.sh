@@ -63,7 +63,7 @@ else
 fi
 
 # ---- Go-built binaries -----------------------------------------------------------------------
-command -v go >/dev/null || fail "go not found" "install Go >= 1.26 (the Go module proxy must be reachable)"
+command -v go >/dev/null || fail "go not found" "install Go >= 1.26.7 (Envoy Gateway's module needs it; the Go module proxy must be reachable)"
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 
 # build "<names>" <module dir> "<packages>" [ldflags]: one go build per module; rebuilds only when
