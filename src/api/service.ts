@@ -19,3 +19,10 @@ export const EXCLUDE_LABEL = "node.kubernetes.io/exclude-from-external-load-bala
 
 /** EndpointSlice label naming the Service a slice belongs to. */
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+/**
+ * Service status condition the controller writes on a Gateway's Service (one whose request comes
+ * from the Gateway's spec.addresses): True with the addresses, False with why not. Envoy Gateway
+ * reports such a Gateway Programmed with the address either way; this says whether it is served.
+ */
+export const ADDRESSES_CONDITION = "metallb.io/AddressesAssigned";

@@ -68,6 +68,17 @@ const envoyService = (
     },
   });
 
+/** The Service's metallb.io/AddressesAssigned condition, once written. */
+const addressesCondition = (name: string) =>
+  waitFor(
+    `${name}'s AddressesAssigned condition`,
+    async () =>
+      (await h.core.readNamespacedService({ namespace: ENVOY_NS, name })).status?.conditions?.find(
+        (c) => c.type === "metallb.io/AddressesAssigned",
+      ),
+    60_000,
+  );
+
 beforeAll(async () => {
   for (const name of [SYSTEM, ENVOY_NS, TENANT])
     await h.core.createNamespace({ body: { metadata: { name } } });
@@ -177,6 +188,12 @@ describe("addresses reserved for Gateways", () => {
   it("takes Gateway.spec.addresses (externalIPs) inside a pool as the Gateway's request", async () => {
     await envoyService("edge", { hash: "cccc3333", externalIPs: ["192.0.2.70"] });
     expect(await h.waitIngress(ENVOY_NS, "envoy-infra-edge-cccc3333")).toEqual(["192.0.2.70"]);
+    expect(await addressesCondition("envoy-infra-edge-cccc3333")).toMatchObject({
+      status: "True",
+      reason: "Assigned",
+      message:
+        "192.0.2.70 from pool spare, requested by Gateway infra/edge's spec.addresses (the Service's spec.externalIPs)",
+    });
   });
 
   it("says why when Gateway.spec.addresses lie outside every pool, and assigns nothing", async () => {
@@ -185,6 +202,11 @@ describe("addresses reserved for Gateways", () => {
     expect(ev.message).toBe(
       "Failed to allocate IP for \"gw-envoy/envoy-infra-lost-dddd4444\": cannot assign 198.51.100.200 from Gateway infra/lost's spec.addresses (the Service's spec.externalIPs): 198.51.100.200 is not allowed by any IPAddressPool",
     );
+    // Envoy Gateway calls such a Gateway Programmed; the Service's condition says otherwise.
+    expect(await addressesCondition("envoy-infra-lost-dddd4444")).toMatchObject({
+      status: "False",
+      reason: "NotInPool",
+    });
     await waitFor(
       "no ingress",
       async () =>

@@ -237,6 +237,16 @@ describe("Gateways under the real Envoy Gateway controller", () => {
     );
     expect(await h.ingress(eg!.namespace, svc.metadata!.name!)).toEqual([]);
     expect(await c.l2Statuses(svc.metadata!.name!)).toEqual([]);
+    // Envoy Gateway reports this Gateway Programmed with the address; the Service says why not.
+    const condition = await waitFor(
+      "the Service's AddressesAssigned condition",
+      async () =>
+        (
+          await core.readNamespacedService({ namespace: eg!.namespace, name: svc.metadata!.name! })
+        ).status?.conditions?.find((x) => x.type === "metallb.io/AddressesAssigned"),
+      60_000,
+    );
+    expect(condition).toMatchObject({ status: "False", reason: "NotInPool" });
     expect(await client.arpResolve(c.lab, "client", "eth0", OUTSIDE)).toBeUndefined();
   });
 });

@@ -12,7 +12,7 @@ import { ConfigurationStateKind } from "../../api/kinds/status-kinds.js";
 import type { ConfigurationStateStatus } from "../../api/kinds/status-kinds.js";
 import { parseIp, type Ip } from "../../api/formats/ip.js";
 import { REASON } from "../../api/reasons.js";
-import { ANNOTATION } from "../../api/service.js";
+import { ADDRESSES_CONDITION, ANNOTATION } from "../../api/service.js";
 import { mapBounded } from "../../lib/bounded.js";
 import { formatField, parseConfig, serviceKey, type Problem } from "../../model/index.js";
 import { configurationState } from "../kube/configuration-state.js";
@@ -341,6 +341,19 @@ export class Controller {
           [ANNOTATION.allocatedFromPool]: w.pool,
         });
         this.unseen.set(`${key}\u0000pool`, { from: shown.pool, to });
+      } else if (w.kind === "condition") {
+        const before = svc.status?.conditions?.find((c) => c.type === ADDRESSES_CONDITION);
+        await writer.serviceCondition(namespace, name, {
+          type: ADDRESSES_CONDITION,
+          status: w.status,
+          reason: w.reason,
+          message: w.message,
+          lastTransitionTime:
+            before?.status === w.status && before.lastTransitionTime
+              ? new Date(before.lastTransitionTime).toISOString()
+              : new Date().toISOString(),
+          ...(svc.metadata?.generation ? { observedGeneration: svc.metadata.generation } : {}),
+        });
       } else {
         const recorded = await this.events.record(ref, w.type, w.reason, w.message);
         if (recorded && w.failure !== undefined) {

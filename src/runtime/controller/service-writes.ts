@@ -3,13 +3,15 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { formatIp } from "../../api/formats/ip.js";
 import { REASON } from "../../api/reasons.js";
-import { ANNOTATION } from "../../api/service.js";
+import { ADDRESSES_CONDITION, ANNOTATION } from "../../api/service.js";
 import type { EventType } from "../kube/writer.js";
 import type { Refusal, Result } from "./allocator/allocator.js";
 import type { ServiceVerdict } from "./service-request.js";
 
 export type ServiceWrite =
   | { kind: "ingress"; ips: string[] }
+  /** The ADDRESSES_CONDITION of a Gateway's Service. */
+  | { kind: "condition"; status: "True" | "False"; reason: string; message: string }
   /** The ip-allocated-from-pool annotation; null removes it. */
   | { kind: "poolAnnotation"; pool: string | null }
   | {
@@ -45,6 +47,32 @@ const clearAssignment = (key: string, why: Refusal): ServiceWrite => ({
   message: `current IP for "${key}" not allowed by config, will attempt for new IP assignment: ${why.message}`,
 });
 
+/**
+ * For a Service asking through its Gateway's spec.addresses: the condition saying whether they
+ * are served, when the Service does not show it already.
+ */
+function gatewayCondition(
+  svc: V1Service,
+  verdict: Exclude<ServiceVerdict, { kind: "ignore" }>,
+  result: Result | undefined,
+): ServiceWrite[] {
+  if (verdict.kind !== "request" || !verdict.request.requestedBy || !result) return [];
+  const want: Extract<ServiceWrite, { kind: "condition" }> = result.ok
+    ? {
+        kind: "condition",
+        status: "True",
+        reason: "Assigned",
+        message: `${result.assignment.ips.map(formatIp).join(",")} from pool ${result.assignment.pool}, requested by ${verdict.request.requestedBy}`,
+      }
+    : { kind: "condition", status: "False", reason: result.reason, message: result.message };
+  const shown = svc.status?.conditions?.find((c) => c.type === ADDRESSES_CONDITION);
+  return shown?.status === want.status &&
+    shown.reason === want.reason &&
+    shown.message === want.message
+    ? []
+    : [want];
+}
+
 /** The writes that bring the Service in line with the allocator's result, in upstream's order. */
 export function serviceWrites(
   svc: V1Service,
@@ -75,6 +103,7 @@ export function serviceWrites(
     }
     if (svc.metadata?.annotations?.[ANNOTATION.allocatedFromPool] !== result.assignment.pool)
       writes.push({ kind: "poolAnnotation", pool: result.assignment.pool });
+    writes.push(...gatewayCondition(svc, verdict, result));
     return writes;
   }
   if (verdict.kind === "invalid" && shown.length) {
@@ -108,5 +137,6 @@ export function serviceWrites(
     message: `Failed to allocate IP for "${key}": ${why}`,
     failure,
   });
+  writes.push(...gatewayCondition(svc, verdict, result));
   return writes;
 }

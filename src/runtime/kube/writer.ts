@@ -30,9 +30,23 @@ export interface StoredStatus {
   status?: Record<string, unknown>;
 }
 
+/** A metav1.Condition as a Service's status.conditions holds it. */
+export interface ServiceCondition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+const STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json";
+
 export interface ClusterWriter {
   /** Sets a Service's status.loadBalancer.ingress (an empty list clears it). */
   serviceIngress(namespace: string, name: string, ips: readonly string[]): Promise<void>;
+  /** Sets one condition in a Service's status.conditions (others, by type, are kept). */
+  serviceCondition(namespace: string, name: string, condition: ServiceCondition): Promise<void>;
   /** Merge-patches a Service's annotations (null removes one). */
   serviceAnnotations(
     namespace: string,
@@ -91,6 +105,20 @@ export class KubeWriter implements ClusterWriter {
       `${KubeWriter.service(namespace, name)}/status`,
       { status: { loadBalancer: { ingress: ips.length ? ips.map((ip) => ({ ip })) : null } } },
       MERGE_PATCH,
+    );
+  }
+
+  async serviceCondition(
+    namespace: string,
+    name: string,
+    condition: ServiceCondition,
+  ): Promise<void> {
+    // A strategic merge patch merges status.conditions by type, leaving others' conditions be.
+    await this.send(
+      "PATCH",
+      `${KubeWriter.service(namespace, name)}/status`,
+      { status: { conditions: [condition] } },
+      STRATEGIC_MERGE_PATCH,
     );
   }
 

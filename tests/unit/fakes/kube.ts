@@ -6,7 +6,12 @@ import type { KubernetesObject, V1Service } from "@kubernetes/client-node";
 import type { KindDef } from "../../../src/api/kinds/kind.js";
 import type { Logger } from "../../../src/runtime/log.js";
 import type { Change, Store } from "../../../src/runtime/kube/store.js";
-import type { ClusterWriter, EventRecord, StoredStatus } from "../../../src/runtime/kube/writer.js";
+import type {
+  ClusterWriter,
+  EventRecord,
+  ServiceCondition,
+  StoredStatus,
+} from "../../../src/runtime/kube/writer.js";
 
 const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
 
@@ -71,6 +76,7 @@ export class MemoryStore<T extends KubernetesObject> implements Store<T> {
 export type Write =
   | { op: "ingress"; service: string; ips: readonly string[] }
   | { op: "annotations"; service: string; annotations: Record<string, string | null> }
+  | { op: "condition"; service: string; condition: ServiceCondition }
   | { op: "status"; kind: string; name: string; status: object }
   | { op: "create"; kind: string; name: string; labels?: Record<string, string> }
   | { op: "delete"; kind: string; name: string };
@@ -116,6 +122,21 @@ export class RecordingWriter implements ClusterWriter {
     this.service(namespace, name, (s) => ({
       ...s,
       status: { loadBalancer: ips.length ? { ingress: ips.map((ip) => ({ ip })) } : {} },
+    }));
+    return Promise.resolve();
+  }
+
+  serviceCondition(namespace: string, name: string, condition: ServiceCondition): Promise<void> {
+    this.writes.push({ op: "condition", service: `${namespace}/${name}`, condition });
+    this.service(namespace, name, (s) => ({
+      ...s,
+      status: {
+        ...s.status,
+        conditions: [
+          ...(s.status?.conditions ?? []).filter((c) => c.type !== condition.type),
+          { ...condition, lastTransitionTime: new Date(condition.lastTransitionTime) },
+        ],
+      },
     }));
     return Promise.resolve();
   }
