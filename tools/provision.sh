@@ -19,7 +19,7 @@ fail() {
 
 # ---- Debian packages -------------------------------------------------------------------------
 debs=(
-  frr bird2 gobgpd                        # BGP peers for the interop tests
+  frr frr-pythontools bird2 gobgpd        # BGP peers for the interop tests; frr-reload.py (FRR mode)
   iproute2 iputils-arping iputils-ping    # namespaces, veth, bridges, ARP clients
   ndisc6 tcpdump ethtool                  # NDP client, captures
   faketime                                # clock skew for speakers in the chaos tests

@@ -29,6 +29,7 @@ import { installCrds } from "./kube/crds.js";
 import { makeHarness, type ControllerProcess, type Harness } from "./kube/harness.js";
 import { RUNTIME_NAMESPACE } from "./kube/identities.js";
 import { grantRbac } from "./kube/rbac.js";
+import { startFrrNode, type FrrNode } from "./net/frr-node.js";
 import { client, Lab, type Topology } from "./net/index.js";
 
 const CRD_DIR = fileURLToPath(new URL("../../config/crd", import.meta.url));
@@ -62,6 +63,8 @@ export interface LabClusterOptions {
     heartbeats?: boolean;
     /** A command each node's speaker runs under (e.g. faketime for a skewed clock), by node. */
     wrap?: Record<string, string[]>;
+    /** FRR mode: FRR and its agent beside each speaker, as the chart's FRR sidecar. */
+    frr?: boolean;
   };
   /** The controller as a process. */
   controller?: Omit<ControllerProcess, "configNamespace" | "logDir">;
@@ -82,6 +85,8 @@ const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 export class LabCluster {
   readonly speakers: Record<string, Managed> = {};
+  /** Each node's FRR (FRR mode only), by node name. */
+  readonly frr: Record<string, FrrNode> = {};
   /** The MAC of each node's LAN interface, by node name. */
   readonly macs: Record<string, string> = {};
   controller: Managed | undefined;
@@ -196,6 +201,7 @@ export class LabCluster {
       this.macs[node.name] = (
         await lab.exec(node.name, ["cat", "/sys/class/net/eth0/address"])
       ).trim();
+      if (this.opts.speakers?.frr) this.frr[node.name] = await startFrrNode(lab, node.name);
       if (this.opts.speakers) this.startSpeaker(node.name);
     }
   }
@@ -234,6 +240,9 @@ export class LabCluster {
             "--heartbeat-address",
             node.ipv4,
           ]),
+      ...(this.frr[name]
+        ? ["--bgp-backend", "frr", "--frr-agent-socket", this.frr[name].socket]
+        : []),
       ...(this.opts.speakers?.args ?? []),
       ...extraArgs,
     ]);

@@ -34,6 +34,8 @@ export interface SpeakerLabOptions {
   beforeSpeakers?: (lab: Lab) => Promise<void>;
   /** API server audit log (see KubeEnv.auditLog), for counting the speakers' requests. */
   audit?: boolean;
+  /** FRR mode: each speaker drives its own FRR (see src/lab/net/frr-node.ts). */
+  frr?: boolean;
 }
 
 export type SpeakerLab = LabCluster & { stop(): Promise<void> };
@@ -55,6 +57,7 @@ export async function startSpeakerLab(opts: SpeakerLabOptions = {}): Promise<Spe
       args: opts.speakerArgs ?? [],
       heartbeats: opts.heartbeats ?? true,
       ...(opts.wrap ? { wrap: opts.wrap } : {}),
+      ...(opts.frr ? { frr: true } : {}),
     },
     controller: { identity: "speaker-e2e" },
     ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),

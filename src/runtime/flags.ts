@@ -148,6 +148,26 @@ export const SPEAKER: CommandSpec = {
       check: wholeAtLeast(2, "a whole number"),
     },
     { name: "no-probe", help: "do not probe new addresses for a foreign owner first" },
+    {
+      name: "bgp-backend",
+      value: "native|frr",
+      default: "native",
+      help: "who speaks BGP: the built-in speaker, or FRR beside it (BFD, VRFs)",
+      check: (t) => (t === "native" || t === "frr" ? undefined : "must be native or frr"),
+    },
+    {
+      name: "frr-agent-socket",
+      value: "PATH",
+      default: "/var/run/frr-agent/agent.sock",
+      help: "the FRR agent's socket (frr backend)",
+    },
+    {
+      name: "frr-reload-debounce",
+      value: "MS",
+      default: "100",
+      help: "quiet milliseconds before changes are applied to FRR, so a burst is one reload",
+      check: wholeAtLeast(0, "whole milliseconds"),
+    },
   ],
 };
 

@@ -50,7 +50,7 @@ export interface PeerContext {
 const BASIC_AUTH = "kubernetes.io/basic-auth";
 
 /** The TCP MD5 key of a peer, or why there is none. */
-function md5Key(peer: Peer, ctx: PeerContext): { key?: Md5Key; problem?: string } {
+export function md5Key(peer: Peer, ctx: PeerContext): { key?: Md5Key; problem?: string } {
   const src = peer.md5;
   if (src.kind === "none") return {};
   if (src.kind === "password") return { key: src.password };

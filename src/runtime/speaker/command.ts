@@ -17,6 +17,9 @@ import { KubeWriter } from "../kube/writer.js";
 import { currentInterfaces, l2Metrics } from "../l2/index.js";
 import { Registry } from "../metrics/registry.js";
 import { NativeBgpDriver } from "./bgp-driver.js";
+import { FrrAgentClient } from "./frr/agent-client.js";
+import { FrrBgpDriver } from "./frr/driver.js";
+import { frrMetrics } from "./frr/metrics.js";
 import { NativeL2Driver } from "./l2-driver.js";
 import { NodeLease } from "./node-lease.js";
 import { Speaker } from "./speaker.js";
@@ -93,15 +96,24 @@ export async function speakerCommand(
   // A session coming up or going down is reported in the ConfigurationState (BGPSessions) by
   // the next pass; a new reason for failing to connect is too, but not every retry.
   const failures = new Map<string, string>();
-  const bgp = new NativeBgpDriver({
-    log,
-    onEvent: (peer, e) => {
-      if (e.type === "up" || e.type === "down") failures.delete(peer);
-      else if (e.type !== "attemptFailed" || failures.get(peer) === e.reason) return;
-      else failures.set(peer, e.reason);
-      shell.speaker?.resync();
-    },
-  });
+  const backend = str(v, "bgp-backend");
+  const bgp =
+    backend === "frr"
+      ? new FrrBgpDriver({
+          control: new FrrAgentClient(str(v, "frr-agent-socket") ?? ""),
+          log,
+          debounceMs: Number(str(v, "frr-reload-debounce")),
+          onChange: () => shell.speaker?.resync(),
+        })
+      : new NativeBgpDriver({
+          log,
+          onEvent: (peer, e) => {
+            if (e.type === "up" || e.type === "down") failures.delete(peer);
+            else if (e.type !== "attemptFailed" || failures.get(peer) === e.reason) return;
+            else failures.set(peer, e.reason);
+            shell.speaker?.resync();
+          },
+        });
   const stores = new StoreFactory(kc, log);
   const speaker = new Speaker({
     stores: {
@@ -154,6 +166,7 @@ export async function speakerCommand(
     "Prefixes announced on the session",
   );
   const updates = registry.counter("metallb_bgp_updates_total", "UPDATE messages sent");
+  const frr = bgp instanceof FrrBgpDriver ? frrMetrics(registry, bgp) : undefined;
   const announced = registry.gauge(
     "metallb_speaker_announced",
     "Addresses this node announces, per Service and protocol (1 while announced)",
@@ -173,11 +186,13 @@ export async function speakerCommand(
   );
   const layer2 = l2Metrics(registry);
   const refresh = setInterval(() => {
-    for (const s of bgp.stats()) {
-      sessionUp.set({ peer: s.peer }, s.up ? 1 : 0);
-      prefixes.set({ peer: s.peer }, s.prefixes);
-      updates.set({ peer: s.peer }, s.updates);
-    }
+    if (bgp instanceof NativeBgpDriver)
+      for (const s of bgp.stats()) {
+        sessionUp.set({ peer: s.peer }, s.up ? 1 : 0);
+        prefixes.set({ peer: s.peer }, s.prefixes);
+        updates.set({ peer: s.peer }, s.updates);
+      }
+    frr?.({ sessionUp, prefixes, updates });
     layer2.update(l2.countersByIp(), l2.counters());
     announced.retain(() => false);
     for (const a of speaker.announced())
@@ -208,7 +223,7 @@ export async function speakerCommand(
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);
   });
-  log.info("speaker starting", { node, heartbeats: !!heartbeat });
+  log.info("speaker starting", { node, heartbeats: !!heartbeat, bgpBackend: backend });
   await speaker.start();
   started = true;
   await stopSignal;

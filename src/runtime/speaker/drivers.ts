@@ -1,6 +1,7 @@
 // What the speaker's shell drives: the Layer 2 and BGP announcers, as narrow interfaces (the
 // native drivers in production, recording fakes in the shell's fast tests).
-import type { Peer, Problem } from "../../model/index.js";
+import type { BfdProfile, Peer, Problem } from "../../model/index.js";
+import type { ConditionDraft } from "../kube/conditions.js";
 import type { PeerContext } from "./bgp-peer-config.js";
 import type { DesiredRoute } from "./desired-routes.js";
 import type { Placement } from "./l2-election.js";
@@ -37,12 +38,15 @@ export interface BgpDriver {
   /**
    * `node.ipv4` (its InternalIP) is the default router ID, as upstream. Returns the problems of
    * the peers' configurations this implementation finds (a peer that cannot run gets none of its
-   * routes), as BGPPeer problems.
+   * routes), as BGPPeer problems. `bfdProfiles`: the BFDProfiles by name (FRR mode runs them).
    */
   apply(
     peers: readonly Peer[],
     routes: Map<string, DesiredRoute[]>,
     node: { name: string; ipv4?: string },
     ctx: PeerContext,
+    bfdProfiles?: ReadonlyMap<string, BfdProfile>,
   ): Promise<Problem[]>;
+  /** Conditions of the implementation itself for the ConfigurationState (FRR's verdict). */
+  conditions?(): ConditionDraft[];
 }

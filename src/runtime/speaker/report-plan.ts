@@ -128,6 +128,8 @@ export function speakerConditions(i: {
   heartbeatProblems: readonly string[];
   addressProblems: readonly AddressProblem[];
   bgpSessions?: readonly BgpSessionFact[];
+  /** The BGP implementation's own conditions (FRR mode: whether FRR took the configuration). */
+  backend?: readonly ConditionDraft[];
 }): ConditionDraft[] {
   const out: ConditionDraft[] = [];
   if (i.heartbeats)
@@ -167,5 +169,6 @@ export function speakerConditions(i: {
   }
   const sessions = bgpSessionsCondition(i.bgpSessions ?? []);
   if (sessions) out.push(sessions);
+  out.push(...(i.backend ?? []));
   return out;
 }

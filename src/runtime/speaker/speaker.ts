@@ -294,6 +294,7 @@ export class Speaker {
       plan.desired.routes,
       { name: node, ...(plan.ipv4 ? { ipv4: plan.ipv4 } : {}) },
       this.peerContext(),
+      plan.config.bfdProfiles,
     );
     const a = announced(l2Outcomes, plan.desired.routes);
     this.announcements = a.announcements;
@@ -393,6 +394,7 @@ export class Speaker {
       heartbeatProblems,
       addressProblems,
       bgpSessions: this.opts.bgp.sessions(),
+      backend: this.opts.bgp.conditions?.() ?? [],
     });
     const status = configurationState(
       problems,

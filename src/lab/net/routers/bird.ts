@@ -9,6 +9,14 @@ import type { BgpRouter, BgpRouterSpec, RibPath } from "./router.js";
 
 export function birdConfig(spec: BgpRouterSpec, logFile: string): string {
   const out = [`router id ${spec.routerId};`, `log "${logFile}" all;`, "protocol device { }"];
+  if (spec.neighbors.some((n) => n.bfd)) {
+    const t = spec.bfd ?? { intervalMs: 300, multiplier: 3 };
+    out.push(
+      "protocol bfd {",
+      `  interface "*" { min rx interval ${t.intervalMs} ms; min tx interval ${t.intervalMs} ms; multiplier ${t.multiplier}; };`,
+      "}",
+    );
+  }
   for (const family of [4, 6] as const) {
     const routes = (spec.originate ?? []).filter((p) => familyOf(p) === family);
     if (routes.length) {
@@ -28,6 +36,9 @@ export function birdConfig(spec: BgpRouterSpec, logFile: string): string {
     if (n.password) out.push(`  password "${n.password}";`);
     if (n.passive) out.push("  passive on;");
     if (n.holdTime !== undefined) out.push(`  hold time ${n.holdTime};`);
+    if (n.bfd) out.push("  bfd on;");
+    // A directly connected iBGP neighbour: its next hops resolve on the link, with no IGP.
+    if (n.asn === spec.asn) out.push("  direct;");
     for (const f of familiesOf(n)) out.push(`  ipv${f} { import all; export all; };`);
     out.push("}");
   });

@@ -37,6 +37,7 @@ export function frrBgpdConfig(spec: BgpRouterSpec, logFile: string): string {
     lines.push(` neighbor ${n.address} timers connect 2`);
     if (n.ebgpMultihop !== undefined)
       lines.push(` neighbor ${n.address} ebgp-multihop ${n.ebgpMultihop}`);
+    if (n.bfd) lines.push(` neighbor ${n.address} bfd profile lab`);
   }
   for (const family of [4, 6] as const) {
     lines.push(` address-family ipv${family} unicast`);
@@ -54,6 +55,21 @@ export function frrBgpdConfig(spec: BgpRouterSpec, logFile: string): string {
   }
   lines.push("!", "");
   return lines.join("\n");
+}
+
+/** bfdd's file: the profile the neighbors with `bfd` name (bgpd hands the name to bfdd). */
+export function frrBfddConfig(spec: BgpRouterSpec): string {
+  const t = spec.bfd ?? { intervalMs: 300, multiplier: 3 };
+  return [
+    "bfd",
+    " profile lab",
+    `  detect-multiplier ${t.multiplier}`,
+    `  receive-interval ${t.intervalMs}`,
+    `  transmit-interval ${t.intervalMs}`,
+    " exit",
+    "exit",
+    "",
+  ].join("\n");
 }
 
 interface FrrPath {
@@ -98,6 +114,10 @@ export function parseFrrRoute(prefix: string, paths: FrrPath[]): RibPath[] {
 export interface FrrRouter extends BgpRouter {
   /** Raw vtysh: each command is one `-c` (e.g. "configure terminal", "router bgp 64512", …). */
   vtysh(commands: string[]): Promise<string>;
+  /** BFD peers by address: FRR's status ("up", "down", …). */
+  bfdPeers(): Promise<Record<string, string>>;
+  /** Why each neighbor's session last went down, in FRR's words (by address). */
+  lastResets(): Promise<Record<string, string>>;
 }
 
 export async function startFrr(lab: Lab, spec: BgpRouterSpec): Promise<FrrRouter> {
@@ -105,6 +125,8 @@ export async function startFrr(lab: Lab, spec: BgpRouterSpec): Promise<FrrRouter
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "zebra.conf"), `hostname ${spec.host}\n`);
   writeFileSync(join(dir, "bgpd.conf"), frrBgpdConfig(spec, join(dir, "bgpd.log")));
+  const withBfd = spec.neighbors.some((n) => n.bfd);
+  if (withBfd) writeFileSync(join(dir, "bfdd.conf"), frrBfddConfig(spec));
   // FRR drops to its own user (root is not in its vty group), so it must own its directory.
   await run(["chown", "-R", "frr:frr", dir]);
   const common = ["--vty_socket", dir, "-z", join(dir, "zserv.api")];
@@ -122,11 +144,17 @@ export async function startFrr(lab: Lab, spec: BgpRouterSpec): Promise<FrrRouter
   const vtysh = async (cmd: string, only?: string): Promise<unknown> =>
     JSON.parse(await vtyshText(cmd, only)) as unknown;
   // A restarted FRR finds its predecessor's sockets; they must not answer for the new daemons.
-  for (const f of ["zebra.vty", "bgpd.vty", "zserv.api"]) rmSync(join(dir, f), { force: true });
+  for (const f of ["zebra.vty", "bgpd.vty", "bfdd.vty", "zserv.api"])
+    rmSync(join(dir, f), { force: true });
   // bgpd must find zebra ready: without zebra's interface data it rejects link-local next hops
   // of sessions that come up meanwhile, for good.
   const procs = [lab.spawn(spec.host, `frr-zebra-${spec.host}`, daemon("zebra"))];
   await waitFor(`zebra in ${spec.host}`, () => vtysh("show interface json", "zebra"), 20_000);
+  // bfdd before bgpd, so the sessions find BFD when they first come up.
+  if (withBfd) {
+    procs.push(lab.spawn(spec.host, `frr-bfdd-${spec.host}`, daemon("bfdd")));
+    await waitFor(`bfdd in ${spec.host}`, () => vtysh("show bfd peers json", "bfdd"), 20_000);
+  }
   procs.push(lab.spawn(spec.host, `frr-bgpd-${spec.host}`, daemon("bgpd")));
   await waitFor(`bgpd in ${spec.host}`, () => vtysh("show bgp summary json", "bgpd"), 20_000);
   return {
@@ -149,6 +177,20 @@ export async function startFrr(lab: Lab, spec: BgpRouterSpec): Promise<FrrRouter
     },
     async softResetIn(neighbor) {
       await vtyshText(`clear bgp ${neighbor} soft in`);
+    },
+    async bfdPeers() {
+      const list = (await vtysh("show bfd peers json", "bfdd")) as {
+        peer?: string;
+        status?: string;
+      }[];
+      return Object.fromEntries(list.map((p) => [p.peer ?? "", p.status ?? "unknown"]));
+    },
+    async lastResets() {
+      const all = (await vtysh("show bgp neighbors json")) as Record<
+        string,
+        { lastResetDueTo?: string }
+      >;
+      return Object.fromEntries(Object.entries(all).map(([a, n]) => [a, n.lastResetDueTo ?? ""]));
     },
     async sessions() {
       const out: Record<string, string> = {};

@@ -14,6 +14,8 @@ export interface BgpNeighbor {
   families?: (4 | 6)[];
   /** eBGP neighbor this many hops away (FRR only). */
   ebgpMultihop?: number;
+  /** BFD on this session, with the router's `bfd` timers. */
+  bfd?: boolean;
 }
 
 export interface BgpRouterSpec {
@@ -27,6 +29,8 @@ export interface BgpRouterSpec {
   maximumPaths?: number;
   /** TCP port the router listens on instead of 179 (FRR only). */
   listenPort?: number;
+  /** BFD timers of the neighbors with `bfd` (default 300 ms × 3). */
+  bfd?: { intervalMs: number; multiplier: number };
 }
 
 /** Rejects spec options a router kind does not implement (rather than ignoring them). */

@@ -1,0 +1,70 @@
+// The speaker's end of the FRR agent's socket (src/runtime/frr-agent/agent.py): one JSON line
+// out, one back. Narrow on purpose: the FRR driver needs to apply a configuration and to read
+// what FRR runs, nothing else.
+import { createConnection } from "node:net";
+
+export type ReloadResult =
+  { ok: true; ms: number } | { ok: false; stage: "check" | "reload" | "agent"; message: string };
+
+export interface FrrControl {
+  reload(config: string): Promise<ReloadResult>;
+  /** The output of a `show … json` command, parsed. */
+  show(command: string): Promise<unknown>;
+}
+
+function request(
+  socket: string,
+  body: object,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const conn = createConnection(socket);
+    let data = "";
+    const timer = setTimeout(() => {
+      conn.destroy();
+      reject(new Error(`the FRR agent at ${socket} did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    conn.setEncoding("utf8");
+    conn.on("data", (chunk: string) => {
+      data += chunk;
+    });
+    conn.on("error", (err) => {
+      clearTimeout(timer);
+      reject(
+        new Error(
+          `cannot reach the FRR agent at ${socket}: ${err.message}; is the FRR container running?`,
+        ),
+      );
+    });
+    conn.on("end", () => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(data) as Record<string, unknown>);
+      } catch {
+        reject(new Error(`the FRR agent at ${socket} answered no JSON: ${data.slice(0, 200)}`));
+      }
+    });
+    conn.end(`${JSON.stringify(body)}\n`);
+  });
+}
+
+export class FrrAgentClient implements FrrControl {
+  constructor(private readonly socket: string) {}
+
+  async reload(config: string): Promise<ReloadResult> {
+    try {
+      const a = await request(this.socket, { op: "reload", config }, 180_000);
+      if (a.ok === true) return { ok: true, ms: Number(a.ms ?? 0) };
+      const stage = a.stage === "check" || a.stage === "reload" ? a.stage : "agent";
+      return { ok: false, stage, message: String(a.message ?? "no message") };
+    } catch (err) {
+      return { ok: false, stage: "agent", message: (err as Error).message };
+    }
+  }
+
+  async show(command: string): Promise<unknown> {
+    const a = await request(this.socket, { op: "show", command }, 30_000);
+    if (a.ok !== true) throw new Error(`FRR refused "${command}": ${String(a.message)}`);
+    return JSON.parse(String(a.output ?? "null")) as unknown;
+  }
+}
