@@ -24,6 +24,20 @@ const ALL4 = NODES.map(nodeAddress);
 const ALL6 = NODES.map(nodeAddress6);
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
+/** Whether this kernel makes VRF devices (probed in a scratch namespace). */
+const VRF_DEVICES = await (async () => {
+  const ns = `mlbts-vrfprobe-${process.pid}`;
+  try {
+    await run(["ip", "netns", "add", ns]);
+    await run(["ip", "-n", ns, "link", "add", "probe", "type", "vrf", "table", "10"]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await run(["ip", "netns", "del", ns]).catch(() => undefined);
+  }
+})();
+
 let cluster: SpeakerLab;
 let frr: FrrRouter;
 let bird: BgpRouter;
@@ -131,7 +145,14 @@ beforeAll(async () => {
       "bgppeers",
       "BGPPeer",
       name,
-      { myASN: 64513, peerASN: asn, peerAddress: address, holdTime: "90s", bfdProfile: "lab" },
+      {
+        myASN: 64513,
+        peerASN: asn,
+        peerAddress: address,
+        holdTime: "90s",
+        bfdProfile: "lab",
+        enableGracefulRestart: true,
+      },
       "v1beta2",
     );
   await h.createPool(SYSTEM, "bgp", { addresses: ["203.0.113.0/28", "2001:db8:ff::/124"] });
@@ -293,63 +314,67 @@ describe("FRR mode: speakers drive FRR, routers peer with BFD", () => {
     await nextHops(frr, ips.web4!, ALL4, 120_000);
   });
 
-  it("VRF: a peer in a Linux VRF of n1 carries the routes to a router behind it", async () => {
-    const lab = cluster.lab;
-    const n1 = lab.ns("n1");
-    const vrfr = lab.ns("vrfr");
-    for (const cmd of [
-      ["ip", "-n", n1, "link", "add", "red", "type", "vrf", "table", "10"],
-      ["ip", "-n", n1, "link", "set", "red", "up"],
-      [
-        "ip",
-        "-n",
-        n1,
-        "link",
-        "add",
-        "vrfa",
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "vrfb",
-        "netns",
-        vrfr,
-      ],
-      ["ip", "-n", n1, "link", "set", "vrfa", "master", "red", "up"],
-      ["ip", "-n", n1, "addr", "add", "198.51.100.11/24", "dev", "vrfa"],
-      ["ip", "-n", vrfr, "addr", "add", "198.51.100.1/24", "dev", "vrfb"],
-      ["ip", "-n", vrfr, "link", "set", "vrfb", "up"],
-    ])
-      await run(cmd);
-    const red = await startFrr(lab, {
-      host: "vrfr",
-      asn: 64520,
-      routerId: "198.51.100.1",
-      neighbors: [{ address: "198.51.100.11", asn: 64513, holdTime: 9 }],
-    });
-    try {
-      await create(
-        "bgppeers",
-        "BGPPeer",
-        "red",
-        {
-          myASN: 64513,
-          peerASN: 64520,
-          peerAddress: "198.51.100.1",
-          vrf: "red",
-          routerID: "192.0.2.11",
-          nodeSelectors: [{ matchLabels: { "kubernetes.io/hostname": "n1" } }],
-        },
-        "v1beta2",
-      );
-      await nextHops(red, ips.web4!, ["198.51.100.11"]);
-      expect(await cluster.frr.n1!.vtysh("show running-config")).toContain(
-        "router bgp 64513 vrf red",
-      );
-    } finally {
-      await red.stop();
-    }
-  });
+  // Linux VRF devices need CONFIG_NET_VRF; some kernels (this project's CI VMs among them) lack it.
+  it.skipIf(!VRF_DEVICES)(
+    "VRF: a peer in a Linux VRF of n1 carries the routes to a router behind it",
+    async () => {
+      const lab = cluster.lab;
+      const n1 = lab.ns("n1");
+      const vrfr = lab.ns("vrfr");
+      for (const cmd of [
+        ["ip", "-n", n1, "link", "add", "red", "type", "vrf", "table", "10"],
+        ["ip", "-n", n1, "link", "set", "red", "up"],
+        [
+          "ip",
+          "-n",
+          n1,
+          "link",
+          "add",
+          "vrfa",
+          "type",
+          "veth",
+          "peer",
+          "name",
+          "vrfb",
+          "netns",
+          vrfr,
+        ],
+        ["ip", "-n", n1, "link", "set", "vrfa", "master", "red", "up"],
+        ["ip", "-n", n1, "addr", "add", "198.51.100.11/24", "dev", "vrfa"],
+        ["ip", "-n", vrfr, "addr", "add", "198.51.100.1/24", "dev", "vrfb"],
+        ["ip", "-n", vrfr, "link", "set", "vrfb", "up"],
+      ])
+        await run(cmd);
+      const red = await startFrr(lab, {
+        host: "vrfr",
+        asn: 64520,
+        routerId: "198.51.100.1",
+        neighbors: [{ address: "198.51.100.11", asn: 64513, holdTime: 9 }],
+      });
+      try {
+        await create(
+          "bgppeers",
+          "BGPPeer",
+          "red",
+          {
+            myASN: 64513,
+            peerASN: 64520,
+            peerAddress: "198.51.100.1",
+            vrf: "red",
+            routerID: "192.0.2.11",
+            nodeSelectors: [{ matchLabels: { "kubernetes.io/hostname": "n1" } }],
+          },
+          "v1beta2",
+        );
+        await nextHops(red, ips.web4!, ["198.51.100.11"]);
+        expect(await cluster.frr.n1!.vtysh("show running-config")).toContain(
+          "router bgp 64513 vrf red",
+        );
+      } finally {
+        await red.stop();
+      }
+    },
+  );
 
   it("bad input: an invalid BFDProfile is refused naming the field; a key with a line break adds no line to FRR's file", async () => {
     const refused = await create("bfdprofiles", "BFDProfile", "bad", { detectMultiplier: 1 }).catch(
@@ -391,10 +416,13 @@ describe("FRR mode: speakers drive FRR, routers peer with BFD", () => {
 
   it("a configuration FRR refuses is reported with FRR's words and the running one stays", async () => {
     const agent = new FrrAgentClient(cluster.frr.n2!.socket);
-    const good = await cluster.frr.n2!.vtysh("show running-config");
     const res = await agent.reload("router bgp 64513\n neighbor 192.0.2.1 no-such-command\n");
     expect(res).toMatchObject({ ok: false, stage: "check" });
-    expect(!res.ok && res.message).toMatch(/Unknown command|no-such-command/);
-    expect(await cluster.frr.n2!.vtysh("show running-config")).toBe(good);
+    expect(!res.ok && res.message).toMatch(/line 2: % Unknown command.*no-such-command/);
+    const running = await cluster.frr.n2!.vtysh("show running-config");
+    expect(running).toContain(`neighbor ${FRR_ROUTER} remote-as 64512`);
+    expect(running).toContain(`neighbor ${FRR_ROUTER} bfd profile lab`);
+    expect(running).not.toContain("no-such-command");
+    expect((await frr.sessions())[nodeAddress("n2")]).toBe("Established");
   });
 });

@@ -1,5 +1,6 @@
 // Files of charts/metallb-ts and helm-values/ that come from TypeScript: the CRDs, the values
 // (defaults and schemas), Chart.yaml's versions, the RBAC rules and the speaker Lease policy. Pure: path → content.
+import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { CONTROLLER_CLUSTER_RULES, CONTROLLER_NAMESPACE_RULES } from "../rbac/controller.js";
 import { SPEAKER_CLUSTER_RULES, SPEAKER_NAMESPACE_RULES } from "../rbac/speaker.js";
@@ -9,6 +10,7 @@ import { defaultValues } from "../values/defaults.js";
 import { chartValuesSchema, overrideSchema } from "../values/override.js";
 
 export const CHART_DIR = "charts/metallb-ts";
+const FRR_AGENT_FILES = ["agent.py", "start.sh"];
 export const CHART_CRD_DIR = `${CHART_DIR}/crds`;
 export const OVERRIDE_SCHEMA_PATH = "helm-values/override-values.schema.json";
 
@@ -45,5 +47,13 @@ export function chartFiles(version: string): Map<string, string> {
     ],
     [`${CHART_DIR}/files/speaker-lease-policy.yaml`, yaml(SPEAKER_LEASE_POLICY_SPEC)],
     [OVERRIDE_SCHEMA_PATH, json(overrideSchema())],
+    // The FRR sidecar's agent and entrypoint, mounted from a ConfigMap (speaker.frr.enabled).
+    ...FRR_AGENT_FILES.map(
+      (f) =>
+        [
+          `${CHART_DIR}/files/frr-agent/${f}`,
+          readFileSync(new URL(`../../runtime/frr-agent/${f}`, import.meta.url), "utf8"),
+        ] as [string, string],
+    ),
   ]);
 }

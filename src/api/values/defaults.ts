@@ -60,6 +60,28 @@ export function defaultValues(version: string): Values {
         capabilities: { drop: ["ALL"], add: ["NET_RAW"] },
       },
       podSecurityContext: { seccompProfile: { type: "RuntimeDefault" } },
+      frr: {
+        enabled: false,
+        image: { repository: "metallb-ts-frr", tag: version, digest: "" },
+        reloadDebounceMs: 100,
+        resources: {
+          requests: { cpu: "50m", memory: "64Mi" },
+          limits: { cpu: "500m", memory: "256Mi" },
+        },
+        // FRR's daemons run as root with three capabilities: NET_ADMIN (routes, TCP MD5 keys,
+        // VRF-bound sockets), NET_RAW (BFD's and GTSM's TTL handling on raw sockets),
+        // NET_BIND_SERVICE (port 179). Every other one is dropped.
+        securityContext: {
+          ...dropAll,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: false,
+          runAsUser: 0,
+          capabilities: {
+            drop: ["ALL"],
+            add: ["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE"],
+          },
+        },
+      },
       nodeSelector: { "kubernetes.io/os": "linux" },
       tolerations: [
         { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },

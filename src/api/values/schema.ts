@@ -176,6 +176,25 @@ export const SpeakerValues = Type.Object(
     resources: Resources,
     securityContext: ContainerSecurityContext,
     podSecurityContext: PodSecurityContext,
+    frr: Type.Object(
+      {
+        enabled: Type.Boolean({
+          description:
+            "FRR mode: an FRR container (zebra, bgpd, bfdd and the metallb-ts FRR agent) beside " +
+            "each speaker speaks BGP, with BFD and VRFs. Off: the speaker's native BGP.",
+        }),
+        image: Image,
+        reloadDebounceMs: Type.Integer({
+          minimum: 0,
+          maximum: 10000,
+          description:
+            "Quiet milliseconds before changes are applied to FRR (one reload per burst).",
+        }),
+        resources: Resources,
+        securityContext: ContainerSecurityContext,
+      },
+      closed,
+    ),
     ...Placement,
   },
   closed,

@@ -188,9 +188,15 @@ export async function startFrr(lab: Lab, spec: BgpRouterSpec): Promise<FrrRouter
     async lastResets() {
       const all = (await vtysh("show bgp neighbors json")) as Record<
         string,
-        { lastResetDueTo?: string }
+        { lastResetDueTo?: string; lastNotificationReason?: string }
       >;
-      return Object.fromEntries(Object.entries(all).map(([a, n]) => [a, n.lastResetDueTo ?? ""]));
+      // The NOTIFICATION (e.g. "Cease/BFD Down") says more than "BGP Notification send".
+      return Object.fromEntries(
+        Object.entries(all).map(([a, n]) => [
+          a,
+          [n.lastNotificationReason, n.lastResetDueTo].filter(Boolean).join(": "),
+        ]),
+      );
     },
     async sessions() {
       const out: Record<string, string> = {};

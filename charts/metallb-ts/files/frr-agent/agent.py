@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+# metallb-ts FRR agent: runs beside FRR (the FRR sidecar of the speaker Pod, or a lab node) and
+# is the speaker's only way into it. The speaker sends a whole configuration; the agent checks it
+# with vtysh's dry run, applies the difference with FRR's own frr-reload.py, and keeps the file
+# only once FRR runs it, so a restarted FRR boots the last good configuration. It also answers
+# `show … json` commands, which is how the speaker reads back what FRR runs.
+#
+# Protocol: a Unix stream socket; one JSON request line, one JSON answer line, then close.
+#   {"op": "reload", "config": "<frr.conf text>"} -> {"ok": true, "ms": 812}
+#                                                  | {"ok": false, "stage": "check"|"reload", "message": "..."}
+#   {"op": "show", "command": "show bfd peers json"} -> {"ok": true, "output": "..."}
+# Standard library only: the FRR image carries Python for frr-reload.py and nothing else.
+import argparse
+import json
+import os
+import re
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Lines of vtysh and frr-reload.py output that say what FRR refused.
+ERROR_LINE = re.compile(r"^(%|line \d+:)|ERROR|error|Unknown command|Failure")
+SHOW = re.compile(r"^show [ -~]+$")
+
+
+def log(msg, **fields):
+    fields.update(time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), msg=msg)
+    print(json.dumps(fields), file=sys.stderr, flush=True)
+
+
+class Agent:
+    def __init__(self, args):
+        self.confdir = args.confdir
+        self.vty = args.vty_socket
+        self.vtysh = args.vtysh
+        self.reloader = args.frr_reload
+        self.rundir = args.rundir
+        self.lock = threading.Lock()
+        self.current = os.path.join(self.confdir, "frr.conf")
+        os.makedirs(self.rundir, exist_ok=True)
+        vtysh_conf = os.path.join(self.confdir, "vtysh.conf")
+        if not os.path.exists(vtysh_conf):
+            with open(vtysh_conf, "w") as f:
+                f.write("service integrated-vtysh-config\n")
+
+    def run(self, argv, timeout=120, stdout_only=False):
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        out = (r.stdout or "") + ("" if stdout_only else (r.stderr or ""))
+        return r.returncode, ANSI.sub("", out)
+
+    def refused(self, output):
+        lines = []
+        for line in output.splitlines():
+            line = line.strip()
+            if line and ERROR_LINE.search(line) and line not in lines:
+                lines.append(line)
+        return "; ".join(lines)[:2000] or output.strip()[-2000:]
+
+    def apply(self, path):
+        return self.run(
+            [
+                self.reloader,
+                "--reload",
+                "--stdout",
+                "--vty_socket", self.vty,
+                "--bindir", os.path.dirname(self.vtysh),
+                "--confdir", self.confdir,
+                "--rundir", self.rundir,
+                path,
+            ]
+        )
+
+    def converged(self, path):
+        """Whether FRR's running configuration already equals the file (frr-reload.py --test)."""
+        # The diff is on stdout; the log lines go to stderr.
+        code, out = self.run(
+            [
+                self.reloader,
+                "--test",
+                "--vty_socket", self.vty,
+                "--bindir", os.path.dirname(self.vtysh),
+                "--confdir", self.confdir,
+                "--rundir", self.rundir,
+                path,
+            ],
+            stdout_only=True,
+        )
+        if code != 0:
+            return False
+        pending = []
+        in_diff = False
+        for line in out.splitlines():
+            if line.startswith("Lines To "):
+                in_diff = True
+                continue
+            if not in_diff or not line.strip() or set(line.strip()) == {"="}:
+                continue
+            # The host's name is not ours to set; frr-reload.py always lists it.
+            if re.match(r"^(no )?hostname ", line.strip()):
+                continue
+            pending.append(line)
+        return not pending
+
+    def reload(self, config):
+        if not isinstance(config, str):
+            return {"ok": False, "stage": "check", "message": "config must be a string"}
+        with self.lock:
+            start = time.monotonic()
+            new = os.path.join(self.confdir, "frr.conf.new")
+            with open(new, "w") as f:
+                f.write(config)
+            code, out = self.run(
+                [self.vtysh, "--vty_socket", self.vty, "--config_dir", self.confdir, "-C", "-f", new]
+            )
+            if code != 0:
+                return {"ok": False, "stage": "check", "message": self.refused(out)}
+            code, out = self.apply(new)
+            if code != 0 and self.converged(new):
+                # Some commands answer with a warning even as they take effect (FRR 8.4's
+                # per-neighbor graceful-restart, "not valid at this moment"): what counts is
+                # that FRR now runs exactly the file.
+                log("frr-reload.py reported errors but FRR runs the configuration", output=self.refused(out))
+                code = 0
+            if code != 0:
+                message = self.refused(out)
+                # frr-reload.py applies line by line: put back what ran before the failed change.
+                if os.path.exists(self.current):
+                    back, back_out = self.apply(self.current)
+                    if back != 0:
+                        message += "; restoring the previous configuration failed too: " + self.refused(back_out)
+                return {"ok": False, "stage": "reload", "message": message}
+            os.replace(new, self.current)
+            return {"ok": True, "ms": round((time.monotonic() - start) * 1000)}
+
+    def show(self, command):
+        if not isinstance(command, str) or not SHOW.match(command):
+            return {"ok": False, "message": "only single-line show commands are answered"}
+        code, out = self.run([self.vtysh, "--vty_socket", self.vty, "-c", command], timeout=30)
+        if code != 0:
+            return {"ok": False, "message": out.strip()[-2000:]}
+        return {"ok": True, "output": out}
+
+
+class Handler(socketserver.StreamRequestHandler):
+    def handle(self):
+        try:
+            request = json.loads(self.rfile.readline())
+            op = request.get("op")
+            if op == "reload":
+                answer = self.server.agent.reload(request.get("config"))
+                log("reload", ok=answer["ok"], **({"message": answer["message"]} if not answer["ok"] else {}))
+            elif op == "show":
+                answer = self.server.agent.show(request.get("command"))
+            else:
+                answer = {"ok": False, "message": f"unknown op {op!r}; use reload or show"}
+        except Exception as err:  # a bad request must not end the agent
+            answer = {"ok": False, "message": f"{type(err).__name__}: {err}"}
+        self.wfile.write((json.dumps(answer) + "\n").encode())
+
+
+class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+
+
+def main():
+    p = argparse.ArgumentParser(description="metallb-ts FRR agent")
+    p.add_argument("--socket", default="/var/run/frr-agent/agent.sock")
+    p.add_argument("--confdir", default="/etc/frr")
+    p.add_argument("--vty-socket", dest="vty_socket", default="/var/run/frr")
+    p.add_argument("--rundir", default="/var/run/frr-agent")
+    p.add_argument("--vtysh", default="/usr/bin/vtysh")
+    p.add_argument("--frr-reload", dest="frr_reload", default="/usr/lib/frr/frr-reload.py")
+    args = p.parse_args()
+    if os.path.exists(args.socket):
+        os.unlink(args.socket)
+    os.makedirs(os.path.dirname(args.socket), exist_ok=True)
+    server = Server(args.socket, Handler)
+    os.chmod(args.socket, 0o660)
+    server.agent = Agent(args)
+    log("FRR agent listening", socket=args.socket, confdir=args.confdir)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
