@@ -7,6 +7,7 @@
 //  2. a Service's address to the router's RIB, one Service, then `--services` at once;
 //  3. the reload cost with 100 peers: a community change, time until FRR runs it (agent).
 // Run: npx tsx bench/frr-mode.script.ts [--cuts 20] [--native-cuts 3] [--services 1000]
+//      [--modes frr,native] [--no-reload]
 import { DiscoveryV1Api } from "@kubernetes/client-node";
 import { startFrr, type FrrRouter } from "../src/lab/net/index.js";
 import { startFrrNode } from "../src/lab/net/frr-node.js";
@@ -90,6 +91,16 @@ async function startLab(frrMode: boolean): Promise<{ cluster: SpeakerLab; router
     addresses: ["203.0.113.0/28", "2001:db8:ff::/112"],
   });
   await create("bgpadvertisements", "BGPAdvertisement", "bgp", { ipAddressPools: ["bgp"] });
+  // The figures start with every session up (a fresh lab is still connecting).
+  await waitFor(
+    "the router's sessions with every node",
+    async () => {
+      const s = await router!.sessions();
+      return NODES.every((n) => s[nodeAddress(n)] === "Established") ? true : undefined;
+    },
+    120_000,
+    100,
+  );
   return { cluster, router: router! };
 }
 
@@ -249,19 +260,26 @@ async function reloadCost(): Promise<{ first: number; change: number }> {
   }
 }
 
-const reload = await reloadCost();
-console.log(
-  `reload with 100 peers: first ${reload.first.toFixed(0)} ms, a community change ${reload.change.toFixed(0)} ms`,
-);
-writeResult({
-  name: "frr-reload-100-peers-change",
-  unit: "ms",
-  value: Math.round(reload.change),
-  params: { firstApplyMs: Math.round(reload.first) },
-});
+const reload = process.argv.includes("--no-reload") ? undefined : await reloadCost();
+if (reload) {
+  console.log(
+    `reload with 100 peers: first ${reload.first.toFixed(0)} ms, a community change ${reload.change.toFixed(0)} ms`,
+  );
+  writeResult({
+    name: "frr-reload-100-peers-change",
+    unit: "ms",
+    value: Math.round(reload.change),
+    params: { firstApplyMs: Math.round(reload.first) },
+  });
+}
 
 const ribTimes: Record<string, Record<number, number>> = {};
-for (const mode of ["frr", "native"] as const) {
+const modes = (
+  process.argv.includes("--modes")
+    ? process.argv[process.argv.indexOf("--modes") + 1]!.split(",")
+    : ["frr", "native"]
+) as ("frr" | "native")[];
+for (const mode of modes) {
   const { cluster, router } = await startLab(mode === "frr");
   try {
     ribTimes[mode] = {};
@@ -275,10 +293,11 @@ for (const mode of ["frr", "native"] as const) {
       mode === "frr" ? CUTS : NATIVE_CUTS,
       mode === "frr",
     );
-    writeLatencyQuantiles(`${mode}-mode-link-cut-detection`, samples, {
-      cuts: samples.length,
-      detection: mode === "frr" ? "BFD 300 ms x 3" : "hold time 9 s",
-    });
+    if (samples.length)
+      writeLatencyQuantiles(`${mode}-mode-link-cut-detection`, samples, {
+        cuts: samples.length,
+        detection: mode === "frr" ? "BFD 300 ms x 3" : "hold time 9 s",
+      });
     ribTimes[mode][SERVICES] = await toRib(cluster, router, SERVICES, "many");
     console.log(`${mode}: ${SERVICES} Services → RIB ${ribTimes[mode][SERVICES].toFixed(0)} ms`);
     for (const [count, ms] of Object.entries(ribTimes[mode]))

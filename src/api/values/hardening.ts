@@ -69,6 +69,44 @@ export const HARDENING_RULES: readonly HardeningRule[] = [
       "the speaker needs NET_RAW (ARP/NDP raw sockets) and at most NET_BIND_SERVICE (BGP on port 179); no other capability",
     fix: "keep capabilities.add to NET_RAW and, for passive BGP peers, NET_BIND_SERVICE",
   },
+  // The FRR sidecar (speaker.frr): root for FRR's daemons, with three capabilities only.
+  ...(
+    [
+      [
+        "privileged",
+        { const: false },
+        "a privileged FRR container gets every capability and the host's devices",
+      ],
+      [
+        "allowPrivilegeEscalation",
+        { const: false },
+        "privilege escalation would let FRR gain capabilities through setuid binaries",
+      ],
+      [
+        "readOnlyRootFilesystem",
+        { const: true },
+        "a writable root filesystem lets a compromised FRR persist changes to its image",
+      ],
+    ] as const
+  ).map(([field, schema, problem]) => ({
+    path: ["speaker", "frr", "securityContext", field],
+    schema,
+    problem,
+    fix: "remove the line; the chart's value is the safe one",
+  })),
+  {
+    path: ["speaker", "frr", "securityContext", "capabilities", "drop"],
+    schema: { type: "array", contains: { const: "ALL" } },
+    problem: "the FRR container must drop ALL capabilities and add back only what it needs",
+    fix: "keep ALL in capabilities.drop (or remove the line)",
+  },
+  {
+    path: ["speaker", "frr", "securityContext", "capabilities", "add"],
+    schema: { type: "array", items: { enum: ["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE"] } },
+    problem:
+      "FRR needs NET_ADMIN (routes, MD5 keys, VRF sockets), NET_RAW (BFD) and NET_BIND_SERVICE (port 179); no other capability",
+    fix: "keep speaker.frr.securityContext.capabilities.add to NET_ADMIN, NET_RAW and NET_BIND_SERVICE",
+  },
   ...(["securityContext", "podSecurityContext"] as const).map((sc) => ({
     path: ["controller", sc, "runAsNonRoot"],
     schema: { const: true },

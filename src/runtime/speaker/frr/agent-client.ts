@@ -56,7 +56,11 @@ export class FrrAgentClient implements FrrControl {
       const a = await request(this.socket, { op: "reload", config }, 180_000);
       if (a.ok === true) return { ok: true, ms: Number(a.ms ?? 0) };
       const stage = a.stage === "check" || a.stage === "reload" ? a.stage : "agent";
-      return { ok: false, stage, message: String(a.message ?? "no message") };
+      return {
+        ok: false,
+        stage,
+        message: typeof a.message === "string" ? a.message : "the agent gave no message",
+      };
     } catch (err) {
       return { ok: false, stage: "agent", message: (err as Error).message };
     }
@@ -64,7 +68,8 @@ export class FrrAgentClient implements FrrControl {
 
   async show(command: string): Promise<unknown> {
     const a = await request(this.socket, { op: "show", command }, 30_000);
-    if (a.ok !== true) throw new Error(`FRR refused "${command}": ${String(a.message)}`);
-    return JSON.parse(String(a.output ?? "null")) as unknown;
+    const message = typeof a.message === "string" ? a.message : "";
+    if (a.ok !== true) throw new Error(`FRR refused "${command}": ${message}`);
+    return JSON.parse(typeof a.output === "string" ? a.output : "null") as unknown;
   }
 }

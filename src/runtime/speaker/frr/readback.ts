@@ -47,6 +47,7 @@ export interface BfdPeerState {
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === "object" ? (v as Json) : {});
 const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+const text = (v: unknown, fallback: string): string => (typeof v === "string" ? v : fallback);
 
 const COUNTERS: (keyof BgpCounters)[] = [
   "opensSent",
@@ -110,7 +111,7 @@ export function parseNeighbors(json: unknown): FrrNeighborState[] {
 
 /** `show bfd peers json` (status) and `show bfd peers counters json` (counters), joined. */
 export function parseBfdPeers(peers: unknown, counters: unknown): BfdPeerState[] {
-  const key = (p: Json) => `${String(p.vrf ?? "default")}|${String(p.peer ?? "")}`;
+  const key = (p: Json) => `${text(p.vrf, "default")}|${text(p.peer, "")}`;
   const byKey = new Map<string, Json>();
   for (const c of Array.isArray(counters) ? counters : []) byKey.set(key(obj(c)), obj(c));
   return (Array.isArray(peers) ? peers : []).map((raw) => {
@@ -118,8 +119,8 @@ export function parseBfdPeers(peers: unknown, counters: unknown): BfdPeerState[]
     const c = byKey.get(key(p)) ?? {};
     const status = typeof p.status === "string" ? p.status : "unknown";
     return {
-      vrf: String(p.vrf ?? "default"),
-      peer: String(p.peer ?? ""),
+      vrf: text(p.vrf, "default"),
+      peer: text(p.peer, ""),
       up: status === "up",
       status,
       controlIn: num(c["control-packet-input"]),

@@ -54,10 +54,8 @@ const DENY_IN = "mlb-deny-in";
 /** A name for FRR objects (route-maps, prefix-lists) derived from a BGPPeer's, stable across runs. */
 function objectName(peer: string): string {
   if (/^[a-z0-9][a-z0-9.-]{0,40}$/.test(peer)) return `mlb-${peer}`;
-  let h = 2166136261;
-  for (const c of Buffer.from(peer)) h = Math.imul(h ^ c, 16777619) >>> 0;
   const slug = peer.replace(/[^a-z0-9.-]/g, "-").slice(0, 30);
-  return `mlb-${slug}-${h.toString(16)}`;
+  return `mlb-${slug}-${fnv(peer).toString(16)}`;
 }
 
 function communityText(list: readonly string[]): string {
@@ -221,6 +219,24 @@ function instances(plans: PeerPlan[], problems: Problem[]): Map<string, PeerPlan
   return byVrf;
 }
 
+const fnv = (text: string): number => {
+  let h = 2166136261;
+  for (const c of Buffer.from(text)) h = Math.imul(h ^ c, 16777619) >>> 0;
+  return h;
+};
+
+/**
+ * A sequence number that depends on the entry, not on its position: adding a prefix adds one
+ * line instead of renumbering every later one (which frr-reload.py applies line by line, in
+ * seconds for a thousand prefixes). Collisions take the next free number, in sorted order.
+ */
+function stableSeq(key: string, used: Set<number>, max: number): number {
+  let seq = (fnv(key) % max) + 1;
+  while (used.has(seq)) seq = (seq % max) + 1;
+  used.add(seq);
+  return seq;
+}
+
 /** The outbound policy of one peer: its routes grouped by attributes, one permit entry each. */
 function outboundPolicy(plan: PeerPlan): { prefixLists: string[]; routeMap: string[] } {
   const name = objectName(plan.peer.name);
@@ -233,32 +249,30 @@ function outboundPolicy(plan: PeerPlan): { prefixLists: string[]; routeMap: stri
   }
   const prefixLists: string[] = [];
   const routeMap: string[] = [];
-  let entry = 0;
-  [...groups.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .forEach(([, g], i) => {
-      for (const family of [4, 6] as const) {
-        const prefixes = g.prefixes[family];
-        if (!prefixes.length || !plan.families.includes(family)) continue;
-        const list = `${name}-${i}-ipv${family}`;
-        const ip = family === 4 ? "ip" : "ipv6";
-        prefixes.forEach((p, j) =>
-          prefixLists.push(`${ip} prefix-list ${list} seq ${j + 1} permit ${p}`),
+  const entries = new Set<number>();
+  for (const [key, g] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    for (const family of [4, 6] as const) {
+      const prefixes = [...g.prefixes[family]].sort();
+      if (!prefixes.length || !plan.families.includes(family)) continue;
+      const list = `${name}-${fnv(key).toString(16).padStart(8, "0")}-ipv${family}`;
+      const ip = family === 4 ? "ip" : "ipv6";
+      const seqs = new Set<number>();
+      for (const p of prefixes)
+        prefixLists.push(
+          `${ip} prefix-list ${list} seq ${stableSeq(p, seqs, 4_000_000_000)} permit ${p}`,
         );
-        entry += 1;
-        routeMap.push(
-          `route-map ${name}-out permit ${entry}`,
-          ` match ${ip} address prefix-list ${list}`,
-        );
-        const c = communityText(g.route.communities);
-        if (c) routeMap.push(` set community ${c}`);
-        const l = largeCommunityText(g.route.largeCommunities);
-        if (l) routeMap.push(` set large-community ${l}`);
-        if (g.route.localPref !== undefined)
-          routeMap.push(` set local-preference ${g.route.localPref}`);
-        routeMap.push("exit", "!");
-      }
-    });
+      routeMap.push(
+        `route-map ${name}-out permit ${stableSeq(`${key}|${family}`, entries, 65_000)}`,
+        ` match ${ip} address prefix-list ${list}`,
+      );
+      const c = communityText(g.route.communities);
+      if (c) routeMap.push(` set community ${c}`);
+      const l = largeCommunityText(g.route.largeCommunities);
+      if (l) routeMap.push(` set large-community ${l}`);
+      if (g.route.localPref !== undefined)
+        routeMap.push(` set local-preference ${g.route.localPref}`);
+      routeMap.push("exit", "!");
+    }
   // What FRR does after the last entry anyway, written out so the file reads as it behaves (and
   // a peer with nothing to announce still has its route-map).
   routeMap.push(`route-map ${name}-out deny 65535`, "exit", "!");
