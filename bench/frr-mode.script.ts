@@ -8,7 +8,6 @@
 //  3. the reload cost with 100 peers: a community change, time until FRR runs it (agent).
 // Run: npx tsx bench/frr-mode.script.ts [--cuts 20] [--native-cuts 3] [--services 1000]
 //      [--modes frr,native] [--no-reload]
-import { DiscoveryV1Api } from "@kubernetes/client-node";
 import { startFrr, type FrrRouter } from "../src/lab/net/index.js";
 import { startFrrNode } from "../src/lab/net/frr-node.js";
 import { Lab } from "../src/lab/net/lab.js";
@@ -104,25 +103,6 @@ async function startLab(frrMode: boolean): Promise<{ cluster: SpeakerLab; router
   return { cluster, router: router! };
 }
 
-async function service(cluster: SpeakerLab, name: string, family: "IPv4" | "IPv6"): Promise<void> {
-  await cluster.harness.lbService(NS, name, { spec: { ipFamilies: [family] } });
-  await cluster.admin.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({
-    namespace: NS,
-    body: {
-      metadata: { name: `${name}-1`, labels: { "kubernetes.io/service-name": name } },
-      addressType: family,
-      endpoints: [
-        {
-          addresses: [family === "IPv4" ? "192.0.2.50" : "2001:db8::50"],
-          nodeName: "n1",
-          conditions: { ready: true },
-        },
-      ],
-      ports: [{ port: 80, protocol: "TCP" }],
-    },
-  });
-}
-
 async function ribHas(router: FrrRouter, family: 4 | 6, prefixes: Set<string>, via: number) {
   const rib = await router.rib(family);
   const hops = new Map<string, number>();
@@ -182,7 +162,7 @@ async function toRib(
 ): Promise<number> {
   const t0 = performance.now();
   const names = Array.from({ length: count }, (_, i) => `${tag}-${i}`);
-  for (const n of names) await service(cluster, n, count === 1 ? "IPv4" : "IPv6");
+  for (const n of names) await cluster.service(NS, n, count === 1 ? "IPv4" : "IPv6");
   const wanted = new Set(names);
   const ips = await waitFor(
     `${count} Services to get addresses`,

@@ -4,7 +4,7 @@
 import { CoreV1Api, KubernetesObjectApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeApiError } from "../../src/lab/kube/crds.js";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { helmLint, type KubeObject } from "../../src/gitops/tools/helm.js";
@@ -209,6 +209,43 @@ describe("loadBalancerClass", () => {
       ["--lb-class=example.com/lb"],
     ]);
     expect(args(rendered.get("lab-l2") ?? [])).toEqual([[], []]);
+  });
+});
+
+describe("FRR mode (speaker.frr.enabled)", () => {
+  it("adds the hardened FRR container, its ConfigMap and the shared socket; the API server accepts it all", async () => {
+    const values = join(tmpdir(), `frr-${process.pid}.yaml`);
+    writeFileSync(values, "speaker:\n  frr:\n    enabled: true\n");
+    const objs = await render(nsOf("lab-bgp"), [overrideOf("lab-bgp"), values]);
+    const ds = podSpecs(objs).find((p) => p.kind === "DaemonSet")?.spec;
+    const [speaker, frr] = ds?.containers ?? [];
+    expect(frr?.name).toBe("frr");
+    expect(speaker?.args).toEqual(
+      expect.arrayContaining([
+        "--bgp-backend=frr",
+        "--frr-agent-socket=/var/run/frr-agent/agent.sock",
+        "--frr-reload-debounce=100",
+      ]),
+    );
+    const sc = frr?.securityContext;
+    expect(sc?.capabilities?.add?.sort()).toEqual(["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW"]);
+    expect(sc?.capabilities?.drop).toContain("ALL");
+    expect([sc?.readOnlyRootFilesystem, sc?.allowPrivilegeEscalation, sc?.privileged]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-frr-agent"));
+    const data = (cm as { data?: Record<string, string> } | undefined)?.data ?? {};
+    // The very files the lab runs beside FRR (npm run generate copies them into the chart).
+    expect(data["agent.py"]).toBe(
+      readFileSync(join(ROOT, "src/runtime/frr-agent/agent.py"), "utf8"),
+    );
+    expect(data["start.sh"]).toBe(
+      readFileSync(join(ROOT, "src/runtime/frr-agent/start.sh"), "utf8"),
+    );
+    const verdicts = await Promise.all(objs.map((o) => dryRunApply(objects, o)));
+    expect(verdicts.filter(Boolean)).toEqual([]);
   });
 });
 

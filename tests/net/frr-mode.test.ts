@@ -2,7 +2,7 @@
 // speaker --bgp-backend frr` processes, each driving its own FRR (zebra, bgpd, bfdd) through the
 // FRR agent in its node's namespace, as the chart's sidecar does; upstream an FRR router (eBGP)
 // and a BIRD router (iBGP), both with BFD at the lab-bgp profile (300 ms × 3) and a 90 s hold time.
-import { DiscoveryV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBird, startFrr, type BgpRouter, type FrrRouter } from "../../src/lab/net/index.js";
 import {
@@ -161,27 +161,11 @@ beforeAll(async () => {
     communities: ["64512:100", "large:64513:1:2"],
     localPref: 150,
   });
-  const discovery = cluster.admin.makeApiClient(DiscoveryV1Api);
   for (const [name, family] of [
     ["web4", "IPv4"],
     ["web6", "IPv6"],
   ] as const) {
-    await h.lbService(NS, name, { spec: { ipFamilies: [family] } });
-    await discovery.createNamespacedEndpointSlice({
-      namespace: NS,
-      body: {
-        metadata: { name: `${name}-1`, labels: { "kubernetes.io/service-name": name } },
-        addressType: family,
-        endpoints: [
-          {
-            addresses: [family === "IPv4" ? "192.0.2.50" : "2001:db8::50"],
-            nodeName: "n1",
-            conditions: { ready: true },
-          },
-        ],
-        ports: [{ port: 80, protocol: "TCP" }],
-      },
-    });
+    await cluster.service(NS, name, family); // one ready endpoint on n1
     ips[name] = (await h.waitIngress(NS, name))[0] ?? "";
   }
 }, 300_000);
