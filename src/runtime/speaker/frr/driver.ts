@@ -51,6 +51,7 @@ export class FrrBgpDriver implements BgpDriver {
   private lastReapply = Date.now();
   private failedText: string | undefined;
   private stopped = false;
+  private polling = false;
   readonly reloadStats: FrrReloadStats = { reloads: 0, failures: 0 };
 
   constructor(private readonly opts: FrrDriverOptions) {
@@ -131,7 +132,17 @@ export class FrrBgpDriver implements BgpDriver {
   }
 
   private async poll(): Promise<void> {
-    if (this.stopped) return;
+    // A read-back slower than the interval (a loaded node) must not pile up vtysh runs.
+    if (this.stopped || this.polling) return;
+    this.polling = true;
+    try {
+      await this.readBack();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async readBack(): Promise<void> {
     try {
       const [neighbors, peers, counters] = await Promise.all([
         this.opts.control.show("show bgp vrf all neighbors json"),
