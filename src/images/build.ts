@@ -1,14 +1,14 @@
-// `npm run images`: gathers the inputs (Debian base, Node.js, the bundled application, the
-// native addon for the speaker), stages the build context with an SBOM per image, builds both
-// images with buildah and writes them as OCI archives with images.json beside them. Nothing is
+// `npm run images`: gathers the inputs (the Debian bases, Node.js, the bundled application, the
+// native addon for the speaker, the FRR agent), stages the build context with an SBOM per image,
+// builds the controller, speaker and FRR images with buildah and writes them as OCI archives with images.json beside them. Nothing is
 // rebuilt when the inputs' hash matches the last build and its archives are intact.
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { cacheDir, systemTool } from "../sys/tools.js";
 import { Buildah } from "./buildah.js";
 import { bundleApp, type Bundle } from "./bundle.js";
-import { DEBIAN, IMAGES, NODE, type ImageSpec } from "./config.js";
-import { stageContext } from "./context.js";
+import { DEBIAN, FRR_IMAGE, IMAGES, NODE, NODE_BASE, type DebianBase } from "./config.js";
+import { frrAgentFiles, stageContext } from "./context.js";
 import { sha256, sha256File } from "./hash.js";
 import { nativeAddons } from "./native.js";
 import { ensureNode, type NodeTarball } from "./node-runtime.js";
@@ -76,6 +76,7 @@ interface Inputs {
   tools: { buildah: string; mmdebstrap: string; dpkgDeb: string; tar: string };
   src: SourceInfo;
   rootfs: Rootfs;
+  frrRootfs: Rootfs;
   node: NodeTarball;
   addons: string[];
   bundle: Bundle;
@@ -90,6 +91,8 @@ function recipeHash(repo: string): string {
       .sort()
       .map((f) => join(import.meta.dirname, f)),
     ...IMAGES.map((i) => join(repo, i.containerfile)),
+    join(repo, FRR_IMAGE.containerfile),
+    ...frrAgentFiles(repo),
   ];
   return sha256(files.map((f) => `${basename(f)}\0${sha256(readFileSync(f))}`).join("\n"));
 }
@@ -115,12 +118,15 @@ async function gatherInputs(opts: BuildOptions, bundleDir: string): Promise<Inpu
         'set "repository" in package.json or METALLB_TS_SOURCE_URL',
     );
   }
-  const rootfs = await step(
-    log,
-    `bootstrap the Debian ${DEBIAN.suite} base (mmdebstrap)`,
-    "check that deb.debian.org is reachable; `npm run images -- --refresh-base` bootstraps afresh",
-    () => ensureRootfs({ cacheDir: cache, tools, refresh: opts.refreshBase ?? false, log }),
-  );
+  const bootstrap = (base: DebianBase): Promise<Rootfs> =>
+    step(
+      log,
+      `bootstrap the Debian ${DEBIAN.suite} ${base.name} base (mmdebstrap)`,
+      "check that deb.debian.org is reachable; `npm run images -- --refresh-base` bootstraps afresh",
+      () => ensureRootfs({ cacheDir: cache, tools, base, refresh: opts.refreshBase ?? false, log }),
+    );
+  const rootfs = await bootstrap(NODE_BASE);
+  const frrRootfs = await bootstrap(FRR_IMAGE.base);
   const node = await step(
     log,
     `fetch Node.js ${NODE.version} (npm pack ${NODE.npmPackage})`,
@@ -145,13 +151,14 @@ async function gatherInputs(opts: BuildOptions, bundleDir: string): Promise<Inpu
     JSON.stringify({
       recipe: recipeHash(repo),
       rootfs: rootfs.sha256,
+      frrRootfs: frrRootfs.sha256,
       node: node.integrity,
       bundle: bundle.sha256,
       addons: await Promise.all(addons.map(async (a) => [basename(a), await sha256File(a)])),
       src,
     }),
   );
-  return { tools, src, rootfs, node, addons, bundle, inputHash };
+  return { tools, src, rootfs, frrRootfs, node, addons, bundle, inputHash };
 }
 
 /** The previous build's record when its inputs match and every archive is still intact. */
@@ -177,7 +184,8 @@ async function reusable(
 async function buildImage(
   opts: BuildOptions,
   inputs: Inputs,
-  spec: ImageSpec,
+  spec: { name: string; containerfile: string },
+  addons: string[],
   context: string,
   sbom: object,
 ): Promise<ImageRecord> {
@@ -230,7 +238,7 @@ async function buildImage(
     compressedSize: info.compressedSize,
     uncompressedSize: info.uncompressedSize,
     layers: info.layers,
-    nativeAddons: spec.native ? inputs.addons.map((a) => basename(a)) : [],
+    nativeAddons: addons.map((a) => basename(a)),
   };
 }
 
@@ -277,6 +285,21 @@ export async function buildImages(opts: BuildOptions): Promise<ImagesManifest> {
       });
       return { spec, addons, sbom };
     });
+    const frrSbom = spdxSbom({
+      image: FRR_IMAGE.name,
+      tag: src.version,
+      created: manifest.created,
+      app: {
+        name: "metallb-ts-frr-agent",
+        version: src.version,
+        license: src.license,
+        revision: src.revision,
+        comment: `the FRR agent and entrypoint (${FRR_IMAGE.agentSources}), run by Debian's python3`,
+      },
+      debian: inputs.frrRootfs.packages,
+      npm: [],
+      native: [],
+    });
     const context = join(out, "context");
     await step(log, "stage the build context", `check free space under ${out}`, () =>
       stageContext({
@@ -286,6 +309,7 @@ export async function buildImages(opts: BuildOptions): Promise<ImagesManifest> {
         tar: inputs.tools.tar,
         bundle: inputs.bundle,
         trees,
+        frr: { rootfsTar: inputs.frrRootfs.tar, agentFiles: frrAgentFiles(repo), sbom: frrSbom },
       }),
     );
     if (opts.stageOnly) {
@@ -296,8 +320,11 @@ export async function buildImages(opts: BuildOptions): Promise<ImagesManifest> {
     // that describes archives of other inputs.
     rmSync(join(out, "images.json"), { force: true });
     for (const tree of trees) {
-      manifest.images.push(await buildImage(opts, inputs, tree.spec, context, tree.sbom));
+      manifest.images.push(
+        await buildImage(opts, inputs, tree.spec, tree.addons, context, tree.sbom),
+      );
     }
+    manifest.images.push(await buildImage(opts, inputs, FRR_IMAGE, [], context, frrSbom));
     await writeFileAtomically(join(out, "images.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
   } finally {

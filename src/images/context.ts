@@ -1,5 +1,6 @@
-// The build context the Containerfiles expect (dist/images/context): rootfs.tar, node/, and one
-// application tree per image. buildah builds from it; docker and podman can too.
+// The build context the Containerfiles expect (dist/images/context): rootfs.tar, node/, one
+// application tree per Node.js image, and frr-rootfs.tar with frr/ for the FRR image. buildah
+// builds from it; docker and podman can too.
 import {
   chmodSync,
   copyFileSync,
@@ -12,7 +13,7 @@ import {
 } from "node:fs";
 import { basename, join } from "node:path";
 import type { Bundle } from "./bundle.js";
-import { APP_DIR, BUNDLE_FILE, type ImageSpec } from "./config.js";
+import { APP_DIR, BUNDLE_FILE, FRR_IMAGE, type ImageSpec } from "./config.js";
 import { NATIVE_BUILD } from "./native.js";
 import { stageNode, type NodeTarball } from "./node-runtime.js";
 
@@ -57,6 +58,26 @@ function stageApp(root: string, bundle: Bundle, tree: AppTree): void {
   normalizeModes(root);
 }
 
+/** The FRR agent's files (start.sh, agent.py), as the image and the chart's ConfigMap ship them. */
+export function frrAgentFiles(repo: string): string[] {
+  const dir = join(repo, FRR_IMAGE.agentSources);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".sh") || f.endsWith(".py"))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** The FRR image's own files: the agent where the chart also mounts it, and the SBOM. */
+function stageFrr(root: string, agentFiles: string[], sbom: object): void {
+  const agent = join(root, FRR_IMAGE.agentDir);
+  mkdirSync(agent, { recursive: true });
+  for (const f of agentFiles) copyFileSync(f, join(agent, basename(f)));
+  const doc = join(root, "usr/share/doc/metallb-ts");
+  mkdirSync(doc, { recursive: true });
+  writeFileSync(join(doc, "sbom.spdx.json"), `${JSON.stringify(sbom, null, 2)}\n`);
+  normalizeModes(root);
+}
+
 /** Replaces `context` with a fresh one. */
 export async function stageContext(opts: {
   context: string;
@@ -65,6 +86,7 @@ export async function stageContext(opts: {
   tar: string;
   bundle: Bundle;
   trees: AppTree[];
+  frr: { rootfsTar: string; agentFiles: string[]; sbom: object };
 }): Promise<void> {
   const { context } = opts;
   rmSync(context, { recursive: true, force: true });
@@ -74,4 +96,7 @@ export async function stageContext(opts: {
   await stageNode(opts.node, join(context, "node"), opts.tar);
   normalizeModes(join(context, "node"));
   for (const tree of opts.trees) stageApp(join(context, tree.spec.component), opts.bundle, tree);
+  copyFileSync(opts.frr.rootfsTar, join(context, "frr-rootfs.tar"));
+  chmodSync(join(context, "frr-rootfs.tar"), 0o644);
+  stageFrr(join(context, "frr"), opts.frr.agentFiles, opts.frr.sbom);
 }

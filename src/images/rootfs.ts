@@ -1,5 +1,4 @@
-// The Debian base: mmdebstrap extracts only the shared libraries Node.js needs (no dpkg, no
-// shell), then the extraction is made to look installed to scanners, trimmed, and packed as a
+// A Debian base: mmdebstrap extracts only the packages the image needs (no dpkg, no apt), then the extraction is made to look installed to scanners, trimmed, and packed as a
 // reproducible tar. Cached by recipe: the mirror is only contacted when the recipe changes or a
 // refresh is asked for (then newer package versions, e.g. security updates, come in).
 import { createHash } from "node:crypto";
@@ -16,7 +15,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { run } from "../sys/proc.js";
-import { DEBIAN, NONROOT } from "./config.js";
+import { DEBIAN, NONROOT, type DebianBase } from "./config.js";
 import {
   debPackage,
   infoStem,
@@ -52,9 +51,11 @@ export interface RootfsTools {
 }
 
 /** Identifies a base by everything that shapes it except the mirror's current contents. */
-export async function rootfsKey(tools: RootfsTools): Promise<string> {
+export async function rootfsKey(tools: RootfsTools, base: DebianBase): Promise<string> {
   const version = (await run([tools.mmdebstrap, "--version"])).trim();
-  const h = createHash("sha256").update(JSON.stringify({ DEBIAN, NONROOT, ROOTFS_EPOCH, version }));
+  const h = createHash("sha256").update(
+    JSON.stringify({ DEBIAN, base, NONROOT, ROOTFS_EPOCH, version }),
+  );
   for (const file of ["rootfs.ts", "dpkg.ts"]) {
     h.update(readFileSync(new URL(file, import.meta.url)));
   }
@@ -64,16 +65,18 @@ export async function rootfsKey(tools: RootfsTools): Promise<string> {
 export async function ensureRootfs(opts: {
   cacheDir: string;
   tools: RootfsTools;
+  base: DebianBase;
   refresh: boolean;
   log: Log;
 }): Promise<Rootfs> {
   const dir = join(opts.cacheDir, "rootfs");
   mkdirSync(dir, { recursive: true });
-  const key = await rootfsKey(opts.tools);
-  const tar = join(dir, `${DEBIAN.suite}-${key}.tar`);
-  const manifest = join(dir, `${DEBIAN.suite}-${key}.packages.json`);
+  const key = await rootfsKey(opts.tools, opts.base);
+  const stem = join(dir, `${DEBIAN.suite}-${opts.base.name}-${key}`);
+  const tar = `${stem}.tar`;
+  const manifest = `${stem}.packages.json`;
   if (!opts.refresh && existsSync(tar) && existsSync(manifest)) {
-    opts.log(`base rootfs cached (${tar})`);
+    opts.log(`${opts.base.name} base rootfs cached (${tar})`);
     const packages = JSON.parse(readFileSync(manifest, "utf8")) as DebSummary[];
     return { tar, sha256: await sha256File(tar), packages };
   }
@@ -90,7 +93,7 @@ export async function ensureRootfs(opts: {
         "--quiet",
         "--mode=root",
         "--variant=extract",
-        `--include=${DEBIAN.packages.join(",")}`,
+        `--include=${opts.base.packages.join(",")}`,
         // The downloaded .debs stay so that their metadata can be recorded below.
         "--skip=cleanup/apt/cache",
         "--format=directory",
@@ -100,8 +103,8 @@ export async function ensureRootfs(opts: {
       ],
       { timeoutMs: 15 * 60_000 },
     );
-    const packages = await recordPackages(root, opts.tools);
-    finishRootfs(root);
+    const packages = await recordPackages(root, opts.tools, opts.base);
+    finishRootfs(root, opts.base);
     await writeAtomically(tar, (tmp) =>
       run(
         [
@@ -134,8 +137,15 @@ export async function ensureRootfs(opts: {
   }
 }
 
-/** Writes dpkg's status and info files from the downloaded .debs, then removes the .debs. */
-async function recordPackages(root: string, tools: RootfsTools): Promise<DebPackage[]> {
+/**
+ * Writes dpkg's status and info files from the downloaded .debs, then removes the .debs; the
+ * base's excluded packages have their files removed instead.
+ */
+async function recordPackages(
+  root: string,
+  tools: RootfsTools,
+  base: DebianBase,
+): Promise<DebPackage[]> {
   const archives = join(root, "var/cache/apt/archives");
   const debs = readdirSync(archives)
     .filter((f) => f.endsWith(".deb"))
@@ -147,19 +157,49 @@ async function recordPackages(root: string, tools: RootfsTools): Promise<DebPack
   for (const deb of debs) {
     const path = join(archives, deb);
     const p = debPackage(parseControl(await run([tools.dpkgDeb, "--field", path])));
+    const list = listFromContents(await run([tools.dpkgDeb, "--contents", path]));
+    if (base.exclude?.includes(p.name)) {
+      removeFiles(root, list);
+      rmSync(path);
+      continue;
+    }
     packages.push(p);
     const stem = join(info, infoStem(p));
-    writeFileSync(`${stem}.list`, listFromContents(await run([tools.dpkgDeb, "--contents", path])));
+    writeFileSync(`${stem}.list`, list);
     const md5sums = await run([tools.dpkgDeb, "--info", path, "md5sums"]).catch(() => "");
     if (md5sums) writeFileSync(`${stem}.md5sums`, md5sums);
     rmSync(path);
+  }
+  const missing = (base.exclude ?? []).filter(
+    (name) => !debs.some((d) => d.startsWith(`${name}_`)),
+  );
+  if (missing.length) {
+    // A stale exclusion would hide that the dependency tree changed.
+    throw new Error(
+      `the ${base.name} base excludes packages apt did not fetch: ${missing.join(", ")}`,
+    );
   }
   writeFileSync(join(root, "var/lib/dpkg/status"), statusFile(packages));
   return packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** Removes a package's files and links (its directories stay: other packages share them). */
+function removeFiles(root: string, list: string): void {
+  for (const path of list.split("\n")) {
+    if (path === "" || path === "/.") continue;
+    const target = join(root, path);
+    let stat;
+    try {
+      stat = lstatSync(target);
+    } catch {
+      continue;
+    }
+    if (!stat.isDirectory()) rmSync(target);
+  }
+}
+
 /** Trims, removes host-specific and runtime-provided files, adds the users. */
-function finishRootfs(root: string): void {
+function finishRootfs(root: string, base: DebianBase): void {
   for (const path of DEBIAN.trim) rmSync(join(root, path), { recursive: true, force: true });
   // Documentation: only the copyright files stay (licence obligations).
   const doc = join(root, "usr/share/doc");
@@ -185,7 +225,10 @@ function finishRootfs(root: string): void {
     join(root, "etc/passwd"),
     `root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:${NONROOT}:${NONROOT}:nonroot:/home/nonroot:/sbin/nologin\n`,
   );
-  writeFileSync(join(root, "etc/group"), `root:x:0:\nnonroot:x:${NONROOT}:\n`);
+  writeFileSync(
+    join(root, "etc/group"),
+    [`root:x:0:`, `nonroot:x:${NONROOT}:`, ...(base.groups ?? [])].map((l) => `${l}\n`).join(""),
+  );
   const home = join(root, "home/nonroot");
   mkdirSync(home, { recursive: true });
   chmodSync(home, 0o700);

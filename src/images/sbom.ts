@@ -1,5 +1,6 @@
 // The SBOM of one image as an SPDX 2.3 JSON document: every Debian package of the base, Node.js,
 // the application and every npm package bundled into it, each with its version and package URL.
+// The FRR image has no Node.js and no npm packages: its application is the FRR agent.
 import type { NpmPackage } from "./bundle.js";
 import { DEBIAN } from "./config.js";
 import { sha256 } from "./hash.js";
@@ -10,8 +11,8 @@ export interface SbomInput {
   tag: string;
   /** ISO time (SOURCE_DATE_EPOCH), so that the document is reproducible. */
   created: string;
-  app: { name: string; version: string; license: string; revision: string };
-  node: { version: string; npmPackage: string };
+  app: { name: string; version: string; license: string; revision: string; comment?: string };
+  node?: { version: string; npmPackage: string };
   debian: DebSummary[];
   npm: NpmPackage[];
   /** File names of native addons shipped with the application. */
@@ -58,6 +59,25 @@ function purl(locator: string): SpdxPackage["externalRefs"] {
 const spdxId = (kind: string, name: string): string =>
   `SPDXRef-${kind}-${name.replace(/[^A-Za-z0-9.-]/g, "-")}`;
 
+function nodePackage(node: { version: string; npmPackage: string }): SpdxPackage {
+  return {
+    SPDXID: spdxId("Runtime", "node"),
+    name: "node",
+    versionInfo: node.version,
+    downloadLocation: "NOASSERTION",
+    filesAnalyzed: false,
+    licenseConcluded: "NOASSERTION",
+    licenseDeclared: "MIT",
+    supplier: "Organization: OpenJS Foundation",
+    primaryPackagePurpose: "APPLICATION",
+    comment: `official Linux x64 build, from the npm package ${node.npmPackage}`,
+    externalRefs: [
+      ...(purl(`pkg:generic/node@${enc(node.version)}`) ?? []),
+      ...(purl(`pkg:npm/${enc(node.npmPackage)}@${enc(node.version)}`) ?? []),
+    ],
+  };
+}
+
 export function spdxSbom(input: SbomInput): SpdxDocument {
   const imageId = "SPDXRef-Image";
   const packages: SpdxPackage[] = [
@@ -84,24 +104,11 @@ export function spdxSbom(input: SbomInput): SpdxDocument {
       sourceInfo: `git revision ${input.app.revision}`,
       ...(input.native.length
         ? { comment: `includes the native addon ${input.native.join(", ")} (N-API, C)` }
-        : {}),
+        : input.app.comment
+          ? { comment: input.app.comment }
+          : {}),
     },
-    {
-      SPDXID: spdxId("Runtime", "node"),
-      name: "node",
-      versionInfo: input.node.version,
-      downloadLocation: "NOASSERTION",
-      filesAnalyzed: false,
-      licenseConcluded: "NOASSERTION",
-      licenseDeclared: "MIT",
-      supplier: "Organization: OpenJS Foundation",
-      primaryPackagePurpose: "APPLICATION",
-      comment: `official Linux x64 build, from the npm package ${input.node.npmPackage}`,
-      externalRefs: [
-        ...(purl(`pkg:generic/node@${enc(input.node.version)}`) ?? []),
-        ...(purl(`pkg:npm/${enc(input.node.npmPackage)}@${enc(input.node.version)}`) ?? []),
-      ],
-    },
+    ...(input.node ? [nodePackage(input.node)] : []),
     ...input.debian.map((d): SpdxPackage => ({
       SPDXID: spdxId("Deb", d.name),
       name: d.name,

@@ -29,7 +29,7 @@ import { installCrds } from "./kube/crds.js";
 import { makeHarness, type ControllerProcess, type Harness } from "./kube/harness.js";
 import { RUNTIME_NAMESPACE } from "./kube/identities.js";
 import { grantRbac } from "./kube/rbac.js";
-import { startFrrNode, type FrrNode } from "./net/frr-node.js";
+import { startFrrNode, type FrrNode, type FrrNodeOptions } from "./net/frr-node.js";
 import { client, Lab, type Topology } from "./net/index.js";
 
 const CRD_DIR = fileURLToPath(new URL("../../config/crd", import.meta.url));
@@ -64,7 +64,7 @@ export interface LabClusterOptions {
     /** A command each node's speaker runs under (e.g. faketime for a skewed clock), by node. */
     wrap?: Record<string, string[]>;
     /** FRR mode: FRR and its agent beside each speaker, as the chart's FRR sidecar. */
-    frr?: boolean;
+    frr?: boolean | FrrNodeOptions;
   };
   /** The controller as a process. */
   controller?: Omit<ControllerProcess, "configNamespace" | "logDir">;
@@ -201,7 +201,10 @@ export class LabCluster {
       this.macs[node.name] = (
         await lab.exec(node.name, ["cat", "/sys/class/net/eth0/address"])
       ).trim();
-      if (this.opts.speakers?.frr) this.frr[node.name] = await startFrrNode(lab, node.name);
+      const frr = this.opts.speakers?.frr;
+      if (frr) {
+        this.frr[node.name] = await startFrrNode(lab, node.name, frr === true ? {} : frr);
+      }
       if (this.opts.speakers) this.startSpeaker(node.name);
     }
   }

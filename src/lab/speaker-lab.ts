@@ -4,6 +4,7 @@
 import { Cleanup } from "../sys/cleanup.js";
 import { LabCluster, type ClusterNode, type LabClusterOptions } from "./cluster.js";
 import { RUNTIME_NAMESPACE } from "./kube/identities.js";
+import type { FrrNodeOptions } from "./net/frr-node.js";
 import type { Lab, Topology } from "./net/index.js";
 
 export const SYSTEM = RUNTIME_NAMESPACE;
@@ -35,7 +36,7 @@ export interface SpeakerLabOptions {
   /** API server audit log (see KubeEnv.auditLog), for counting the speakers' requests. */
   audit?: boolean;
   /** FRR mode: each speaker drives its own FRR (see src/lab/net/frr-node.ts). */
-  frr?: boolean;
+  frr?: boolean | FrrNodeOptions;
 }
 
 export type SpeakerLab = LabCluster & { stop(): Promise<void> };
@@ -57,7 +58,7 @@ export async function startSpeakerLab(opts: SpeakerLabOptions = {}): Promise<Spe
       args: opts.speakerArgs ?? [],
       heartbeats: opts.heartbeats ?? true,
       ...(opts.wrap ? { wrap: opts.wrap } : {}),
-      ...(opts.frr ? { frr: true } : {}),
+      ...(opts.frr ? { frr: opts.frr } : {}),
     },
     controller: { identity: "speaker-e2e" },
     ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),

@@ -1,6 +1,7 @@
 // The FRR driver's shell logic with a recording FrrControl (the real agent and FRR are in
 // tests/net/frr-mode.test.ts): a burst of passes is one reload; a refusal becomes the
-// FRRConfiguration condition with FRR's message and is not retried until the text changes.
+// FRRConfiguration condition with FRR's message and is not retried until the text changes; a
+// failed apply of text FRR accepted (a daemon restarting) is retried until FRR takes it.
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/model/index.js";
 import type { FrrControl, ReloadResult } from "../../src/runtime/speaker/frr/agent-client.js";
@@ -61,7 +62,7 @@ describe("FRR driver", () => {
     const control = new Recording();
     control.answer = (t) =>
       t.includes("203.0.113.2/32")
-        ? { ok: false, stage: "reload", message: "line 7: % Unknown command" }
+        ? { ok: false, stage: "check", message: "line 7: % Unknown command" }
         : { ok: true, ms: 1 };
     const changes: number[] = [];
     const d = new FrrBgpDriver({
@@ -93,6 +94,37 @@ describe("FRR driver", () => {
     await d.settled();
     expect(d.conditions()).toEqual([expect.objectContaining({ status: "True" })]);
     expect(changes.length).toBeGreaterThan(0);
+    await d.stop();
+  });
+
+  it("a failed apply (bgpd restarting) is retried, backing off, until FRR takes the text", async () => {
+    const control = new Recording();
+    const seen: unknown[] = [];
+    let down = 3;
+    // What the ConfigurationState would show while each retry is under way.
+    control.answer = () => {
+      seen.push(d.conditions());
+      return down-- > 0
+        ? { ok: false, stage: "reload", message: 'vtysh returned status 1 for command "write"' }
+        : { ok: true, ms: 1 };
+    };
+    const d = new FrrBgpDriver({ control, log: quiet, debounceMs: 0, pollMs: 60_000, retryMs: 5 });
+    await d.apply(config.peers, routes(1), node, ctx);
+    // settled() waits through the retries (5, 10 and 20 ms): the fourth attempt is taken.
+    await d.settled();
+    expect(control.reloads).toHaveLength(4);
+    expect(new Set(control.reloads).size).toBe(1);
+    expect(seen[1]).toEqual([
+      {
+        type: "FRRConfiguration",
+        status: "False",
+        reason: "FRRApplyFailed",
+        message:
+          'vtysh returned status 1 for command "write"; the last configuration FRR took keeps running; retrying',
+      },
+    ]);
+    expect(d.conditions()).toEqual([expect.objectContaining({ status: "True" })]);
+    expect(d.running()).toContain("203.0.113.1/32");
     await d.stop();
   });
 });

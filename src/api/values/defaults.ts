@@ -68,9 +68,10 @@ export function defaultValues(version: string): Values {
           requests: { cpu: "50m", memory: "64Mi" },
           limits: { cpu: "500m", memory: "256Mi" },
         },
-        // FRR's daemons run as root with three capabilities: NET_ADMIN (routes, TCP MD5 keys,
+        // FRR's daemons run as root with four capabilities: NET_ADMIN (routes, TCP MD5 keys,
         // VRF-bound sockets), NET_RAW (BFD's and GTSM's TTL handling on raw sockets),
-        // NET_BIND_SERVICE (port 179). Every other one is dropped.
+        // NET_BIND_SERVICE (port 179), SYS_ADMIN (zebra and bfdd ask for it at start, for
+        // network namespaces, and refuse to start without it). Every other one is dropped.
         securityContext: {
           ...dropAll,
           readOnlyRootFilesystem: true,
@@ -78,7 +79,7 @@ export function defaultValues(version: string): Values {
           runAsUser: 0,
           capabilities: {
             drop: ["ALL"],
-            add: ["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE"],
+            add: ["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE", "SYS_ADMIN"],
           },
         },
       },

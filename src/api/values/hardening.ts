@@ -102,10 +102,13 @@ export const HARDENING_RULES: readonly HardeningRule[] = [
   },
   {
     path: ["speaker", "frr", "securityContext", "capabilities", "add"],
-    schema: { type: "array", items: { enum: ["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE"] } },
+    schema: {
+      type: "array",
+      items: { enum: ["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE", "SYS_ADMIN"] },
+    },
     problem:
-      "FRR needs NET_ADMIN (routes, MD5 keys, VRF sockets), NET_RAW (BFD) and NET_BIND_SERVICE (port 179); no other capability",
-    fix: "keep speaker.frr.securityContext.capabilities.add to NET_ADMIN, NET_RAW and NET_BIND_SERVICE",
+      "FRR needs NET_ADMIN (routes, MD5 keys, VRF sockets), NET_RAW (BFD), NET_BIND_SERVICE (port 179) and SYS_ADMIN (zebra and bfdd refuse to start without it); no other capability",
+    fix: "keep speaker.frr.securityContext.capabilities.add to NET_ADMIN, NET_RAW, NET_BIND_SERVICE and SYS_ADMIN",
   },
   ...(["securityContext", "podSecurityContext"] as const).map((sc) => ({
     path: ["controller", sc, "runAsNonRoot"],

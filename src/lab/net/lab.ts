@@ -106,6 +106,12 @@ export class Lab {
     return this.start(startProcess, host, name, argv);
   }
 
+  /** A process started some other way in a host's namespace (a container); stopped by destroy(). */
+  adopt<P extends Managed>(proc: P): P {
+    this.procs.push(proc);
+    return proc;
+  }
+
   /** Like spawn, with stdin/stdout as pipes (stderr goes to the log file). */
   spawnPiped(host: string, name: string, argv: string[]): PipedProcess {
     return this.start(startPipedProcess, host, name, argv);

@@ -31,6 +31,55 @@ def log(msg, **fields):
     print(json.dumps(fields), file=sys.stderr, flush=True)
 
 
+class Children:
+    """The agent's own subprocesses, so that reaping orphans never takes their exit status."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pids = set()
+
+    def run(self, argv, timeout):
+        with self.lock:
+            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.pids.add(proc.pid)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        finally:
+            with self.lock:
+                self.pids.discard(proc.pid)
+        return proc.returncode, out or "", err or ""
+
+    def reap_orphans(self):
+        """As PID 1 of the container, collects exited daemons watchfrr has to restart.
+
+        A daemon started with -d is re-parented to PID 1 when it forks away; unreaped, it stays
+        a zombie that still looks alive to the restart's `kill -0`-style checks.
+        """
+        me = str(os.getpid())
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    # pid (comm) state ppid …; comm may hold spaces and parentheses.
+                    state, ppid = f.read().rsplit(")", 1)[1].split()[:2]
+            except (OSError, IndexError, ValueError):
+                continue
+            if state != "Z" or ppid != me:
+                continue
+            pid = int(entry)
+            with self.lock:
+                if pid in self.pids:
+                    continue
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+
+
 class Agent:
     def __init__(self, args):
         self.confdir = args.confdir
@@ -39,6 +88,7 @@ class Agent:
         self.reloader = args.frr_reload
         self.rundir = args.rundir
         self.lock = threading.Lock()
+        self.children = Children()
         self.current = os.path.join(self.confdir, "frr.conf")
         os.makedirs(self.rundir, exist_ok=True)
         vtysh_conf = os.path.join(self.confdir, "vtysh.conf")
@@ -47,9 +97,8 @@ class Agent:
                 f.write("service integrated-vtysh-config\n")
 
     def run(self, argv, timeout=120, stdout_only=False):
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-        out = (r.stdout or "") + ("" if stdout_only else (r.stderr or ""))
-        return r.returncode, ANSI.sub("", out)
+        code, stdout, stderr = self.children.run(argv, timeout)
+        return code, ANSI.sub("", stdout + ("" if stdout_only else stderr))
 
     def refused(self, output):
         lines = []
@@ -169,7 +218,7 @@ def main():
     p = argparse.ArgumentParser(description="metallb-ts FRR agent")
     p.add_argument("--socket", default="/var/run/frr-agent/agent.sock")
     p.add_argument("--confdir", default="/etc/frr")
-    p.add_argument("--vty-socket", dest="vty_socket", default="/var/run/frr")
+    p.add_argument("--vty-socket", dest="vty_socket", default="/run/frr")
     p.add_argument("--rundir", default="/var/run/frr-agent")
     p.add_argument("--vtysh", default="/usr/bin/vtysh")
     p.add_argument("--frr-reload", dest="frr_reload", default="/usr/lib/frr/frr-reload.py")
@@ -180,6 +229,13 @@ def main():
     server = Server(args.socket, Handler)
     os.chmod(args.socket, 0o660)
     server.agent = Agent(args)
+    if os.getpid() == 1:
+        def reaper():
+            while True:
+                time.sleep(1)
+                server.agent.children.reap_orphans()
+
+        threading.Thread(target=reaper, daemon=True).start()
     log("FRR agent listening", socket=args.socket, confdir=args.confdir)
     try:
         server.serve_forever()

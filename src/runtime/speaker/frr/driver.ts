@@ -25,6 +25,8 @@ export interface FrrDriverOptions {
   debounceMs?: number;
   /** How often FRR's state is read back (ms). */
   pollMs?: number;
+  /** First retry after FRR failed to apply a configuration it had accepted (ms; doubles). */
+  retryMs?: number;
   /** Something the ConfigurationState reports changed (a session, a reload's outcome). */
   onChange?: () => void;
 }
@@ -37,11 +39,22 @@ export interface FrrReloadStats {
 
 const EMPTY = new Map<string, BfdProfile>();
 
+const FAILURE_REASON: Record<string, string> = {
+  check: "FRRRejectedConfiguration",
+  agent: "FRRUnreachable",
+  reload: "FRRApplyFailed",
+};
+
 export class FrrBgpDriver implements BgpDriver {
   private wanted: string | undefined;
   private applied: string | undefined;
   private planned: FrrSession[] = [];
-  private failure: { message: string; stage: string } | undefined;
+  /**
+   * The last reload that failed: `check` means FRR refused the text (kept until the text
+   * changes); `reload` (applying failed: a daemon down or restarting) and `agent` (the agent
+   * unreachable) are retried.
+   */
+  private failure: { message: string; stage: string; text: string; retries: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
   private poller: NodeJS.Timeout | undefined;
@@ -49,7 +62,6 @@ export class FrrBgpDriver implements BgpDriver {
   private bfd: BfdPeerState[] = [];
   private lastKey = "";
   private lastReapply = Date.now();
-  private failedText: string | undefined;
   private stopped = false;
   private polling = false;
   readonly reloadStats: FrrReloadStats = { reloads: 0, failures: 0 };
@@ -74,7 +86,6 @@ export class FrrBgpDriver implements BgpDriver {
         clearTimeout(this.timer);
         this.timer = undefined;
         this.failure = undefined;
-        this.failedText = undefined;
         this.opts.onChange?.();
       } else this.schedule(this.opts.debounceMs ?? 100);
     }
@@ -103,12 +114,11 @@ export class FrrBgpDriver implements BgpDriver {
   private async reload(): Promise<void> {
     while (this.wanted !== undefined && this.wanted !== this.applied && !this.stopped) {
       const text = this.wanted;
-      if (this.failure && this.failedText === text) return; // refused already: wait for a change
+      if (this.failure?.stage === "check" && this.failure.text === text) return; // wait for a change
       const res = await this.opts.control.reload(text);
       if (res.ok) {
         this.applied = text;
         this.failure = undefined;
-        this.failedText = undefined;
         this.reloadStats.reloads++;
         this.reloadStats.lastMs = res.ms;
         this.opts.log.info("FRR runs the new configuration", { ms: res.ms });
@@ -118,11 +128,14 @@ export class FrrBgpDriver implements BgpDriver {
           stage: res.stage,
           message: res.message,
         });
-        this.failure = { message: res.message, stage: res.stage };
-        // An unreachable agent (FRR's container restarting) is retried; a refusal waits for a
-        // configuration that differs.
+        const retries = this.failure?.text === text ? this.failure.retries + 1 : 0;
+        this.failure = { message: res.message, stage: res.stage, text, retries };
+        // A refusal waits for a configuration that differs. An unreachable agent (FRR's
+        // container restarting) and a failed apply of accepted text (a daemon down) are not
+        // about the text: they are retried, a failed apply backing off up to a minute.
         if (res.stage === "agent") this.schedule(2000);
-        else this.failedText = text;
+        else if (res.stage !== "check")
+          this.schedule(Math.min((this.opts.retryMs ?? 2000) * 2 ** retries, 60_000));
         this.opts.onChange?.();
         return;
       }
@@ -203,8 +216,10 @@ export class FrrBgpDriver implements BgpDriver {
         {
           type: "FRRConfiguration",
           status: "False",
-          reason: this.failure.stage === "agent" ? "FRRUnreachable" : "FRRRejectedConfiguration",
-          message: `${this.failure.message}; the last configuration FRR took keeps running`,
+          reason: FAILURE_REASON[this.failure.stage] ?? "FRRApplyFailed",
+          message:
+            `${this.failure.message}; the last configuration FRR took keeps running` +
+            (this.failure.stage === "check" ? "" : "; retrying"),
         },
       ];
     if (this.applied === undefined) return [];
