@@ -225,9 +225,11 @@ describe("metallb-ts-frr image", () => {
     await nextHops([nodeAddress("n2"), nodeAddress("n3")], 30_000);
     const after = await waitFor(
       "watchfrr to start bgpd again in n1's container",
-      async () => {
+      () => {
         const now = n1Bgpd();
-        return now.length === 1 && now[0]!.pid !== before[0]!.pid ? now : undefined;
+        return Promise.resolve(
+          now.length === 1 && now[0]!.pid !== before[0]!.pid ? now : undefined,
+        );
       },
       60_000,
     );
