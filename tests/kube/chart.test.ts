@@ -212,11 +212,9 @@ describe("loadBalancerClass", () => {
   });
 });
 
-describe("FRR mode (speaker.frr.enabled)", () => {
+describe("FRR mode (speaker.frr.enabled, as lab-bgp's override sets it)", () => {
   it("adds the hardened FRR container, its ConfigMap and the shared socket; the API server accepts it all", async () => {
-    const values = join(tmpdir(), `frr-${process.pid}.yaml`);
-    writeFileSync(values, "speaker:\n  frr:\n    enabled: true\n");
-    const objs = await render(nsOf("lab-bgp"), [overrideOf("lab-bgp"), values]);
+    const objs = await render(nsOf("lab-bgp"), [overrideOf("lab-bgp")]);
     const ds = podSpecs(objs).find((p) => p.kind === "DaemonSet")?.spec;
     const [speaker, frr] = ds?.containers ?? [];
     expect(frr?.name).toBe("frr");
@@ -228,7 +226,12 @@ describe("FRR mode (speaker.frr.enabled)", () => {
       ]),
     );
     const sc = frr?.securityContext;
-    expect(sc?.capabilities?.add?.sort()).toEqual(["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW"]);
+    expect(sc?.capabilities?.add?.sort()).toEqual([
+      "NET_ADMIN",
+      "NET_BIND_SERVICE",
+      "NET_RAW",
+      "SYS_ADMIN",
+    ]);
     expect(sc?.capabilities?.drop).toContain("ALL");
     expect([sc?.readOnlyRootFilesystem, sc?.allowPrivilegeEscalation, sc?.privileged]).toEqual([
       true,
