@@ -149,6 +149,9 @@ afterAll(async () => {
 describe("metallb-ts-frr image", () => {
   it("runs the chart's command as root and carries the very agent files the chart mounts", () => {
     expect(ctr.config.config.User).toBe("0:0");
+    const labels = ctr.config.config.Labels ?? {};
+    expect(labels["org.opencontainers.image.version"]).toBe(image.tag);
+    expect(labels["org.opencontainers.image.description"]).toMatch(/FRR/);
     expect(ctr.config.config.Entrypoint).toEqual(["/bin/sh", `/${FRR_IMAGE.agentDir}/start.sh`]);
     for (const f of ["start.sh", "agent.py"]) {
       expect(readFileSync(join(ctr.root, FRR_IMAGE.agentDir, f), "utf8")).toBe(

@@ -231,6 +231,38 @@ describe("FRR mode: speakers drive FRR, routers peer with BFD", () => {
     expect(sample(text, "metallb_ts_frr_reloads_total", { result: "failed" })).toBe(0);
   });
 
+  it("a new Service only adds lines: every node's FRR takes them with vtysh alone, no full reload", async () => {
+    const before = await Promise.all(
+      NODES.map(async (n) =>
+        sample(await cluster.metrics(n), "metallb_ts_frr_incremental_reloads_total"),
+      ),
+    );
+    await cluster.service(NS, "web4b", "IPv4");
+    const ip = (await cluster.harness.waitIngress(NS, "web4b"))[0] ?? "";
+    const paths = await nextHops(frr, ip, ALL4);
+    for (const p of paths) expect(p.communities).toEqual(["64512:100"]);
+    // The router may hold the prefix before the agent has answered the speaker.
+    for (const [i, n] of NODES.entries()) {
+      await waitFor(
+        `${n}'s speaker to count an incremental reload`,
+        async () => {
+          const now = sample(await cluster.metrics(n), "metallb_ts_frr_incremental_reloads_total");
+          return now > (before[i] ?? 0) ? true : undefined;
+        },
+        10_000,
+        100,
+      );
+    }
+    // FRR runs the new prefix and its prefix-list entry.
+    const running = await cluster.frr.n1!.vtysh("show running-config");
+    expect(running).toContain(`network ${ip}/32`);
+    expect(running).toMatch(
+      new RegExp(
+        `ip prefix-list mlb-frr-router-\\w+-ipv4 seq \\d+ permit ${ip.replace(/\./g, "\\.")}/32`,
+      ),
+    );
+  });
+
   it("a configuration change (a community, a new peer) is applied without resetting any session", async () => {
     const before = await establishedCounts();
     await cluster.custom.patchNamespacedCustomObject(

@@ -24,6 +24,71 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Lines of vtysh and frr-reload.py output that say what FRR refused.
 ERROR_LINE = re.compile(r"^(%|line \d+:)|ERROR|error|Unknown command|Failure")
 SHOW = re.compile(r"^show [ -~]+$")
+# Lines that open a block in FRR's printed configuration, by depth: (router bgp …, route-map …,
+# bfd, interface …, vrf …) at the top, (address-family …, profile …, peer …) inside them.
+OPENERS = (
+    re.compile(r"^(router |route-map |bfd$|interface |vrf )"),
+    re.compile(r"^(address-family |profile |peer )"),
+)
+CLOSERS = {"exit", "exit-address-family", "exit-vrf"}
+
+
+def items(text):
+    """The configuration as (block path, line) pairs: what each line means, wherever it sits."""
+    out = []
+    path = []
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        word = line.strip()
+        if not word or word in ("!", "end"):
+            continue
+        depth = len(line) - len(word)
+        if word in CLOSERS:
+            del path[depth:]
+            continue
+        del path[depth:]
+        if depth < len(OPENERS) and OPENERS[depth].match(word):
+            out.append((tuple(path), word))
+            path.append(word)
+        else:
+            out.append((tuple(path), word))
+    return out
+
+
+def closer(opener):
+    return "exit-address-family" if opener.startswith("address-family") else "exit"
+
+
+def additions_script(old, new):
+    """vtysh commands that turn `old` into `new` when `new` only adds lines, else None.
+
+    Definitions (prefix-lists, route-maps, BFD profiles) come before the `router bgp` lines that
+    use them, so a new prefix is announced through a route-map that already matches it rather
+    than after FRR's route-map update delay.
+    """
+    before, after = items(old), items(new)
+    known = set(before)
+    if not known.issubset(after):
+        return None
+    added = [i for i in after if i not in known]
+    if not added:
+        return None
+    groups = {}
+    for path, word in added:
+        groups.setdefault(path, []).append(word)
+    order = sorted(groups, key=lambda path: 1 if path and path[0].startswith("router ") else 0)
+    lines = []
+    for path in order:
+        for depth, opener in enumerate(path):
+            lines.append(" " * depth + opener)
+        for word in groups[path]:
+            lines.append(" " * len(path) + word)
+            if len(path) < len(OPENERS) and OPENERS[len(path)].match(word):
+                # A block that is new as a whole: its lines are in its own group.
+                lines.append(" " * len(path) + closer(word))
+        for depth in reversed(range(len(path))):
+            lines.append(" " * depth + closer(path[depth]))
+    return "\n".join(lines) + "\n"
 
 
 def log(msg, **fields):
@@ -89,6 +154,9 @@ class Agent:
         self.rundir = args.rundir
         self.lock = threading.Lock()
         self.children = Children()
+        # Whether FRR is known to run `current` (this agent applied it in full or added to it);
+        # the saved file a restarted container boots with is not trusted until then.
+        self.trusted = False
         self.current = os.path.join(self.confdir, "frr.conf")
         os.makedirs(self.rundir, exist_ok=True)
         vtysh_conf = os.path.join(self.confdir, "vtysh.conf")
@@ -166,7 +234,18 @@ class Agent:
             )
             if code != 0:
                 return {"ok": False, "stage": "check", "message": self.refused(out)}
-            code, out = self.apply(new)
+            code, out, fast = 1, "", False
+            previous = self.read(self.current)
+            script = additions_script(previous, config) if self.trusted and previous else None
+            if script is not None:
+                # Only lines added (a new Service's prefix, a new peer): vtysh runs exactly them,
+                # instead of frr-reload.py rereading and diffing the whole running configuration.
+                code, out = self.add_lines(script)
+                fast = code == 0
+                if not fast:
+                    log("adding the new lines failed; reloading in full", output=self.refused(out))
+            if not fast:
+                code, out = self.apply(new)
             if code != 0 and self.converged(new):
                 # Some commands answer with a warning even as they take effect (FRR 8.4's
                 # per-neighbor graceful-restart, "not valid at this moment"): what counts is
@@ -174,6 +253,8 @@ class Agent:
                 log("frr-reload.py reported errors but FRR runs the configuration", output=self.refused(out))
                 code = 0
             if code != 0:
+                # FRR may now run part of the change: only a full reload is trusted next.
+                self.trusted = False
                 message = self.refused(out)
                 # frr-reload.py applies line by line: put back what ran before the failed change.
                 if os.path.exists(self.current):
@@ -182,7 +263,23 @@ class Agent:
                         message += "; restoring the previous configuration failed too: " + self.refused(back_out)
                 return {"ok": False, "stage": "reload", "message": message}
             os.replace(new, self.current)
-            return {"ok": True, "ms": round((time.monotonic() - start) * 1000)}
+            # FRR runs this file: later changes that only add lines may be applied alone.
+            self.trusted = True
+            return {"ok": True, "ms": round((time.monotonic() - start) * 1000), "incremental": fast}
+
+    @staticmethod
+    def read(path):
+        try:
+            with open(path) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def add_lines(self, script):
+        path = os.path.join(self.confdir, "frr.conf.add")
+        with open(path, "w") as f:
+            f.write(script)
+        return self.run([self.vtysh, "--vty_socket", self.vty, "-f", path])
 
     def show(self, command):
         if not isinstance(command, str) or not SHOW.match(command):

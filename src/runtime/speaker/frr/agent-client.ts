@@ -4,7 +4,9 @@
 import { createConnection } from "node:net";
 
 export type ReloadResult =
-  { ok: true; ms: number } | { ok: false; stage: "check" | "reload" | "agent"; message: string };
+  /** incremental: FRR took only added lines through vtysh, without frr-reload.py's full diff. */
+  | { ok: true; ms: number; incremental?: boolean }
+  | { ok: false; stage: "check" | "reload" | "agent"; message: string };
 
 export interface FrrControl {
   reload(config: string): Promise<ReloadResult>;
@@ -54,7 +56,8 @@ export class FrrAgentClient implements FrrControl {
   async reload(config: string): Promise<ReloadResult> {
     try {
       const a = await request(this.socket, { op: "reload", config }, 180_000);
-      if (a.ok === true) return { ok: true, ms: Number(a.ms ?? 0) };
+      if (a.ok === true)
+        return { ok: true, ms: Number(a.ms ?? 0), incremental: a.incremental === true };
       const stage = a.stage === "check" || a.stage === "reload" ? a.stage : "agent";
       return {
         ok: false,

@@ -33,6 +33,8 @@ export interface FrrDriverOptions {
 
 export interface FrrReloadStats {
   reloads: number;
+  /** Of the reloads, those that only added lines (applied without a full diff). */
+  incremental: number;
   failures: number;
   lastMs?: number;
 }
@@ -64,7 +66,7 @@ export class FrrBgpDriver implements BgpDriver {
   private lastReapply = Date.now();
   private stopped = false;
   private polling = false;
-  readonly reloadStats: FrrReloadStats = { reloads: 0, failures: 0 };
+  readonly reloadStats: FrrReloadStats = { reloads: 0, incremental: 0, failures: 0 };
 
   constructor(private readonly opts: FrrDriverOptions) {
     this.poller = setInterval(() => void this.poll(), opts.pollMs ?? 1000);
@@ -120,8 +122,12 @@ export class FrrBgpDriver implements BgpDriver {
         this.applied = text;
         this.failure = undefined;
         this.reloadStats.reloads++;
+        if (res.incremental) this.reloadStats.incremental++;
         this.reloadStats.lastMs = res.ms;
-        this.opts.log.info("FRR runs the new configuration", { ms: res.ms });
+        this.opts.log.info("FRR runs the new configuration", {
+          ms: res.ms,
+          incremental: res.incremental === true,
+        });
       } else {
         this.reloadStats.failures++;
         this.opts.log.warn("FRR did not take the configuration; the last good one keeps running", {

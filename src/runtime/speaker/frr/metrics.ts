@@ -54,6 +54,10 @@ export function frrMetrics(
     "metallb_ts_frr_reloads_total",
     "Configurations FRR took, and refused (result=failed)",
   );
+  const incremental = registry.counter(
+    "metallb_ts_frr_incremental_reloads_total",
+    "Of the configurations FRR took, those that only added lines (applied with vtysh alone)",
+  );
   const reloadSeconds = registry.gauge(
     "metallb_ts_frr_last_reload_seconds",
     "How long the last successful reload took",
@@ -83,6 +87,7 @@ export function frrMetrics(
     }
     reloads.set({ result: "ok" }, driver.reloadStats.reloads);
     reloads.set({ result: "failed" }, driver.reloadStats.failures);
+    incremental.set({}, driver.reloadStats.incremental);
     if (driver.reloadStats.lastMs !== undefined)
       reloadSeconds.set({}, driver.reloadStats.lastMs / 1000);
   };
