@@ -17,8 +17,8 @@ class Recording implements FrrControl {
     this.reloads.push(config);
     return Promise.resolve(this.answer(config));
   }
-  show(): Promise<unknown> {
-    return Promise.resolve({});
+  showAll(commands: string[]): Promise<unknown[]> {
+    return Promise.resolve(commands.map(() => ({})));
   }
 }
 

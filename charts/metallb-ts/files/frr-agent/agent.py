@@ -9,6 +9,7 @@
 #   {"op": "reload", "config": "<frr.conf text>"} -> {"ok": true, "ms": 812}
 #                                                  | {"ok": false, "stage": "check"|"reload", "message": "..."}
 #   {"op": "show", "command": "show bfd peers json"} -> {"ok": true, "output": "..."}
+#   {"op": "show", "commands": ["show … json", …]} -> {"ok": true, "values": [<parsed JSON>, …]}
 # Standard library only: the FRR image carries Python for frr-reload.py and nothing else.
 import argparse
 import json
@@ -281,6 +282,37 @@ class Agent:
             f.write(script)
         return self.run([self.vtysh, "--vty_socket", self.vty, "-f", path])
 
+    def show_all(self, commands):
+        """Several `show … json` commands through one vtysh run (one process, one connection to
+        each daemon), their outputs split back into one JSON value each."""
+        if not isinstance(commands, list) or not commands or not all(
+            isinstance(c, str) and SHOW.match(c) for c in commands
+        ):
+            return {"ok": False, "message": "commands must be single-line show commands"}
+        argv = [self.vtysh, "--vty_socket", self.vty]
+        for c in commands:
+            argv += ["-c", c]
+        code, out = self.run(argv, timeout=30, stdout_only=True)
+        values, at = [], 0
+        decoder = json.JSONDecoder()
+        try:
+            while len(values) < len(commands):
+                while at < len(out) and out[at].isspace():
+                    at += 1
+                value, at = decoder.raw_decode(out, at)
+                values.append(value)
+        except ValueError:
+            code = code or 1
+        if code != 0 or out[at:].strip():
+            # A command whose answer is not JSON (an error): ask one by one, to say which.
+            values = []
+            for c in commands:
+                one = self.show(c)
+                if not one["ok"]:
+                    return one
+                values.append(json.loads(one["output"]))
+        return {"ok": True, "values": values}
+
     def show(self, command):
         if not isinstance(command, str) or not SHOW.match(command):
             return {"ok": False, "message": "only single-line show commands are answered"}
@@ -298,6 +330,8 @@ class Handler(socketserver.StreamRequestHandler):
             if op == "reload":
                 answer = self.server.agent.reload(request.get("config"))
                 log("reload", ok=answer["ok"], **({"message": answer["message"]} if not answer["ok"] else {}))
+            elif op == "show" and "commands" in request:
+                answer = self.server.agent.show_all(request.get("commands"))
             elif op == "show":
                 answer = self.server.agent.show(request.get("command"))
             else:

@@ -10,8 +10,8 @@ export type ReloadResult =
 
 export interface FrrControl {
   reload(config: string): Promise<ReloadResult>;
-  /** The output of a `show … json` command, parsed. */
-  show(command: string): Promise<unknown>;
+  /** The outputs of `show … json` commands, parsed (one vtysh run for all of them). */
+  showAll(commands: string[]): Promise<unknown[]>;
 }
 
 function request(
@@ -69,6 +69,15 @@ export class FrrAgentClient implements FrrControl {
     }
   }
 
+  async showAll(commands: string[]): Promise<unknown[]> {
+    const a = await request(this.socket, { op: "show", commands }, 30_000);
+    const message = typeof a.message === "string" ? a.message : "";
+    if (a.ok !== true || !Array.isArray(a.values) || a.values.length !== commands.length)
+      throw new Error(`FRR refused "${commands.join('", "')}": ${message}`);
+    return a.values as unknown[];
+  }
+
+  /** One `show … json` command's output, parsed. */
   async show(command: string): Promise<unknown> {
     const a = await request(this.socket, { op: "show", command }, 30_000);
     const message = typeof a.message === "string" ? a.message : "";

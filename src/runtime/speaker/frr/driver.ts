@@ -163,10 +163,10 @@ export class FrrBgpDriver implements BgpDriver {
 
   private async readBack(): Promise<void> {
     try {
-      const [neighbors, peers, counters] = await Promise.all([
-        this.opts.control.show("show bgp vrf all neighbors json"),
-        this.opts.control.show("show bfd peers json"),
-        this.opts.control.show("show bfd peers counters json"),
+      const [neighbors, peers, counters] = await this.opts.control.showAll([
+        "show bgp vrf all neighbors json",
+        "show bfd peers json",
+        "show bfd peers counters json",
       ]);
       this.neighbors = parseNeighbors(neighbors);
       this.bfd = parseBfdPeers(peers, counters);
