@@ -58,38 +58,25 @@ async function startLab(frrMode: boolean): Promise<{ cluster: SpeakerLab; router
       });
     },
   });
-  const custom = cluster.custom;
-  const create = (plural: string, kind: string, name: string, spec: object, version = "v1beta1") =>
-    custom.createNamespacedCustomObject({
-      group: "metallb.io",
-      version,
-      namespace: SYSTEM,
-      plural,
-      body: { apiVersion: `metallb.io/${version}`, kind, metadata: { name }, spec },
-    });
+  const create = (kind: string, name: string, spec: object) =>
+    cluster.harness.createConfig(SYSTEM, kind, name, spec);
   if (frrMode)
-    await create("bfdprofiles", "BFDProfile", "lab", {
+    await create("BFDProfile", "lab", {
       receiveInterval: 300,
       transmitInterval: 300,
       detectMultiplier: 3,
     });
-  await create(
-    "bgppeers",
-    "BGPPeer",
-    "router",
-    {
-      myASN: 64513,
-      peerASN: 64512,
-      peerAddress: ROUTER,
-      holdTime: "9s",
-      ...(frrMode ? { bfdProfile: "lab" } : {}),
-    },
-    "v1beta2",
-  );
+  await create("BGPPeer", "router", {
+    myASN: 64513,
+    peerASN: 64512,
+    peerAddress: ROUTER,
+    holdTime: "9s",
+    ...(frrMode ? { bfdProfile: "lab" } : {}),
+  });
   await cluster.harness.createPool(SYSTEM, "bgp", {
     addresses: ["203.0.113.0/28", "2001:db8:ff::/112"],
   });
-  await create("bgpadvertisements", "BGPAdvertisement", "bgp", { ipAddressPools: ["bgp"] });
+  await create("BGPAdvertisement", "bgp", { ipAddressPools: ["bgp"] });
   // The figures start with every session up (a fresh lab is still connecting).
   await waitFor(
     "the router's sessions with every node",

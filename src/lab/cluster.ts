@@ -268,17 +268,9 @@ export class LabCluster {
   /** A pool and an L2Advertisement (optionally limited to interfaces) named `name`. */
   async advertise(name: string, addresses: string[], interfaces?: string[]): Promise<void> {
     await this.harness.createPool(RUNTIME_NAMESPACE, name, { addresses });
-    await this.custom.createNamespacedCustomObject({
-      group: "metallb.io",
-      version: "v1beta1",
-      namespace: RUNTIME_NAMESPACE,
-      plural: "l2advertisements",
-      body: {
-        apiVersion: "metallb.io/v1beta1",
-        kind: "L2Advertisement",
-        metadata: { name },
-        spec: { ipAddressPools: [name], ...(interfaces ? { interfaces } : {}) },
-      },
+    await this.harness.createConfig(RUNTIME_NAMESPACE, "L2Advertisement", name, {
+      ipAddressPools: [name],
+      ...(interfaces ? { interfaces } : {}),
     });
   }
 

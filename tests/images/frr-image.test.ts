@@ -74,14 +74,8 @@ let cluster: SpeakerLab;
 let router: FrrRouter;
 let ip = "";
 
-const create = (plural: string, kind: string, name: string, spec: object, version = "v1beta1") =>
-  cluster.custom.createNamespacedCustomObject({
-    group: "metallb.io",
-    version,
-    namespace: SYSTEM,
-    plural,
-    body: { apiVersion: `metallb.io/${version}`, kind, metadata: { name }, spec },
-  });
+const create = (kind: string, name: string, spec: object) =>
+  cluster.harness.createConfig(SYSTEM, kind, name, spec);
 
 /** The router's next hops for the Service's /32 once they are exactly `want`. */
 const nextHops = (want: string[], timeoutMs = 90_000) =>
@@ -118,20 +112,20 @@ beforeAll(async () => {
       });
     },
   });
-  await create("bfdprofiles", "BFDProfile", "lab", {
+  await create("BFDProfile", "lab", {
     receiveInterval: 300,
     transmitInterval: 300,
     detectMultiplier: 3,
   });
-  await create(
-    "bgppeers",
-    "BGPPeer",
-    "router",
-    { myASN: 64513, peerASN: 64512, peerAddress: ROUTER, holdTime: "90s", bfdProfile: "lab" },
-    "v1beta2",
-  );
+  await create("BGPPeer", "router", {
+    myASN: 64513,
+    peerASN: 64512,
+    peerAddress: ROUTER,
+    holdTime: "90s",
+    bfdProfile: "lab",
+  });
   await cluster.harness.createPool(SYSTEM, "bgp", { addresses: ["203.0.113.0/28"] });
-  await create("bgpadvertisements", "BGPAdvertisement", "bgp", {
+  await create("BGPAdvertisement", "bgp", {
     ipAddressPools: ["bgp"],
     communities: ["64512:100"],
   });

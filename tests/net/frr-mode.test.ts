@@ -43,14 +43,8 @@ let frr: FrrRouter;
 let bird: BgpRouter;
 const ips: Record<string, string> = {};
 
-const create = (plural: string, kind: string, name: string, spec: object, version = "v1beta1") =>
-  cluster.custom.createNamespacedCustomObject({
-    group: "metallb.io",
-    version,
-    namespace: SYSTEM,
-    plural,
-    body: { apiVersion: `metallb.io/${version}`, kind, metadata: { name }, spec },
-  });
+const create = (kind: string, name: string, spec: object) =>
+  cluster.harness.createConfig(SYSTEM, kind, name, spec);
 
 /** The router's paths for one address, once their next hops are exactly `want`. */
 async function nextHops(router: BgpRouter, ip: string, want: string[], timeoutMs = 90_000) {
@@ -132,7 +126,7 @@ beforeAll(async () => {
     },
   });
   const h = cluster.harness;
-  await create("bfdprofiles", "BFDProfile", "lab", {
+  await create("BFDProfile", "lab", {
     receiveInterval: 300,
     transmitInterval: 300,
     detectMultiplier: 3,
@@ -141,22 +135,16 @@ beforeAll(async () => {
     ["frr-router", FRR_ROUTER, 64512],
     ["bird-router", BIRD_ROUTER, 64513],
   ] as const)
-    await create(
-      "bgppeers",
-      "BGPPeer",
-      name,
-      {
-        myASN: 64513,
-        peerASN: asn,
-        peerAddress: address,
-        holdTime: "90s",
-        bfdProfile: "lab",
-        enableGracefulRestart: true,
-      },
-      "v1beta2",
-    );
+    await create("BGPPeer", name, {
+      myASN: 64513,
+      peerASN: asn,
+      peerAddress: address,
+      holdTime: "90s",
+      bfdProfile: "lab",
+      enableGracefulRestart: true,
+    });
   await h.createPool(SYSTEM, "bgp", { addresses: ["203.0.113.0/28", "2001:db8:ff::/124"] });
-  await create("bgpadvertisements", "BGPAdvertisement", "bgp", {
+  await create("BGPAdvertisement", "bgp", {
     ipAddressPools: ["bgp"],
     communities: ["64512:100", "large:64513:1:2"],
     localPref: 150,
@@ -276,13 +264,7 @@ describe("FRR mode: speakers drive FRR, routers peer with BFD", () => {
       },
       mergePatch,
     );
-    await create(
-      "bgppeers",
-      "BGPPeer",
-      "absent",
-      { myASN: 64513, peerASN: 64599, peerAddress: "192.0.2.9" },
-      "v1beta2",
-    );
+    await create("BGPPeer", "absent", { myASN: 64513, peerASN: 64599, peerAddress: "192.0.2.9" });
     await waitFor(
       "the FRR router to see the added community on every path",
       async () => {
@@ -368,20 +350,14 @@ describe("FRR mode: speakers drive FRR, routers peer with BFD", () => {
         neighbors: [{ address: "198.51.100.11", asn: 64513, holdTime: 9 }],
       });
       try {
-        await create(
-          "bgppeers",
-          "BGPPeer",
-          "red",
-          {
-            myASN: 64513,
-            peerASN: 64520,
-            peerAddress: "198.51.100.1",
-            vrf: "red",
-            routerID: "192.0.2.11",
-            nodeSelectors: [{ matchLabels: { "kubernetes.io/hostname": "n1" } }],
-          },
-          "v1beta2",
-        );
+        await create("BGPPeer", "red", {
+          myASN: 64513,
+          peerASN: 64520,
+          peerAddress: "198.51.100.1",
+          vrf: "red",
+          routerID: "192.0.2.11",
+          nodeSelectors: [{ matchLabels: { "kubernetes.io/hostname": "n1" } }],
+        });
         await nextHops(red, ips.web4!, ["198.51.100.11"]);
         expect(await cluster.frr.n1!.vtysh("show running-config")).toContain(
           "router bgp 64513 vrf red",
@@ -393,7 +369,7 @@ describe("FRR mode: speakers drive FRR, routers peer with BFD", () => {
   );
 
   it("bad input: an invalid BFDProfile is refused naming the field; a key with a line break adds no line to FRR's file", async () => {
-    const refused: string = await create("bfdprofiles", "BFDProfile", "bad", {
+    const refused: string = await create("BFDProfile", "bad", {
       detectMultiplier: 1,
     }).then(
       () => "accepted",
@@ -403,13 +379,12 @@ describe("FRR mode: speakers drive FRR, routers peer with BFD", () => {
     expect(refused).toMatch(/spec\.detectMultiplier/);
 
     const hostile = "k\nrouter bgp 1\n neighbor 192.0.2.66 remote-as 1";
-    await create(
-      "bgppeers",
-      "BGPPeer",
-      "hostile",
-      { myASN: 64513, peerASN: 64598, peerAddress: "192.0.2.8", password: hostile },
-      "v1beta2",
-    );
+    await create("BGPPeer", "hostile", {
+      myASN: 64513,
+      peerASN: 64598,
+      peerAddress: "192.0.2.8",
+      password: hostile,
+    });
     const state = await waitFor(
       "speaker-n1 to refuse the key",
       async () => {

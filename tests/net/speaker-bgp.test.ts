@@ -44,14 +44,8 @@ let core: CoreV1Api;
 let custom: CustomObjectsApi;
 const ips: Record<string, string> = {};
 
-const config = (plural: string, kind: string, name: string, spec: object, version = "v1beta1") =>
-  custom.createNamespacedCustomObject({
-    group: "metallb.io",
-    version,
-    namespace: SYSTEM,
-    plural,
-    body: { apiVersion: `metallb.io/${version}`, kind, metadata: { name }, spec },
-  });
+const config = (kind: string, name: string, spec: object) =>
+  cluster.harness.createConfig(SYSTEM, kind, name, spec);
 
 const slice = (service: string, family: "IPv4" | "IPv6", node: string): V1EndpointSlice => ({
   metadata: { name: `${service}-1`, labels: { "kubernetes.io/service-name": service } },
@@ -139,22 +133,16 @@ beforeAll(async () => {
   const h = cluster.harness;
 
   // The peer first, its Secret later: the speakers must pick the key up when it appears.
-  await config(
-    "bgppeers",
-    "BGPPeer",
-    "frr",
-    {
-      myASN: 64513,
-      peerASN: 64512,
-      peerAddress: ROUTER,
-      holdTime: "9s",
-      enableGracefulRestart: true,
-      passwordSecret: { name: "frr-key", namespace: SYSTEM },
-    },
-    "v1beta2",
-  );
+  await config("BGPPeer", "frr", {
+    myASN: 64513,
+    peerASN: 64512,
+    peerAddress: ROUTER,
+    holdTime: "9s",
+    enableGracefulRestart: true,
+    passwordSecret: { name: "frr-key", namespace: SYSTEM },
+  });
   await h.createPool(SYSTEM, "bgp", { addresses: ["203.0.113.0/28", "2001:db8:ff::/124"] });
-  await config("bgpadvertisements", "BGPAdvertisement", "bgp", {
+  await config("BGPAdvertisement", "bgp", {
     ipAddressPools: ["bgp"],
     communities: ["64512:100"],
   });
@@ -328,7 +316,7 @@ describe("BGP speakers end to end (API server, controller, three speaker process
   it("a tenant re-points the pool annotation: the router never sees the other pool's communities", async () => {
     const h = cluster.harness;
     await h.createPool(SYSTEM, "premium", { addresses: ["198.51.100.0/28"] });
-    await config("bgpadvertisements", "BGPAdvertisement", "premium", {
+    await config("BGPAdvertisement", "premium", {
       ipAddressPools: ["premium"],
       communities: ["64512:999"],
     });
@@ -414,18 +402,12 @@ describe("BGP speakers end to end (API server, controller, three speaker process
   });
 
   it("a BGPPeer the native speaker cannot serve: a Warning event and the ConfigurationState name it", async () => {
-    await config(
-      "bgppeers",
-      "BGPPeer",
-      "vrf-peer",
-      {
-        myASN: 64513,
-        peerASN: 64512,
-        peerAddress: "192.0.2.1",
-        vrf: "red",
-      },
-      "v1beta2",
-    );
+    await config("BGPPeer", "vrf-peer", {
+      myASN: 64513,
+      peerASN: 64512,
+      peerAddress: "192.0.2.1",
+      vrf: "red",
+    });
     const state = await waitFor(
       "speaker-n2's ConfigurationState to name vrf-peer",
       async () => {
@@ -451,7 +433,7 @@ describe("BGP speakers end to end (API server, controller, three speaker process
 
   it("aggregation shorter than the pool: named in the ConfigurationState", async () => {
     // (Conflicting localPref matters on iBGP sessions only: tests/unit covers it.)
-    await config("bgpadvertisements", "BGPAdvertisement", "agg", {
+    await config("BGPAdvertisement", "agg", {
       ipAddressPools: ["bgp"],
       aggregationLength: 24,
     });

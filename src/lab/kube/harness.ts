@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { grantRbac } from "./rbac.js";
 import { startProcess, waitFor, type Managed } from "../../sys/proc.js";
 import { CONTROLLER_CLUSTER_RULES, CONTROLLER_NAMESPACE_RULES } from "../../api/rbac/controller.js";
+import { KINDS } from "../../api/kinds/index.js";
+import { apiVersionOf, GROUP, storageVersion } from "../../api/kinds/kind.js";
 
 export interface ControllerProcess {
   identity: string;
@@ -37,6 +39,8 @@ export interface Harness {
   grantControllerRbac(configNamespace: string): Promise<void>;
   startController(p: ControllerProcess): Managed;
   createPool(configNamespace: string, name: string, spec: object): Promise<object>;
+  /** A metallb.io configuration object (BGPPeer, BFDProfile, …) in its storage version. */
+  createConfig(configNamespace: string, kind: string, name: string, spec: object): Promise<object>;
   lbService(namespace: string, name: string, extra?: ServiceShape): Promise<V1Service>;
   ingress(namespace: string, name: string): Promise<string[]>;
   waitIngress(namespace: string, name: string, ok?: (ips: string[]) => boolean): Promise<string[]>;
@@ -94,14 +98,24 @@ export function makeHarness(
     );
   }
 
-  const createPool = (configNamespace: string, name: string, spec: object): Promise<object> =>
-    custom.createNamespacedCustomObject({
-      group: "metallb.io",
-      version: "v1beta1",
+  const createConfig = (
+    configNamespace: string,
+    kind: string,
+    name: string,
+    spec: object,
+  ): Promise<object> => {
+    const def = KINDS.find((k) => k.kind === kind);
+    if (!def) throw new Error(`no metallb.io kind ${kind} (src/api/kinds)`);
+    return custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: storageVersion(def),
       namespace: configNamespace,
-      plural: "ipaddresspools",
-      body: { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", metadata: { name }, spec },
+      plural: def.plural,
+      body: { apiVersion: apiVersionOf(def), kind, metadata: { name }, spec },
     });
+  };
+  const createPool = (configNamespace: string, name: string, spec: object): Promise<object> =>
+    createConfig(configNamespace, "IPAddressPool", name, spec);
 
   function lbService(
     namespace: string,
@@ -165,6 +179,7 @@ export function makeHarness(
     grantControllerRbac,
     startController,
     createPool,
+    createConfig,
     lbService,
     ingress,
     waitIngress,
