@@ -1,7 +1,8 @@
 // `npm run images`: gathers the inputs (the Debian bases, Node.js, the bundled application, the
 // native addon for the speaker, the FRR agent), stages the build context with an SBOM per image,
-// builds the controller, speaker and FRR images with buildah and writes them as OCI archives with images.json beside them. Nothing is
-// rebuilt when the inputs' hash matches the last build and its archives are intact.
+// builds the controller, speaker and FRR images with buildah and writes them as OCI archives
+// with images.json beside them. Nothing is rebuilt when the inputs' hash matches the last build
+// and its archives are intact.
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { cacheDir, systemTool } from "../sys/tools.js";
