@@ -25,6 +25,7 @@ debs=(
   faketime                                # clock skew for speakers in the chaos tests
   openssl                                 # test PKI for the API server
   buildah mmdebstrap skopeo               # OCI images without a Docker engine
+  user-mode-linux kmod                    # a kernel with VRF devices for the FRR VRF test (UML)
   gcc make libc6-dev python3              # the native addon (node-gyp, tools/build-native.sh)
 )
 # The addon builds against the running Node's headers; Debian's own nodejs keeps them in
