@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 # metallb-ts FRR agent: runs beside FRR (the FRR sidecar of the speaker Pod, or a lab node) and
 # is the speaker's only way into it. The speaker sends a whole configuration; the agent checks it
-# with vtysh's dry run, applies the difference with FRR's own frr-reload.py, and keeps the file
-# only once FRR runs it, so a restarted FRR boots the last good configuration. It also answers
-# `show … json` commands, which is how the speaker reads back what FRR runs.
+# with vtysh's dry run, applies the difference with FRR's own frr-reload.py (or, when the change
+# only adds lines, just those lines through vtysh), and keeps the file only once FRR runs it, so a
+# restarted FRR boots the last good configuration. It also answers `show … json` commands, which
+# is how the speaker reads back what FRR runs. As the FRR container's PID 1 it reaps orphans.
 #
 # Protocol: a Unix stream socket; one JSON request line, one JSON answer line, then close.
-#   {"op": "reload", "config": "<frr.conf text>"} -> {"ok": true, "ms": 812}
+#   {"op": "reload", "config": "<frr.conf text>"} -> {"ok": true, "ms": 812, "incremental": false}
 #                                                  | {"ok": false, "stage": "check"|"reload", "message": "..."}
 #   {"op": "show", "command": "show bfd peers json"} -> {"ok": true, "output": "..."}
 #   {"op": "show", "commands": ["show … json", …]} -> {"ok": true, "values": [<parsed JSON>, …]}
@@ -48,11 +49,9 @@ def items(text):
             del path[depth:]
             continue
         del path[depth:]
+        out.append((tuple(path), word))
         if depth < len(OPENERS) and OPENERS[depth].match(word):
-            out.append((tuple(path), word))
             path.append(word)
-        else:
-            out.append((tuple(path), word))
     return out
 
 
@@ -74,15 +73,17 @@ def additions_script(old, new):
     added = [i for i in after if i not in known]
     if not added:
         return None
+    # Grouped by block, in two phases: everything but the router blocks, then the router blocks
+    # (a new `router bgp …` opener included).
     groups = {}
     for path, word in added:
-        groups.setdefault(path, []).append(word)
-    order = sorted(groups, key=lambda path: 1 if path and path[0].startswith("router ") else 0)
+        phase = 1 if (path[0] if path else word).startswith("router ") else 0
+        groups.setdefault((phase, path), []).append(word)
     lines = []
-    for path in order:
+    for phase, path in sorted(groups, key=lambda k: k[0]):
         for depth, opener in enumerate(path):
             lines.append(" " * depth + opener)
-        for word in groups[path]:
+        for word in groups[(phase, path)]:
             lines.append(" " * len(path) + word)
             if len(path) < len(OPENERS) and OPENERS[len(path)].match(word):
                 # A block that is new as a whole: its lines are in its own group.
