@@ -29,7 +29,7 @@ import {
   SYSTEM,
 } from "../../src/lab/speaker-lab.js";
 import { FrrAgentClient } from "../../src/runtime/speaker/frr/agent-client.js";
-import { waitFor } from "../../src/sys/proc.js";
+import { run, waitFor } from "../../src/sys/proc.js";
 import { frrSidecarFromChart } from "./frr-sidecar.js";
 import { builtImage, container, type Container } from "./harness.js";
 
@@ -205,6 +205,27 @@ describe("metallb-ts-frr image", () => {
       expect.arrayContaining(["zebra", "bgpd", "bfdd", "watchfrr", "python3"]),
     );
     for (const p of procs) expect(p.capBnd, `${p.comm} (${p.pid})`).toBe(mask);
+  });
+
+  it("`kubectl exec … -c frr -- vtysh` works: root, FRR's default socket directory, no PAM", async () => {
+    // What an operator runs: a process entering the container's namespaces and root.
+    const agent = containerProcesses(ctr.root).find((p) => p.comm === "python3");
+    if (!agent) throw new Error("no agent process in the container");
+    const out = await run([
+      "nsenter",
+      `--target=${agent.pid}`,
+      "--mount",
+      "--net",
+      "--pid",
+      "--root",
+      "--wd=/",
+      "--",
+      "vtysh",
+      "-c",
+      "show bgp summary json",
+    ]);
+    const summary = JSON.parse(out) as { ipv4Unicast?: { peers?: Record<string, unknown> } };
+    expect(Object.keys(summary.ipv4Unicast?.peers ?? {})).toEqual([ROUTER]);
   });
 
   it("chaos: bgpd killed in n1's container is restarted by watchfrr and n1's path returns", async () => {
