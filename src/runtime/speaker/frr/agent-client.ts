@@ -3,10 +3,12 @@
 // what FRR runs, nothing else.
 import { createConnection } from "node:net";
 
+export type ReloadStage = "check" | "reload" | "agent";
+
 export type ReloadResult =
   /** incremental: FRR took only added lines through vtysh, without frr-reload.py's full diff. */
   | { ok: true; ms: number; incremental?: boolean }
-  | { ok: false; stage: "check" | "reload" | "agent"; message: string };
+  | { ok: false; stage: ReloadStage; message: string };
 
 export interface FrrControl {
   reload(config: string): Promise<ReloadResult>;
@@ -79,9 +81,6 @@ export class FrrAgentClient implements FrrControl {
 
   /** One `show … json` command's output, parsed. */
   async show(command: string): Promise<unknown> {
-    const a = await request(this.socket, { op: "show", command }, 30_000);
-    const message = typeof a.message === "string" ? a.message : "";
-    if (a.ok !== true) throw new Error(`FRR refused "${command}": ${message}`);
-    return JSON.parse(typeof a.output === "string" ? a.output : "null") as unknown;
+    return (await this.showAll([command]))[0];
   }
 }

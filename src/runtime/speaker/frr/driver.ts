@@ -9,7 +9,7 @@ import type { Logger } from "../../log.js";
 import type { PeerContext } from "../bgp-peer-config.js";
 import type { DesiredRoute } from "../desired-routes.js";
 import type { BgpDriver, BgpSessionFact } from "../drivers.js";
-import type { FrrControl } from "./agent-client.js";
+import type { FrrControl, ReloadStage } from "./agent-client.js";
 import {
   parseBfdPeers,
   parseNeighbors,
@@ -41,7 +41,7 @@ export interface FrrReloadStats {
 
 const EMPTY = new Map<string, BfdProfile>();
 
-const FAILURE_REASON: Record<string, string> = {
+const FAILURE_REASON: Record<ReloadStage, string> = {
   check: "FRRRejectedConfiguration",
   agent: "FRRUnreachable",
   reload: "FRRApplyFailed",
@@ -56,7 +56,8 @@ export class FrrBgpDriver implements BgpDriver {
    * changes); `reload` (applying failed: a daemon down or restarting) and `agent` (the agent
    * unreachable) are retried.
    */
-  private failure: { message: string; stage: string; text: string; retries: number } | undefined;
+  private failure:
+    { message: string; stage: ReloadStage; text: string; retries: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
   private poller: NodeJS.Timeout | undefined;
@@ -222,7 +223,7 @@ export class FrrBgpDriver implements BgpDriver {
         {
           type: "FRRConfiguration",
           status: "False",
-          reason: FAILURE_REASON[this.failure.stage] ?? "FRRApplyFailed",
+          reason: FAILURE_REASON[this.failure.stage],
           message:
             `${this.failure.message}; the last configuration FRR took keeps running` +
             (this.failure.stage === "check" ? "" : "; retrying"),
